@@ -1,0 +1,106 @@
+/**
+ * The one definition of Meterline's tables and queues. The CDK stack (cdk/constructs) and the
+ * local bootstrap (lib/local) both build their resources from these objects, so the two can
+ * never drift apart.
+ */
+
+export interface IndexDefinition {
+  /** Index name, named after the query it serves. */
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  /** Logical id in the CDK stack and base name of the local table. */
+  readonly id: string;
+  /** Environment variable that carries the physical table name to the functions. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** Attribute holding an expiry in Unix seconds; DynamoDB TTL deletes the item after it. */
+  readonly ttlAttribute: string;
+  readonly indexes: readonly IndexDefinition[];
+}
+
+export interface QueueDefinition {
+  readonly id: string;
+  readonly envVar: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly deadLetterRetentionSeconds: number;
+}
+
+export interface ConsumerDefinition {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Messages per invocation (each message carries up to 100 meter events). */
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
+/** Customers, meters, keys, idempotency records, sessions, error reports: everything but usage. */
+export const mainTable: TableDefinition = {
+  id: 'MainTable',
+  envVar: 'METERLINE_MAIN_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expires_at',
+  indexes: [
+    // Every object of one kind, newest first (GET /v1/customers, /v1/billing/meters).
+    { name: 'byKind', partitionKey: 'kind_pk', sortKey: 'kind_sk' },
+    // Objects of one kind with one filter value, newest first (meters by status).
+    { name: 'byFilter', partitionKey: 'filter_pk', sortKey: 'filter_sk' },
+  ],
+};
+
+/** The hot path: meter event claims, apply markers and usage aggregates. */
+export const usageTable: TableDefinition = {
+  id: 'UsageTable',
+  envVar: 'METERLINE_USAGE_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expires_at',
+  indexes: [],
+};
+
+export const tables = [mainTable, usageTable] as const;
+
+/** The meter-events consumer Lambda: its timeout fixes the queue's visibility timeout. */
+export const meterConsumer: ConsumerDefinition = {
+  timeoutSeconds: 30,
+  memoryMb: 512,
+  batchSize: 20,
+  maxBatchingWindowSeconds: 1,
+};
+
+export const meterEventsQueue: QueueDefinition = {
+  id: 'MeterEventsQueue',
+  envVar: 'METERLINE_METER_EVENTS_QUEUE_URL',
+  // AWS asks for at least 6x the function timeout so a slow batch is not delivered twice.
+  visibilityTimeoutSeconds: 6 * meterConsumer.timeoutSeconds,
+  retentionSeconds: 4 * 24 * 3600,
+  maxReceiveCount: 5,
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+};
+
+export const queues = [meterEventsQueue] as const;
+
+/** Lambda entry points, relative to the project root; each exports `handler`. */
+export const functionEntries = {
+  api: 'functions/http/api.ts',
+  ingest: 'functions/http/ingest.ts',
+  meterConsumer: 'functions/queue/meter-consumer.ts',
+} as const;
+
+/** Routes served by the ingest function; every other route goes to the api function. */
+export const ingestRoutes = [
+  'POST /v1/billing/meter_events',
+  'POST /v2/billing/meter_event_session',
+  'POST /v2/billing/meter_event_stream',
+  'POST /v2/billing/meter_events',
+  'POST /v1/billing/meter_event_adjustments',
+  'POST /v2/billing/meter_event_adjustments',
+] as const;
