@@ -1,2 +1,9 @@
-// Placeholder: replaced by the real handler.
-export const handler = async () => ({ statusCode: 501, body: '' });
+import { apiRoutes } from '../../lib/api/api-routes';
+import { loadConfig } from '../../lib/config';
+import { makeHttpHandler } from '../../lib/http/handler';
+import { createServices } from '../../lib/services';
+
+const services = createServices(loadConfig());
+
+/** Every /v1 and /v2 route but the ingest path: customers, meters, summaries, reports. */
+export const handler = makeHttpHandler(apiRoutes(services), services.http);

@@ -1,2 +1,9 @@
-// Placeholder: replaced by the real handler.
-export const handler = async () => ({ statusCode: 501, body: '' });
+import { ingestRoutes } from '../../lib/api/ingest-routes';
+import { loadConfig } from '../../lib/config';
+import { makeHttpHandler } from '../../lib/http/handler';
+import { createServices } from '../../lib/services';
+
+const services = createServices(loadConfig());
+
+/** Meter events, sessions, the v2 stream and adjustments: validated, then queued. */
+export const handler = makeHttpHandler(ingestRoutes(services), services.http);

@@ -1,2 +1,6 @@
-// Placeholder: replaced by the real handler.
-export const handler = async () => ({ batchItemFailures: [] });
+import { loadConfig } from '../../lib/config';
+import { makeMeterConsumerHandler } from '../../lib/queue/meter-consumer-handler';
+import { createServices } from '../../lib/services';
+
+/** Meter-events queue consumer: claims and aggregates usage; failed messages stay queued. */
+export const handler = makeMeterConsumerHandler(createServices(loadConfig()));

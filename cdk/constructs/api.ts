@@ -1,0 +1,133 @@
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import {
+  functionEntries,
+  ingestRoutes,
+  mainTable,
+  meterEventsQueue,
+  usageTable,
+} from '../../lib/store/resources';
+import { MeterlineFunction } from './meterline-function';
+
+export interface ApiProps {
+  /** The main table: both functions read and write it. */
+  readonly mainTable: dynamodb.ITable;
+  /** The usage table: the api function reads it (usage summaries, upcoming invoices). */
+  readonly usageTable: dynamodb.ITable;
+  /** The meter-events queue the ingest function sends to. */
+  readonly meterEventsQueue: sqs.IQueue;
+  /**
+   * Steady-state request rate and burst of the default stage, for all routes together.
+   * @default { rateLimit: 1000, burstLimit: 2000 } (each request carries up to 100 events)
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+  /** How long the access log keeps its records. @default one month */
+  readonly accessLogRetention?: logs.RetentionDays;
+}
+
+/** Routes that are not meter ingestion: everything else under /v1 and /v2, and the health check. */
+const apiRoutes = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'] as const;
+
+/**
+ * The public HTTP API: meter ingestion routes go to the ingest function (which only queues the
+ * events), every other route to the api function. Authentication happens in the functions
+ * (Stripe-style API keys), so the routes carry no API Gateway authorizer.
+ */
+export class Api extends Construct {
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly apiFunction: MeterlineFunction;
+  public readonly ingestFunction: MeterlineFunction;
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.apiFunction = new MeterlineFunction(this, 'ApiFunction', {
+      entry: functionEntries.api,
+      description: 'Stripe-compatible billing API',
+    })
+      .useTable(props.mainTable, mainTable, 'readWrite')
+      .useTable(props.usageTable, usageTable, 'read');
+    this.ingestFunction = new MeterlineFunction(this, 'IngestFunction', {
+      entry: functionEntries.ingest,
+      description: 'Validates meter events and queues them',
+    })
+      .useTable(props.mainTable, mainTable, 'readWrite')
+      .useQueue(props.meterEventsQueue, meterEventsQueue, 'send');
+
+    // The default stage is declared by hand: the one HttpApi creates takes no access log or
+    // throttling settings.
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Meterline: Stripe-compatible usage-based billing',
+      createDefaultStage: false,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    this.addRoutes(ingestRoutes, new HttpLambdaIntegration('Ingest', this.ingestFunction.function));
+    this.addRoutes(apiRoutes, new HttpLambdaIntegration('Api', this.apiFunction.function));
+
+    // Clients authenticate with Stripe-style API keys (Bearer or basic), checked in constant time
+    // by the functions themselves, which also answer with Stripe-shaped 401/403 errors; a Lambda
+    // authorizer would add a second invocation and key lookup to every request.
+    NagSuppressions.addResourceSuppressions(
+      this.httpApi,
+      [
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'The functions check Stripe-style API keys on every route; GET /healthz is public.',
+        },
+      ],
+      true,
+    );
+  }
+
+  /** The URL of the default stage, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  private addRoutes(routes: readonly string[], integration: HttpLambdaIntegration): void {
+    for (const route of routes) {
+      const [method, path] = route.split(' ');
+      if (!method || !path || !(method in apigwv2.HttpMethod)) {
+        throw new Error(`Route "${route}" is not "<METHOD> <path>"`);
+      }
+      this.httpApi.addRoutes({
+        path,
+        methods: [apigwv2.HttpMethod[method as keyof typeof apigwv2.HttpMethod]],
+        integration,
+      });
+    }
+  }
+}

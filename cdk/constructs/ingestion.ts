@@ -1,0 +1,84 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  functionEntries,
+  mainTable,
+  meterConsumer,
+  meterEventsQueue,
+  usageTable,
+  type ConsumerDefinition,
+  type QueueDefinition,
+} from '../../lib/store/resources';
+import { MeterlineFunction } from './meterline-function';
+
+export interface IngestionProps {
+  /** The main table (customers, meters): the consumer reads and writes it. */
+  readonly mainTable: dynamodb.ITable;
+  /** The usage table (event claims, aggregates): the consumer reads and writes it. */
+  readonly usageTable: dynamodb.ITable;
+  /** @default meterEventsQueue from lib/store/resources.ts */
+  readonly queueDefinition?: QueueDefinition;
+  /** @default meterConsumer from lib/store/resources.ts */
+  readonly consumerDefinition?: ConsumerDefinition;
+}
+
+/**
+ * The asynchronous half of metering: the meter-events queue with its dead-letter queue, and the
+ * consumer function that drains it in batches and reports per-message failures, so one poison
+ * message is retried (and eventually dead-lettered) alone instead of with its whole batch.
+ */
+export class Ingestion extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly consumer: MeterlineFunction;
+
+  constructor(scope: Construct, id: string, props: IngestionProps) {
+    super(scope, id);
+    const queueDefinition = props.queueDefinition ?? meterEventsQueue;
+    const consumerDefinition = props.consumerDefinition ?? meterConsumer;
+
+    // A batch still in flight when the message reappears would be processed twice; AWS asks for
+    // a visibility timeout of at least six times the consumer's timeout.
+    if (queueDefinition.visibilityTimeoutSeconds < 6 * consumerDefinition.timeoutSeconds) {
+      throw new Error(
+        `${queueDefinition.id}: visibility timeout ${queueDefinition.visibilityTimeoutSeconds} s ` +
+          `is under 6 x the consumer timeout (${consumerDefinition.timeoutSeconds} s)`,
+      );
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, `${queueDefinition.id}DeadLetter`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(queueDefinition.deadLetterRetentionSeconds),
+    });
+    this.queue = new sqs.Queue(this, queueDefinition.id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(queueDefinition.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(queueDefinition.retentionSeconds),
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: queueDefinition.maxReceiveCount,
+      },
+    });
+
+    this.consumer = new MeterlineFunction(this, 'Consumer', {
+      entry: functionEntries.meterConsumer,
+      description: 'Records queued meter events and usage aggregates, exactly once',
+      timeoutSeconds: consumerDefinition.timeoutSeconds,
+      memoryMb: consumerDefinition.memoryMb,
+    })
+      .useTable(props.mainTable, mainTable, 'readWrite')
+      .useTable(props.usageTable, usageTable, 'readWrite');
+    this.consumer.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: consumerDefinition.batchSize,
+        maxBatchingWindow: Duration.seconds(consumerDefinition.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

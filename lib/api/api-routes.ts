@@ -1,0 +1,96 @@
+import type { Route } from '../http/router';
+import { readListQuery } from '../http/pagination';
+import { listResponse } from '../http/response';
+import { NotFoundError } from '../errors';
+import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
+import type { Services } from '../services';
+
+/** Every /v1 and /v2 route that is not on the ingest path. */
+export function apiRoutes(s: Services): Route[] {
+  return [
+    { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
+
+    // Customers
+    { method: 'POST', pattern: '/v1/customers', handle: async (c) => ({ body: await s.customers.create(c.params, c.now, c.principal.livemode) }) },
+    { method: 'GET', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.retrieveAny(c.path.id!) }) },
+    { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params) }) },
+    { method: 'DELETE', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.delete(c.path.id!) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/customers',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        c.params.done();
+        const page = await s.store.list('customer', query);
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+
+    // Meters
+    { method: 'POST', pattern: '/v1/billing/meters', handle: async (c) => ({ body: await s.meters.create(c.params, c.now, c.principal.livemode) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/billing/meters/:id',
+      handle: async (c) => {
+        c.params.done();
+        return { body: await s.meters.retrieve(c.path.id!) };
+      },
+    },
+    { method: 'POST', pattern: '/v1/billing/meters/:id', handle: async (c) => ({ body: await s.meters.update(c.path.id!, c.params, c.now) }) },
+    { method: 'POST', pattern: '/v1/billing/meters/:id/deactivate', handle: async (c) => ({ body: await s.meters.deactivate(c.path.id!, c.params, c.now) }) },
+    { method: 'POST', pattern: '/v1/billing/meters/:id/reactivate', handle: async (c) => ({ body: await s.meters.reactivate(c.path.id!, c.params, c.now) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/billing/meters',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        const status = c.params.optionalString('status', { oneOf: ['active', 'inactive'] });
+        c.params.done();
+        const page = await s.store.list('meter', { ...query, filter: status ? { name: 'status', value: status } : undefined });
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/v1/billing/meters/:id/event_summaries',
+      handle: async (c) => {
+        const meter = await s.meters.retrieve(c.path.id!);
+        const query = readSummaryQuery(c.params);
+        await s.customers.retrieve(query.customerId, 'customer');
+        const page = await summarizeUsage(s.usage, meter, query);
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+
+    // Asynchronous validation reports (Stripe's thin v2 events).
+    {
+      method: 'GET',
+      pattern: '/v2/core/events',
+      handle: async (c) => {
+        const objectId = c.params.optionalString('object_id');
+        const limit = c.params.optionalInteger('limit', { min: 1, max: 100 }) ?? 20;
+        const page = c.params.optionalString('page');
+        c.params.done();
+        const result = await s.store.list('v2_event', {
+          limit,
+          startingAfter: page,
+          filter: objectId ? { name: 'object_id', value: objectId } : undefined,
+        });
+        const last = result.data.at(-1) as { id: string } | undefined;
+        const next = result.hasMore && last ? `${c.url}?${new URLSearchParams({ ...(objectId ? { object_id: objectId } : {}), limit: String(limit), page: last.id })}` : null;
+        return { body: { data: result.data, next_page_url: next, previous_page_url: null } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/v2/core/events/:id',
+      handle: async (c) => {
+        c.params.done();
+        const event = await s.store.get('v2_event', c.path.id!);
+        if (!event) throw new NotFoundError('event', c.path.id!);
+        return { body: event };
+      },
+    },
+  ];
+}
+

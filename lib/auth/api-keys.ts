@@ -1,0 +1,140 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { newId, randomToken } from '../domain/ids';
+import { keys } from '../store/keys';
+import { isConditionFailure } from '../store/dynamo';
+
+/** Permissions a restricted key can hold. Secret keys hold all of them. */
+export const scopes = ['meter_events:write'] as const;
+export type Scope = (typeof scopes)[number];
+
+export type KeyType = 'secret' | 'restricted';
+
+export interface ApiKeyRecord {
+  id: string;
+  type: KeyType;
+  name: string;
+  livemode: boolean;
+  scopes: Scope[];
+  created: number;
+  /** Last four characters of the secret, for display. */
+  last4: string;
+  revoked?: number;
+}
+
+/** Who is calling: resolved from the Authorization header. */
+export interface Principal {
+  keyId: string;
+  type: KeyType;
+  livemode: boolean;
+  scopes: readonly Scope[];
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** True when `principal` may act with `scope`; secret keys may do everything. */
+export function allows(principal: Principal, scope: Scope | undefined): boolean {
+  return scope === undefined ? principal.type === 'secret' : principal.type === 'secret' || principal.scopes.includes(scope);
+}
+
+/**
+ * API keys: stored by the SHA-256 of the secret, never the secret itself. A lookup by hash finds
+ * the record; the stored hash is then compared in constant time.
+ */
+export class ApiKeys {
+  private readonly cache = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** Seconds a verified key is trusted without reading it again (revocation delay). */
+    private readonly cacheSeconds = 30,
+  ) {}
+
+  /** Creates a key and returns its secret, shown only this once. */
+  async create(options: {
+    type: KeyType;
+    name: string;
+    livemode: boolean;
+    scopes?: Scope[];
+    now: number;
+    /** Registers a given secret (the local stack's METERLINE_API_KEY) instead of a new one. */
+    secret?: string;
+  }): Promise<{ secret: string; record: ApiKeyRecord }> {
+    const mode = options.livemode ? 'live' : 'test';
+    const prefix = options.type === 'secret' ? 'sk' : 'rk';
+    const secret = options.secret ?? `${prefix}_${mode}_${randomToken(48)}`;
+    const record: ApiKeyRecord = {
+      id: newId('apiKey'),
+      type: options.type,
+      name: options.name,
+      livemode: options.livemode,
+      scopes: options.type === 'secret' ? [...scopes] : (options.scopes ?? []),
+      created: options.now,
+      last4: secret.slice(-4),
+    };
+    const hash = hashSecret(secret);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.apiKeySecret(hash), ...keys.kindList('api_key', record.created, record.id), hash, key: record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // The same secret registered again (a restart of the local stack): keep the first record.
+      const existing = await this.read(hash);
+      if (existing && !existing.revoked) return { secret, record: existing };
+      throw new Error('This key was revoked and cannot be registered again.');
+    }
+    return { secret, record };
+  }
+
+  /** Revokes the key with this id or secret; false when none matches. */
+  async revoke(secretOrHash: string, now: number): Promise<boolean> {
+    const hash = /^[0-9a-f]{64}$/.test(secretOrHash) ? secretOrHash : hashSecret(secretOrHash);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.apiKeySecret(hash),
+          UpdateExpression: 'SET #k.revoked = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#k': 'key' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      this.cache.delete(hash);
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async read(hash: string): Promise<ApiKeyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.apiKeySecret(hash), ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.hash !== 'string') return undefined;
+    const same = timingSafeEqual(Buffer.from(Item.hash, 'hex'), Buffer.from(hash, 'hex'));
+    return same ? (Item.key as ApiKeyRecord) : undefined;
+  }
+
+  /** The principal behind a presented secret, or undefined when it is unknown or revoked. */
+  async verify(secret: string, nowMs: number): Promise<Principal | undefined> {
+    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,200}$/.test(secret)) return undefined;
+    const hash = hashSecret(secret);
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > nowMs) return cached.principal;
+    const record = await this.read(hash);
+    if (!record || record.revoked) return undefined;
+    const principal: Principal = { keyId: record.id, type: record.type, livemode: record.livemode, scopes: record.scopes };
+    this.cache.set(hash, { principal, until: nowMs + this.cacheSeconds * 1000 });
+    return principal;
+  }
+}

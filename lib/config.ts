@@ -1,0 +1,33 @@
+import { mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
+
+/** Everything a function needs to know about its environment, read once at cold start. */
+export interface Config {
+  mainTableName: string;
+  usageTableName: string;
+  meterEventsQueueUrl: string;
+  /** Set for local emulators and LocalStack; AWS_ENDPOINT_URL is honoured by the SDK as well. */
+  dynamoEndpoint?: string;
+  sqsEndpoint?: string;
+  region?: string;
+  /** How long the consumer may run; claims younger than this may still be in flight. */
+  consumerTimeoutMs: number;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Missing environment variable ${name}: the stack sets it on every function.`);
+  return value;
+}
+
+/** Reads the configuration from environment variables and fails loudly when one is missing. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    mainTableName: required(env, mainTable.envVar),
+    usageTableName: required(env, usageTable.envVar),
+    meterEventsQueueUrl: required(env, meterEventsQueue.envVar),
+    dynamoEndpoint: env.METERLINE_DYNAMODB_ENDPOINT,
+    sqsEndpoint: env.METERLINE_SQS_ENDPOINT,
+    region: env.AWS_REGION,
+    consumerTimeoutMs: meterConsumer.timeoutSeconds * 1000,
+  };
+}

@@ -1,0 +1,95 @@
+import { NotFoundError } from '../errors';
+import { newId } from '../domain/ids';
+import { applyMetadata, type Metadata, type Params } from '../http/params';
+import type { ObjectStore } from '../store/objects';
+
+export interface Customer {
+  id: string;
+  object: 'customer';
+  created: number;
+  email: string | null;
+  name: string | null;
+  description: string | null;
+  phone: string | null;
+  metadata: Metadata;
+  livemode: boolean;
+  test_clock: string | null;
+}
+
+export interface DeletedCustomer {
+  id: string;
+  object: 'customer';
+  created: number;
+  deleted: true;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function readEmail(params: Params) {
+  return params.nullableString('email', { maxLength: 512, pattern: EMAIL });
+}
+
+/** Customers: the accounts that usage and invoices belong to. */
+export class Customers {
+  constructor(private readonly store: ObjectStore) {}
+
+  async create(params: Params, now: number, livemode: boolean): Promise<Customer> {
+    const customer: Customer = {
+      id: newId('customer'),
+      object: 'customer',
+      created: now,
+      email: readEmail(params) ?? null,
+      name: params.nullableString('name', { maxLength: 256 }) ?? null,
+      description: params.nullableString('description', { maxLength: 350 }) ?? null,
+      phone: params.nullableString('phone', { maxLength: 20 }) ?? null,
+      metadata: applyMetadata({}, params.metadata()),
+      livemode,
+      test_clock: null,
+    };
+    params.done();
+    await this.store.create('customer', customer);
+    return customer;
+  }
+
+  /** The live customer, or NotFoundError (deleted customers are not found). */
+  async retrieve(id: string, param = 'id'): Promise<Customer> {
+    const customer = await this.store.get<Customer | DeletedCustomer>('customer', id);
+    if (!customer || 'deleted' in customer) throw new NotFoundError('customer', id, param);
+    return customer;
+  }
+
+  /** The customer or its deletion record, as Stripe's GET shows it. */
+  async retrieveAny(id: string): Promise<Customer | DeletedCustomer> {
+    const customer = await this.store.get<Customer | DeletedCustomer>('customer', id);
+    if (!customer) throw new NotFoundError('customer', id);
+    return customer;
+  }
+
+  async update(id: string, params: Params): Promise<Customer> {
+    const current = await this.retrieve(id);
+    const email = readEmail(params);
+    const name = params.nullableString('name', { maxLength: 256 });
+    const description = params.nullableString('description', { maxLength: 350 });
+    const phone = params.nullableString('phone', { maxLength: 20 });
+    const metadata = applyMetadata(current.metadata, params.metadata());
+    params.done();
+    const next: Customer = {
+      ...current,
+      email: email === undefined ? current.email : email,
+      name: name === undefined ? current.name : name,
+      description: description === undefined ? current.description : description,
+      phone: phone === undefined ? current.phone : phone,
+      metadata,
+    };
+    if (!(await this.store.replace('customer', next))) throw new NotFoundError('customer', id);
+    return next;
+  }
+
+  /** Deletes the customer, leaving a deletion record that drops out of lists. */
+  async delete(id: string): Promise<DeletedCustomer> {
+    const current = await this.retrieve(id);
+    const deleted: DeletedCustomer = { id, object: 'customer', created: current.created, deleted: true };
+    await this.store.tombstone('customer', deleted);
+    return deleted;
+  }
+}

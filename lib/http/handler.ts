@@ -1,0 +1,123 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { allows, type ApiKeys, type Principal } from '../auth/api-keys';
+import { AuthenticationError, MeterlineError, PermissionError, UnknownRouteError } from '../errors';
+import { IdempotencyStore } from './idempotency';
+import { Params } from './params';
+import { parseRequest, type ParsedRequest } from './request';
+import { errorResponse, jsonResponse } from './response';
+import { Router, type Route } from './router';
+
+export interface SessionVerifier {
+  /** The principal of a live meter event session token; throws when it expired. */
+  verify(token: string, now: number): Promise<Principal | undefined>;
+}
+
+export interface HttpDeps {
+  apiKeys: ApiKeys;
+  sessions?: SessionVerifier;
+  idempotency: IdempotencyStore;
+  /** Wall clock in milliseconds; the only place a handler reads time. */
+  nowMs: () => number;
+  logger?: Logger;
+}
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+function presentedSecret(headers: Record<string, string>): string | undefined {
+  const header = headers.authorization;
+  if (!header) return undefined;
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    // Stripe accepts the key as the basic-auth user name with an empty password.
+    return Buffer.from(value, 'base64').toString('utf8').split(':')[0];
+  }
+  return undefined;
+}
+
+function redact(secret: string): string {
+  return `${secret.slice(0, 8)}${'*'.repeat(Math.max(0, secret.length - 12))}${secret.slice(-4)}`;
+}
+
+const anonymous: Principal = { keyId: 'anonymous', type: 'restricted', livemode: false, scopes: [] };
+
+async function authenticate(route: Route, request: ParsedRequest, deps: HttpDeps, now: number): Promise<Principal> {
+  if (route.auth === 'none') return anonymous;
+  const secret = presentedSecret(request.headers);
+  if (!secret) {
+    throw new AuthenticationError(
+      'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\').',
+      'api_key_missing',
+    );
+  }
+  const principal =
+    route.auth === 'session' && deps.sessions
+      ? await deps.sessions.verify(secret, now)
+      : await deps.apiKeys.verify(secret, deps.nowMs());
+  if (!principal) throw new AuthenticationError(`Invalid API Key provided: ${redact(secret)}`);
+  if (route.auth !== 'session' && !allows(principal, route.scope)) {
+    throw new PermissionError(
+      `The provided key '${redact(secret)}' does not have the required permissions for this endpoint. ${
+        route.scope ? `Having the '${route.scope}' permission would allow this request to continue.` : 'This endpoint needs a secret key.'
+      }`,
+    );
+  }
+  return principal;
+}
+
+/**
+ * Builds the API Gateway handler for a route table: parses the request (form or JSON),
+ * authenticates, replays idempotent POSTs, runs the route and maps errors to Stripe's shape.
+ */
+export function makeHttpHandler(routes: readonly Route[], deps: HttpDeps): HttpHandler {
+  const router = new Router(routes);
+  const logger = deps.logger ?? new Logger({ serviceName: 'meterline-api' });
+
+  async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const requestId = event.requestContext.requestId;
+    try {
+      const request = parseRequest(event);
+      const match = router.match(request.method, request.path);
+      if (!match) throw new UnknownRouteError(request.method, request.path);
+      const now = Math.floor(deps.nowMs() / 1000);
+      const principal = await authenticate(match.route, request, deps, now);
+      const idempotencyKey = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
+      const run = async () => {
+        const params = Params.of(request.input);
+        const result = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
+        return { status: result.status ?? 200, body: result.body };
+      };
+      if (!idempotencyKey) {
+        const result = await run();
+        return jsonResponse(result.status, result.body, { 'request-id': requestId });
+      }
+      const fingerprint = IdempotencyStore.fingerprint(request.method, request.path, request.rawBody);
+      const reservation = await deps.idempotency.reserve(principal.keyId, idempotencyKey, fingerprint, now);
+      if (reservation.kind === 'replay') {
+        const { status, body } = reservation.response;
+        return jsonResponse(status, body, { 'request-id': requestId, 'idempotent-replayed': 'true', 'idempotency-key': idempotencyKey });
+      }
+      let result;
+      try {
+        result = await run();
+      } catch (error) {
+        // Only executed requests are saved (as Stripe does): a failed one may be retried.
+        await deps.idempotency.release(principal.keyId, idempotencyKey);
+        throw error;
+      }
+      await deps.idempotency.complete(principal.keyId, idempotencyKey, result);
+      return jsonResponse(result.status, result.body, { 'request-id': requestId, 'idempotency-key': idempotencyKey });
+    } catch (error) {
+      if (!(error instanceof MeterlineError) || error.status >= 500) {
+        logger.error('request failed', { error: error as Error, requestId, path: event.rawPath });
+      }
+      return errorResponse(error, requestId);
+    }
+  }
+
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(handle);
+  // The local gateway has no Lambda context; middy only needs an object.
+  return (event, context) => wrapped(event, context ?? ({} as Context));
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { IdempotencyError, InvalidRequestError } from '../errors';
+import { keys } from '../store/keys';
+import { isConditionFailure } from '../store/dynamo';
+
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export type Reservation =
+  | { kind: 'new' }
+  | { kind: 'replay'; response: StoredResponse };
+
+/**
+ * Idempotency-Key support: the first request with a key reserves it, its response is stored and
+ * replayed for 24 hours; the same key with other parameters is an idempotency_error.
+ */
+export class IdempotencyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  static fingerprint(method: string, path: string, rawBody: string): string {
+    return createHash('sha256').update(`${method} ${path}\n${rawBody}`).digest('hex');
+  }
+
+  async reserve(owner: string, key: string, fingerprint: string, now: number): Promise<Reservation> {
+    if (key.length > 255) throw new InvalidRequestError('Idempotency keys can be at most 255 characters.', 'Idempotency-Key');
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.idempotency(owner, key), fingerprint, state: 'pending', expires_at: now + IDEMPOTENCY_WINDOW_SECONDS },
+          // An expired record may linger until TTL removes it; it no longer counts.
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'new' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const old = (error as { Item?: Record<string, unknown> }).Item;
+      if (!old) throw error;
+      if (old.fingerprint !== fingerprint) {
+        throw new IdempotencyError(
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        );
+      }
+      if (old.state !== 'done') {
+        throw new IdempotencyError(
+          'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through). Please retry in a moment.',
+          409,
+        );
+      }
+      return { kind: 'replay', response: JSON.parse(String(old.response)) as StoredResponse };
+    }
+  }
+
+  async complete(owner: string, key: string, response: StoredResponse): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.idempotency(owner, key),
+        UpdateExpression: 'SET #s = :done, #r = :response',
+        ExpressionAttributeNames: { '#s': 'state', '#r': 'response' },
+        ExpressionAttributeValues: { ':done': 'done', ':response': JSON.stringify(response) },
+      }),
+    );
+  }
+
+  /** Frees the key after a failed request, so that a retry runs again. */
+  async release(owner: string, key: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.idempotency(owner, key) }));
+  }
+}

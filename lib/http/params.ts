@@ -1,0 +1,209 @@
+import { InvalidRequestError, MissingParameterError, UnknownParameterError } from '../errors';
+
+type Raw = Record<string, unknown>;
+
+interface StringRule {
+  maxLength?: number;
+  oneOf?: readonly string[];
+  pattern?: RegExp;
+}
+
+interface IntegerRule {
+  min?: number;
+  max?: number;
+}
+
+export type Metadata = Record<string, string>;
+
+/** What a `metadata` parameter asks for: the keys to set and the keys to unset. */
+export interface MetadataUpdate {
+  set: Metadata;
+  unset: string[];
+  clear: boolean;
+}
+
+/**
+ * Reads and validates request parameters, naming the offending parameter the way Stripe does
+ * (`default_aggregation[formula]`). `done()` rejects every parameter nobody read.
+ */
+export class Params {
+  private readonly seen = new Set<string>(['expand']);
+
+  constructor(
+    private readonly raw: Raw,
+    private readonly prefix = '',
+  ) {}
+
+  static of(value: unknown, prefix = ''): Params {
+    if (value === undefined || value === '') return new Params({}, prefix);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InvalidRequestError(`Invalid object`, prefix || undefined);
+    }
+    return new Params(value as Raw, prefix);
+  }
+
+  /** Name of a parameter as Stripe prints it. */
+  path(name: string): string {
+    return this.prefix ? `${this.prefix}[${name}]` : name;
+  }
+
+  has(name: string): boolean {
+    return this.raw[name] !== undefined;
+  }
+
+  private take(name: string): unknown {
+    this.seen.add(name);
+    return this.raw[name];
+  }
+
+  optionalString(name: string, rule: StringRule = {}): string | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      throw new InvalidRequestError(`Invalid string: ${JSON.stringify(value)}`, this.path(name));
+    }
+    if (rule.maxLength !== undefined && value.length > rule.maxLength) {
+      throw new InvalidRequestError(
+        `Invalid ${name}: must be at most ${rule.maxLength} characters`,
+        this.path(name),
+      );
+    }
+    if (rule.oneOf && !rule.oneOf.includes(value)) {
+      throw new InvalidRequestError(
+        `Invalid ${name}: must be one of ${rule.oneOf.join(', ')}`,
+        this.path(name),
+      );
+    }
+    if (rule.pattern && !rule.pattern.test(value)) {
+      throw new InvalidRequestError(`Invalid ${name}: ${JSON.stringify(value)}`, this.path(name));
+    }
+    return value;
+  }
+
+  string(name: string, rule: StringRule = {}): string {
+    const value = this.optionalString(name, rule);
+    if (value === undefined || value === '') throw new MissingParameterError(this.path(name));
+    return value;
+  }
+
+  /** Stripe lets a string parameter be cleared with an empty value: null means "unset". */
+  nullableString(name: string, rule: StringRule = {}): string | null | undefined {
+    const value = this.optionalString(name, rule);
+    return value === '' ? null : value;
+  }
+
+  optionalInteger(name: string, rule: IntegerRule = {}): number | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string' || !/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+      throw new InvalidRequestError(`Invalid integer: ${String(value)}`, this.path(name));
+    }
+    const n = Number(text);
+    if ((rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
+      const bounds = [rule.min !== undefined ? `at least ${rule.min}` : '', rule.max !== undefined ? `at most ${rule.max}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw new InvalidRequestError(`Invalid ${name}: must be ${bounds}`, this.path(name));
+    }
+    return n;
+  }
+
+  integer(name: string, rule: IntegerRule = {}): number {
+    const value = this.optionalInteger(name, rule);
+    if (value === undefined) throw new MissingParameterError(this.path(name));
+    return value;
+  }
+
+  optionalBoolean(name: string): boolean | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new InvalidRequestError(`Invalid boolean: ${String(value)}`, this.path(name));
+  }
+
+  /** A nested object parameter (`customer_mapping[...]`); undefined when absent. */
+  optionalObject(name: string): Params | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    return Params.of(value, this.path(name));
+  }
+
+  object(name: string): Params {
+    const value = this.optionalObject(name);
+    if (!value) throw new MissingParameterError(this.path(name));
+    return value;
+  }
+
+  /** A list of objects (`events[0][...]`); form bodies may send it as an index-keyed hash. */
+  optionalObjectList(name: string): Params[] | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+    if (!list) throw new InvalidRequestError(`Invalid array`, this.path(name));
+    return list.map((item, i) => Params.of(item, `${this.path(name)}[${i}]`));
+  }
+
+  /** A hash of string values (`payload[...]`), at most `maxKeys` keys. */
+  stringMap(name: string, maxKeys = 50): Record<string, string> | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InvalidRequestError(`Invalid hash`, this.path(name));
+    }
+    const entries = Object.entries(value as Raw);
+    if (entries.length > maxKeys) {
+      throw new InvalidRequestError(`Invalid ${name}: at most ${maxKeys} keys`, this.path(name));
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of entries) {
+      if (typeof v === 'number') out[k] = String(v);
+      else if (typeof v === 'string') out[k] = v;
+      else throw new InvalidRequestError(`Invalid string: ${JSON.stringify(v)}`, `${this.path(name)}[${k}]`);
+    }
+    return out;
+  }
+
+  /** Stripe's metadata: up to 50 keys of 40 characters, values of 500; '' unsets. */
+  metadata(name = 'metadata'): MetadataUpdate | undefined {
+    const value = this.raw[name];
+    if (value === '') {
+      this.seen.add(name);
+      return { set: {}, unset: [], clear: true };
+    }
+    const map = this.stringMap(name);
+    if (!map) return undefined;
+    const update: MetadataUpdate = { set: {}, unset: [], clear: false };
+    for (const [k, v] of Object.entries(map)) {
+      if (k.length > 40) {
+        throw new InvalidRequestError(`Metadata keys can be at most 40 characters`, `${this.path(name)}[${k}]`);
+      }
+      if (v.length > 500) {
+        throw new InvalidRequestError(`Metadata values can be at most 500 characters`, `${this.path(name)}[${k}]`);
+      }
+      if (v === '') update.unset.push(k);
+      else update.set[k] = v;
+    }
+    return update;
+  }
+
+  /** Rejects every parameter that was not read. */
+  done(): void {
+    for (const name of Object.keys(this.raw)) {
+      if (!this.seen.has(name)) throw new UnknownParameterError(this.path(name));
+    }
+  }
+}
+
+/** Applies a metadata update to existing metadata (at most 50 keys in the result). */
+export function applyMetadata(current: Metadata, update: MetadataUpdate | undefined): Metadata {
+  if (!update) return current;
+  const next: Metadata = update.clear ? {} : { ...current };
+  for (const k of update.unset) delete next[k];
+  Object.assign(next, update.set);
+  if (Object.keys(next).length > 50) {
+    throw new InvalidRequestError('Metadata can have at most 50 keys', 'metadata');
+  }
+  return next;
+}

@@ -1,0 +1,122 @@
+import { DAY, MINUTE } from '../domain/time';
+import { formatQuantity, parseEventValue } from '../domain/quantity';
+import type { Formula, Meter } from '../meters/meters';
+
+/** A meter event as the client sent it (timestamp already in Unix seconds when it parsed). */
+export interface RawMeterEvent {
+  identifier: string;
+  event_name: string;
+  timestamp: number | string;
+  payload: Record<string, string>;
+}
+
+/** A validated event: everything the consumer needs to claim and aggregate it. */
+export interface ValidMeterEvent {
+  identifier: string;
+  eventName: string;
+  meterId: string;
+  customerId: string;
+  formula: Formula;
+  timestamp: number;
+  /** Exact decimal text; '1' for count meters. */
+  value: string;
+}
+
+/** Message bodies on the meter-events queue. */
+export type MeterQueueMessage =
+  | { type: 'meter_events'; received: number; livemode: boolean; events: RawMeterEvent[] }
+  | { type: 'cancel'; received: number; livemode: boolean; event_name: string; identifier: string };
+
+export const MAX_IDENTIFIER_LENGTH = 100;
+export const MAX_PAST_SECONDS = 35 * DAY;
+export const MAX_FUTURE_SECONDS = 5 * MINUTE;
+
+/** Stripe's error codes for meter events that fail validation. */
+export type MeterEventErrorCode =
+  | 'no_meter'
+  | 'archived_meter'
+  | 'meter_event_no_customer_defined'
+  | 'meter_event_customer_not_found'
+  | 'meter_event_value_not_found'
+  | 'meter_event_invalid_value'
+  | 'meter_event_invalid_identifier'
+  | 'timestamp_invalid'
+  | 'timestamp_too_far_in_past'
+  | 'timestamp_in_future';
+
+export interface MeterEventError {
+  code: MeterEventErrorCode;
+  message: string;
+  /** The request parameter at fault, for synchronous 400s. */
+  param: string;
+}
+
+/** Parses a v2 timestamp (RFC 3339) or v1 timestamp (Unix seconds) into Unix seconds. */
+export function parseTimestamp(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (/^\d{1,12}$/.test(value)) return Number(value);
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+export interface ValidationContext {
+  /** The meter that owns the event's event_name, if any. */
+  meter: Meter | undefined;
+  /** Whether a customer id exists (and is not deleted). */
+  customerExists: (customerId: string) => boolean;
+  /** "Now" for this customer: the wall clock, or the test clock's frozen time. */
+  now: number;
+}
+
+/**
+ * Validates one event against its meter and customer; the same rules run synchronously (v1 and
+ * v2 meter_events) and asynchronously (v2 stream, in the consumer).
+ */
+export function validateMeterEvent(
+  event: RawMeterEvent,
+  context: ValidationContext,
+): { ok: true; event: ValidMeterEvent } | { ok: false; error: MeterEventError } {
+  const fail = (code: MeterEventErrorCode, message: string, param: string) => ({ ok: false as const, error: { code, message, param } });
+  if (!event.identifier || event.identifier.length > MAX_IDENTIFIER_LENGTH) {
+    return fail('meter_event_invalid_identifier', `The identifier must be 1 to ${MAX_IDENTIFIER_LENGTH} characters.`, 'identifier');
+  }
+  const meter = context.meter;
+  if (!meter) return fail('no_meter', `No active meter was found for event_name '${event.event_name}'.`, 'event_name');
+  if (meter.status !== 'active') {
+    return fail('archived_meter', `The meter for event_name '${event.event_name}' is inactive.`, 'event_name');
+  }
+  const timestamp = parseTimestamp(event.timestamp);
+  if (timestamp === undefined) return fail('timestamp_invalid', 'The timestamp is not a valid time.', 'timestamp');
+  if (timestamp < context.now - MAX_PAST_SECONDS) {
+    return fail('timestamp_too_far_in_past', 'The timestamp must be within the past 35 days.', 'timestamp');
+  }
+  if (timestamp > context.now + MAX_FUTURE_SECONDS) {
+    return fail('timestamp_in_future', 'The timestamp can be at most 5 minutes in the future.', 'timestamp');
+  }
+  const customerKey = meter.customer_mapping.event_payload_key;
+  const customerId = event.payload[customerKey];
+  if (!customerId) {
+    return fail('meter_event_no_customer_defined', `The payload has no '${customerKey}'.`, `payload[${customerKey}]`);
+  }
+  if (!context.customerExists(customerId)) {
+    return fail('meter_event_customer_not_found', `No such customer: '${customerId}'.`, `payload[${customerKey}]`);
+  }
+  const formula = meter.default_aggregation.formula;
+  let value = '1';
+  if (formula !== 'count') {
+    const valueKey = meter.value_settings.event_payload_key;
+    const raw = event.payload[valueKey];
+    if (raw === undefined || raw === '') {
+      return fail('meter_event_value_not_found', `The payload has no '${valueKey}'.`, `payload[${valueKey}]`);
+    }
+    const parsed = parseEventValue(raw);
+    if (!parsed) {
+      return fail('meter_event_invalid_value', `'${raw}' is not a decimal of at most 15 significant digits.`, `payload[${valueKey}]`);
+    }
+    value = formatQuantity(parsed);
+  }
+  return {
+    ok: true,
+    event: { identifier: event.identifier, eventName: event.event_name, meterId: meter.id, customerId, formula, timestamp, value },
+  };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/api-keys';
+import { InvalidRequestError, MissingParameterError } from '../errors';
+import { HOUR } from '../domain/time';
+import type { Params } from '../http/params';
+import type { QueuePublisher } from '../queue/publisher';
+import type { Directory } from './directory';
+import type { UsageStore } from './usage-store';
+import { MAX_IDENTIFIER_LENGTH, parseTimestamp, validateMeterEvent, type MeterQueueMessage, type RawMeterEvent } from './meter-event';
+
+export const MAX_STREAM_EVENTS = 100;
+
+export interface IngestDeps {
+  directory: Directory;
+  publisher: QueuePublisher;
+  usage: UsageStore;
+  nowMs: () => number;
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** Reads the common fields of one event; `v2` events carry RFC 3339 timestamps. */
+function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterEvent {
+  const eventName = params.string('event_name', { maxLength: 100 });
+  const payload = params.stringMap('payload');
+  if (!payload) throw new MissingParameterError(params.path('payload'));
+  const identifier = params.optionalString('identifier', { maxLength: MAX_IDENTIFIER_LENGTH }) || randomUUID();
+  let timestamp: number | string = now;
+  if (version === 'v1') timestamp = params.optionalInteger('timestamp', { min: 0 }) ?? now;
+  else {
+    const raw = params.optionalString('timestamp');
+    if (raw !== undefined) timestamp = raw;
+  }
+  params.done();
+  return { identifier, event_name: eventName, timestamp, payload };
+}
+
+/**
+ * The ingest use cases: accept meter events over HTTP and put them on the meter-events queue.
+ * v1 and v2 single events are validated synchronously (a 400 names the parameter); stream
+ * events are checked for shape only and validated by the consumer.
+ */
+export function makeRecordMeterEvents(deps: IngestDeps) {
+  async function validateNow(event: RawMeterEvent, now: number) {
+    const nowMs = deps.nowMs();
+    const meter = await deps.directory.meterFor(event.event_name, nowMs);
+    const customerKey = meter?.customer_mapping.event_payload_key;
+    const customerId = customerKey ? event.payload[customerKey] : undefined;
+    const customers = customerId ? await deps.directory.existingCustomers([customerId], nowMs) : new Set<string>();
+    const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now });
+    if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.param, result.error.code);
+  }
+
+  async function enqueue(message: MeterQueueMessage) {
+    await deps.publisher.publish([JSON.stringify(message)]);
+  }
+
+  return {
+    /** POST /v1/billing/meter_events */
+    async createV1(params: Params, principal: Principal, now: number) {
+      const event = readEvent(params, now, 'v1');
+      await validateNow(event, now);
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event] });
+      return {
+        object: 'billing.meter_event',
+        created: now,
+        event_name: event.event_name,
+        identifier: event.identifier,
+        livemode: principal.livemode,
+        payload: event.payload,
+        timestamp: event.timestamp,
+      };
+    },
+
+    /** POST /v2/billing/meter_events */
+    async createV2(params: Params, principal: Principal, now: number) {
+      const event = readEvent(params, now, 'v2');
+      await validateNow(event, now);
+      const timestamp = parseTimestamp(event.timestamp)!;
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [{ ...event, timestamp }] });
+      return {
+        object: 'v2.billing.meter_event',
+        created: iso(now),
+        event_name: event.event_name,
+        identifier: event.identifier,
+        livemode: principal.livemode,
+        payload: event.payload,
+        timestamp: iso(timestamp),
+      };
+    },
+
+    /** POST /v2/billing/meter_event_stream: up to 100 events, validated asynchronously. */
+    async stream(params: Params, principal: Principal, now: number) {
+      const list = params.optionalObjectList('events');
+      params.done();
+      if (list === undefined) throw new MissingParameterError('events');
+      if (list.length === 0) throw new InvalidRequestError('events must be a non-empty array.', 'events');
+      if (list.length > MAX_STREAM_EVENTS) {
+        throw new InvalidRequestError(`At most ${MAX_STREAM_EVENTS} events per request.`, 'events');
+      }
+      const events = list.map((item) => {
+        const event = readEvent(item, now, 'v2');
+        // An unparseable time is reported asynchronously, like every other validation failure.
+        return { ...event, timestamp: parseTimestamp(event.timestamp) ?? event.timestamp };
+      });
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events });
+      return {};
+    },
+
+    /** POST /v1 and /v2 billing/meter_event_adjustments: cancel one event by identifier. */
+    async cancel(params: Params, principal: Principal, now: number, version: 'v1' | 'v2') {
+      const eventName = params.string('event_name', { maxLength: 100 });
+      params.string('type', { oneOf: ['cancel'] });
+      const cancel = params.object('cancel');
+      const identifier = cancel.string('identifier', { maxLength: MAX_IDENTIFIER_LENGTH });
+      cancel.done();
+      params.done();
+      const meter = await deps.directory.meterFor(eventName, deps.nowMs());
+      if (!meter) throw new InvalidRequestError(`No meter was found for event_name '${eventName}'.`, 'event_name', 'no_meter');
+      const claim = await deps.usage.getClaim(identifier);
+      if (claim && claim.eventName !== eventName) {
+        throw new InvalidRequestError(`The event '${identifier}' was not sent with event_name '${eventName}'.`, 'cancel[identifier]');
+      }
+      if (claim && now - claim.received > 24 * HOUR) {
+        throw new InvalidRequestError('Events can only be cancelled within 24 hours of being received.', 'cancel[identifier]');
+      }
+      await enqueue({ type: 'cancel', received: now, livemode: principal.livemode, event_name: eventName, identifier });
+      const common = { event_name: eventName, livemode: principal.livemode, status: 'pending', type: 'cancel', cancel: { identifier } };
+      return version === 'v1'
+        ? { object: 'billing.meter_event_adjustment', ...common }
+        : { id: `mea_${randomUUID().replaceAll('-', '')}`, object: 'v2.billing.meter_event_adjustment', created: iso(now), ...common };
+    },
+  };
+}
+
+export type RecordMeterEvents = ReturnType<typeof makeRecordMeterEvents>;

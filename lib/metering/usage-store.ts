@@ -1,0 +1,391 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { DAY, HOUR, MINUTE } from '../domain/time';
+import { exactNumber, isConditionFailure } from '../store/dynamo';
+import {
+  HOUR_TOTAL_ATTRIBUTE,
+  keys,
+  minuteAttribute,
+  minuteIdentifierAttribute,
+  minuteTimeAttribute,
+} from '../store/keys';
+import type { Formula } from '../meters/meters';
+import type { ValidMeterEvent } from './meter-event';
+
+/** Claims and apply markers outlive Stripe's 24 h promise: identifiers stay unique 40 days. */
+export const CLAIM_RETENTION_SECONDS = 40 * DAY;
+
+/** The stored claim of an identifier: the event's contribution and who applied it. */
+export interface Claim {
+  identifier: string;
+  eventName: string;
+  meterId: string;
+  customerId: string;
+  formula: Formula;
+  timestamp: number;
+  value: string;
+  /** Chunk whose apply marker proves the contribution is in the aggregates. */
+  chunk: string;
+  claimedMs: number;
+  received: number;
+  cancelled?: number;
+}
+
+export type ClaimOutcome = { claimed: true } | { claimed: false; existing: Claim };
+
+/** The sum or count delta of one hourly usage item. */
+export interface HourDelta {
+  meterId: string;
+  customerId: string;
+  hourStart: number;
+  total: string;
+  minutes: Map<number, string>;
+}
+
+/** The latest event of one minute of a `last` meter. */
+export interface LastValue {
+  meterId: string;
+  customerId: string;
+  timestamp: number;
+  identifier: string;
+  value: string;
+}
+
+/** One hourly usage item as read back. */
+export interface UsageHour {
+  hourStart: number;
+  /** Minute of hour -> exact value (sum, count or last value). */
+  minutes: Map<number, string>;
+  /** For `last` meters: minute -> [timestamp, identifier] of the value. */
+  lastAt: Map<number, [number, string]>;
+}
+
+export class TransactionConflict extends Error {}
+
+function claimFromItem(item: Record<string, unknown>): Claim {
+  return {
+    identifier: String(item.identifier),
+    eventName: String(item.event_name),
+    meterId: String(item.meter),
+    customerId: String(item.customer),
+    formula: item.formula as Formula,
+    timestamp: Number(item.ts),
+    value: String(item.value),
+    chunk: String(item.chunk),
+    claimedMs: Number(item.claimed_ms),
+    received: Number(item.received),
+    cancelled: item.cancelled === undefined ? undefined : Number(item.cancelled),
+  };
+}
+
+const minuteOf = (timestamp: number) => Math.floor((timestamp % HOUR) / MINUTE);
+const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
+
+/**
+ * The usage table: one claim per identifier (exactly-once), apply markers, and hourly usage
+ * items with one attribute per minute so that any minute-aligned window reads whole hours.
+ */
+export class UsageStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Claims an identifier for `event`; when it is taken, returns the existing claim. */
+  async claim(event: ValidMeterEvent, chunk: string, received: number, nowMs: number): Promise<ClaimOutcome> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.eventClaim(event.identifier),
+            identifier: event.identifier,
+            event_name: event.eventName,
+            meter: event.meterId,
+            customer: event.customerId,
+            formula: event.formula,
+            ts: event.timestamp,
+            value: exactNumber(event.value),
+            chunk,
+            claimed_ms: nowMs,
+            received,
+            expires_at: Math.floor(nowMs / 1000) + CLAIM_RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = (error as { Item?: Record<string, unknown> }).Item ?? (await this.getClaimItem(event.identifier));
+      if (!item) throw error;
+      return { claimed: false, existing: claimFromItem(item) };
+    }
+  }
+
+  private async getClaimItem(identifier: string) {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.eventClaim(identifier), ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  async getClaim(identifier: string): Promise<Claim | undefined> {
+    const item = await this.getClaimItem(identifier);
+    return item ? claimFromItem(item) : undefined;
+  }
+
+  /** Which of these chunks have been applied (strongly consistent). */
+  async appliedChunks(chunks: Iterable<string>): Promise<Set<string>> {
+    const applied = new Set<string>();
+    const all = [...new Set(chunks)];
+    for (let i = 0; i < all.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: { Keys: all.slice(i, i + 100).map((c) => keys.applyMarker(c)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) applied.add(String(item.chunk));
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return applied;
+  }
+
+  /**
+   * Takes over the claim of an attempt that died before applying it: succeeds only if that
+   * attempt's marker is still absent and nobody cancelled or took the claim meanwhile.
+   */
+  async adoptClaim(claim: Claim, chunk: string, nowMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.applyMarker(claim.chunk),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.eventClaim(claim.identifier),
+                UpdateExpression: 'SET chunk = :new, claimed_ms = :now',
+                ConditionExpression: 'chunk = :old AND attribute_not_exists(cancelled)',
+                ExpressionAttributeValues: { ':new': chunk, ':old': claim.chunk, ':now': nowMs },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Adds the deltas of one chunk to the hourly items and writes the chunk's marker, in one
+   * transaction: either all of it counts or none of it does.
+   */
+  async applyChunk(chunk: string, deltas: readonly HourDelta[], nowSeconds: number): Promise<void> {
+    const items = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...deltas.map((delta) => {
+        const names: Record<string, string> = { '#h': HOUR_TOTAL_ATTRIBUTE };
+        const values: Record<string, unknown> = { ':h': exactNumber(delta.total) };
+        const adds = ['#h :h'];
+        for (const [minute, value] of delta.minutes) {
+          names[`#m${minute}`] = minuteAttribute(minute);
+          values[`:m${minute}`] = exactNumber(value);
+          adds.push(`#m${minute} :m${minute}`);
+        }
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.usageHour(delta.meterId, delta.customerId, delta.hourStart),
+            UpdateExpression: `ADD ${adds.join(', ')}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        };
+      }),
+    ];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        // The marker exists: this chunk was applied before (a retried call). Nothing to do.
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
+        throw new TransactionConflict(reasons.map((r) => r.Code).join(','));
+      }
+      throw error;
+    }
+  }
+
+  /** Records the latest value of a minute of a `last` meter; replaying it changes nothing. */
+  async applyLast(last: LastValue): Promise<void> {
+    const minute = minuteOf(last.timestamp);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.usageHour(last.meterId, last.customerId, hourOf(last.timestamp)),
+          UpdateExpression: 'SET #m = :v, #t = :t, #i = :i',
+          ConditionExpression: 'attribute_not_exists(#t) OR #t < :t OR (#t = :t AND #i <= :i)',
+          ExpressionAttributeNames: {
+            '#m': minuteAttribute(minute),
+            '#t': minuteTimeAttribute(minute),
+            '#i': minuteIdentifierAttribute(minute),
+          },
+          ExpressionAttributeValues: { ':v': exactNumber(last.value), ':t': last.timestamp, ':i': last.identifier },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // A later event already holds the minute.
+    }
+  }
+
+  /** Writes the marker of a chunk whose writes are idempotent by themselves (`last` meters). */
+  async markApplied(chunk: string, nowSeconds: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
+      }),
+    );
+  }
+
+  /**
+   * Cancels an applied sum or count event: flags the claim and subtracts its contribution in one
+   * transaction, so that a second cancel changes nothing. False when the claim changed meanwhile.
+   */
+  async cancelApplied(claim: Claim, nowSeconds: number): Promise<boolean> {
+    const minute = minuteOf(claim.timestamp);
+    const delta = claim.formula === 'count' ? '-1' : `-${claim.value}`.replace(/^--/, '');
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.flagCancelled(claim, nowSeconds),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
+                UpdateExpression: 'ADD #h :d, #m :d',
+                ExpressionAttributeNames: { '#h': HOUR_TOTAL_ATTRIBUTE, '#m': minuteAttribute(minute) },
+                ExpressionAttributeValues: { ':d': exactNumber(delta) },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels a claim without touching aggregates: for claims never applied, and for `last`
+   * meters, whose minute value is then cleared if this event holds it.
+   */
+  async cancelUnapplied(claim: Claim, nowSeconds: number): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.flagCancelled(claim, nowSeconds)] }));
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+    if (claim.formula === 'last') {
+      const minute = minuteOf(claim.timestamp);
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
+            UpdateExpression: 'REMOVE #m, #t, #i',
+            ConditionExpression: '#i = :i',
+            ExpressionAttributeNames: {
+              '#m': minuteAttribute(minute),
+              '#t': minuteTimeAttribute(minute),
+              '#i': minuteIdentifierAttribute(minute),
+            },
+            ExpressionAttributeValues: { ':i': claim.identifier },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    return true;
+  }
+
+  private flagCancelled(claim: Claim, nowSeconds: number) {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.eventClaim(claim.identifier),
+        UpdateExpression: 'SET cancelled = :now',
+        ConditionExpression: 'chunk = :chunk AND attribute_not_exists(cancelled)',
+        ExpressionAttributeValues: { ':now': nowSeconds, ':chunk': claim.chunk },
+      },
+    };
+  }
+
+  /** Hourly usage items of a meter and customer for hours in [fromHour, toHour]. */
+  async readHours(meterId: string, customerId: string, fromHour: number, toHour: number): Promise<UsageHour[]> {
+    const hours: UsageHour[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: {
+            ':p': keys.usagePartition(meterId, customerId),
+            ':a': keys.usageHourSk(fromHour),
+            ':b': keys.usageHourSk(toHour),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) hours.push(toUsageHour(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return hours;
+  }
+}
+
+function toUsageHour(item: Record<string, unknown>): UsageHour {
+  const minutes = new Map<number, string>();
+  const lastAt = new Map<number, [number, string]>();
+  for (let minute = 0; minute < 60; minute++) {
+    const value = item[minuteAttribute(minute)];
+    if (value === undefined) continue;
+    minutes.set(minute, String(value));
+    const at = item[minuteTimeAttribute(minute)];
+    if (at !== undefined) lastAt.set(minute, [Number(at), String(item[minuteIdentifierAttribute(minute)])]);
+  }
+  const sk = String(item.sk);
+  return { hourStart: Number(sk.slice(sk.indexOf('#') + 1)), minutes, lastAt };
+}

@@ -1,0 +1,77 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ApiKeys } from './auth/api-keys';
+import type { Config } from './config';
+import { Customers } from './customers/customers';
+import { IdempotencyStore } from './http/idempotency';
+import type { HttpDeps } from './http/handler';
+import { Meters } from './meters/meters';
+import { makeConsumeMeterEvents } from './metering/consume-meter-events';
+import { Directory } from './metering/directory';
+import { ErrorReporter } from './metering/error-reports';
+import { makeRecordMeterEvents } from './metering/record-meter-events';
+import { MeterEventSessions } from './metering/sessions';
+import { UsageStore } from './metering/usage-store';
+import { QueuePublisher } from './queue/publisher';
+import { createDocumentClient, type CapacityMeter } from './store/dynamo';
+import { ObjectStore } from './store/objects';
+
+export interface ServiceOptions {
+  /** Replaces the wall clock (milliseconds); tests pass their own. */
+  nowMs?: () => number;
+  capacity?: CapacityMeter;
+  db?: DynamoDBDocumentClient;
+  sqs?: SQSClient;
+  logger?: Logger;
+  /** Test hook for the consumer's crash window. */
+  afterClaims?: () => Promise<void>;
+}
+
+/**
+ * The composition root: builds every repository and use case from the configuration. Each
+ * Lambda container builds this once; the local stack builds it once per process.
+ */
+export function createServices(config: Config, options: ServiceOptions = {}) {
+  const db = options.db ?? createDocumentClient({ endpoint: config.dynamoEndpoint, region: config.region, capacity: options.capacity });
+  const sqs = options.sqs ?? new SQSClient({ endpoint: config.sqsEndpoint, region: config.region });
+  const nowMs = options.nowMs ?? (() => Date.now());
+  const logger = options.logger ?? new Logger({ serviceName: 'meterline' });
+  const store = new ObjectStore(db, config.mainTableName);
+  const usage = new UsageStore(db, config.usageTableName);
+  const meters = new Meters(store);
+  const directory = new Directory(store, meters);
+  const apiKeys = new ApiKeys(db, config.mainTableName);
+  const sessions = new MeterEventSessions(store);
+  const http: HttpDeps = { apiKeys, sessions, idempotency: new IdempotencyStore(db, config.mainTableName), nowMs, logger };
+  return {
+    config,
+    db,
+    sqs,
+    store,
+    usage,
+    logger,
+    nowMs,
+    http,
+    apiKeys,
+    sessions,
+    customers: new Customers(store),
+    meters,
+    directory,
+    recordMeterEvents: makeRecordMeterEvents({
+      directory,
+      publisher: new QueuePublisher(sqs, config.meterEventsQueueUrl),
+      usage,
+      nowMs,
+    }),
+    consumeMeterEvents: makeConsumeMeterEvents({
+      usage,
+      directory,
+      errors: new ErrorReporter(store),
+      inFlightMs: config.consumerTimeoutMs + 30_000,
+      afterClaims: options.afterClaims,
+    }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

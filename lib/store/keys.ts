@@ -1,0 +1,102 @@
+/**
+ * Every DynamoDB key Meterline writes is built here, from named parts, and nowhere else.
+ * docs/data-model.md lists the same access patterns with examples.
+ *
+ * Main table (pk, sk; indexes byKind and byFilter)
+ *   object of a kind by id       pk=<KIND>#<id>               sk=OBJECT
+ *   objects of a kind, newest    byKind   kind_pk=KIND#<kind>          kind_sk=<created>#<id>
+ *   objects by kind and filter   byFilter filter_pk=KIND#<kind>#<f>=<v> filter_sk=<created>#<id>
+ *   meter by event name          pk=METER_NAME#<event_name>   sk=OBJECT
+ *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT
+ *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT
+ *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT
+ *
+ * Usage table (pk, sk)
+ *   meter event claim            pk=EVENT#<identifier>        sk=CLAIM
+ *   apply marker of a chunk      pk=APPLIED#<chunk id>        sk=MARKER
+ *   usage of a customer, by hour pk=USAGE#<meter>#<customer>  sk=HOUR#<hour start>
+ */
+
+export const OBJECT_SK = 'OBJECT';
+
+export type ObjectKind =
+  | 'customer'
+  | 'meter'
+  | 'api_key'
+  | 'meter_event_session'
+  | 'v2_event';
+
+const kindTag: Record<ObjectKind, string> = {
+  customer: 'CUSTOMER',
+  meter: 'METER',
+  api_key: 'API_KEY_ID',
+  meter_event_session: 'SESSION_ID',
+  v2_event: 'V2_EVENT',
+};
+
+/** Unix seconds padded so that string order is time order (valid until the year 2286). */
+export function sortableTime(unixSeconds: number): string {
+  return String(unixSeconds).padStart(10, '0');
+}
+
+export type Key = {
+  pk: string;
+  sk: string;
+};
+
+export const keys = {
+  object: (kind: ObjectKind, id: string): Key => ({ pk: `${kindTag[kind]}#${id}`, sk: OBJECT_SK }),
+
+  /** Attributes that put an object into its kind's newest-first list. */
+  kindList: (kind: ObjectKind, created: number, id: string) => ({
+    kind_pk: `KIND#${kind}`,
+    kind_sk: `${sortableTime(created)}#${id}`,
+  }),
+  kindListPartition: (kind: ObjectKind) => `KIND#${kind}`,
+
+  /** Attributes that put an object into the list of its kind with `filter` = `value`. */
+  filterList: (kind: ObjectKind, filter: string, value: string, created: number, id: string) => ({
+    filter_pk: keys.filterListPartition(kind, filter, value),
+    filter_sk: `${sortableTime(created)}#${id}`,
+  }),
+  filterListPartition: (kind: ObjectKind, filter: string, value: string) =>
+    `KIND#${kind}#${filter}=${value}`,
+
+  /** Position of an object inside a list, for starting_after / ending_before cursors. */
+  listPosition: (created: number, id: string) => `${sortableTime(created)}#${id}`,
+
+  meterName: (eventName: string): Key => ({ pk: `METER_NAME#${eventName}`, sk: OBJECT_SK }),
+  apiKeySecret: (secretHash: string): Key => ({ pk: `API_KEY#${secretHash}`, sk: OBJECT_SK }),
+  idempotency: (keyId: string, idempotencyKey: string): Key => ({
+    pk: `IDEMPOTENCY#${keyId}#${idempotencyKey}`,
+    sk: OBJECT_SK,
+  }),
+  sessionToken: (tokenHash: string): Key => ({ pk: `SESSION#${tokenHash}`, sk: OBJECT_SK }),
+
+  eventClaim: (identifier: string): Key => ({ pk: `EVENT#${identifier}`, sk: 'CLAIM' }),
+  applyMarker: (chunkId: string): Key => ({ pk: `APPLIED#${chunkId}`, sk: 'MARKER' }),
+  usagePartition: (meterId: string, customerId: string) => `USAGE#${meterId}#${customerId}`,
+  usageHour: (meterId: string, customerId: string, hourStart: number): Key => ({
+    pk: keys.usagePartition(meterId, customerId),
+    sk: keys.usageHourSk(hourStart),
+  }),
+  usageHourSk: (hourStart: number) => `HOUR#${sortableTime(hourStart)}`,
+};
+
+/** Attribute of an hourly usage item holding one minute's value ('m00'..'m59'). */
+export function minuteAttribute(minuteOfHour: number): string {
+  return `m${String(minuteOfHour).padStart(2, '0')}`;
+}
+
+/** Attribute holding the event timestamp behind a `last` meter's minute value ('t00'..'t59'). */
+export function minuteTimeAttribute(minuteOfHour: number): string {
+  return `t${String(minuteOfHour).padStart(2, '0')}`;
+}
+
+/** Attribute holding the identifier behind a `last` meter's minute value ('i00'..'i59'). */
+export function minuteIdentifierAttribute(minuteOfHour: number): string {
+  return `i${String(minuteOfHour).padStart(2, '0')}`;
+}
+
+/** Hour total of a sum or count meter. */
+export const HOUR_TOTAL_ATTRIBUTE = 'h';

@@ -1,0 +1,202 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { keys, type Key, type ObjectKind } from './keys';
+import { mainTable } from './resources';
+import { isConditionFailure } from './dynamo';
+
+/** Every API object has these; the rest is the object's own shape. */
+export interface StoredObject {
+  id: string;
+  /** Unix seconds (v1 objects) or an RFC 3339 time (v2 objects). */
+  created: number | string;
+}
+
+/** Creation time in Unix seconds, the sort order of every list. */
+export function createdSeconds(object: StoredObject): number {
+  return typeof object.created === 'number' ? object.created : Math.floor(Date.parse(object.created) / 1000);
+}
+
+export interface ListFilter {
+  name: string;
+  value: string;
+}
+
+export interface ListQuery {
+  limit: number;
+  startingAfter?: string;
+  endingBefore?: string;
+  filter?: ListFilter;
+}
+
+export interface ListPage<T> {
+  data: T[];
+  hasMore: boolean;
+}
+
+/** The item that stores `object`, with the keys that place it in its lists. */
+export function objectItem(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []) {
+  const created = createdSeconds(object);
+  const filterKeys = filters.length ? keys.filterList(kind, filters[0]!.name, filters[0]!.value, created, object.id) : {};
+  return {
+    ...keys.object(kind, object.id),
+    ...keys.kindList(kind, created, object.id),
+    ...filterKeys,
+    object,
+  };
+}
+
+/**
+ * Repository of API objects in the main table: one item per object, listed newest first through
+ * the byKind and byFilter indexes. Lists query an index; nothing scans the table.
+ */
+export class ObjectStore {
+  constructor(
+    readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async get<T extends StoredObject>(kind: ObjectKind, id: string): Promise<T | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.object(kind, id) }),
+    );
+    return Item?.object as T | undefined;
+  }
+
+  /** A raw item by key (for the few items that are not API objects). */
+  async getItem(key: Key, consistent = false): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
+    return Item;
+  }
+
+  /** Objects of one kind by id, 100 keys per request; missing ids are simply absent. */
+  async getMany<T extends StoredObject>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
+    const found: T[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.tableName]: { Keys: ids.slice(i, i + 100).map((id) => keys.object(kind, id)) },
+      };
+      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.push(item.object as T);
+        request = out.UnprocessedKeys as typeof request;
+        if (request && Object.keys(request).length) await new Promise((r) => setTimeout(r, 2 ** attempt * 20));
+      }
+    }
+    return found;
+  }
+
+  /** Writes a new object; false when an object with that id already exists. */
+  async create(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: objectItem(kind, object, filters),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces an existing object; false when it no longer exists. */
+  async replace(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: objectItem(kind, object, filters),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces the object with a deletion record that is no longer listed. */
+  async tombstone(kind: ObjectKind, record: StoredObject & { deleted: true }): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.object(kind, record.id), object: record } }),
+    );
+  }
+
+  async delete(kind: ObjectKind, id: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.object(kind, id),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Runs a transaction; false when one of its conditions failed. */
+  async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionCanceledException') {
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        if (reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A page of objects of `kind`, newest first. Cursors are object ids: the cursor object's
+   * position is read once, then the index is queried from there.
+   */
+  async list<T extends StoredObject>(kind: ObjectKind, query: ListQuery): Promise<ListPage<T>> {
+    const byFilter = query.filter !== undefined;
+    const index = mainTable.indexes[byFilter ? 1 : 0]!;
+    const partition = byFilter
+      ? keys.filterListPartition(kind, query.filter!.name, query.filter!.value)
+      : keys.kindListPartition(kind);
+    const cursorId = query.startingAfter ?? query.endingBefore;
+    const forward = query.endingBefore !== undefined;
+    let range = '';
+    const values: Record<string, unknown> = { ':p': partition };
+    if (cursorId !== undefined) {
+      const cursor = await this.get(kind, cursorId);
+      if (!cursor) return { data: [], hasMore: false };
+      values[':c'] = keys.listPosition(createdSeconds(cursor), cursor.id);
+      range = ` AND ${index.sortKey} ${forward ? '>' : '<'} :c`;
+    }
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: `${index.partitionKey} = :p${range}`,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: forward,
+        Limit: query.limit + 1,
+      }),
+    );
+    const hasMore = Items.length > query.limit;
+    const page = Items.slice(0, query.limit).map((item) => item.object as T);
+    // ending_before walks towards newer objects; the page is still shown newest first.
+    if (forward) page.reverse();
+    return { data: page, hasMore };
+  }
+}

@@ -1,0 +1,430 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Aspects, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import * as esbuild from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Ingestion } from '../../cdk/constructs/ingestion';
+import { MeterlineFunction } from '../../cdk/constructs/meterline-function';
+import { MeterlineStack } from '../../cdk/meterline-stack';
+import {
+  ingestRoutes,
+  mainTable,
+  meterConsumer,
+  meterEventsQueue,
+  tables,
+  usageTable,
+} from '../../lib/store/resources';
+
+// Synthesis bundles every function with esbuild: give the hooks room on a slow machine.
+const SYNTH_TIMEOUT_MS = 120_000;
+
+/** The routes of the api function: whatever ingestRoutes does not claim, and the health check. */
+const apiRouteKeys = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'];
+
+const SOURCE_MAPS = '--enable-source-maps';
+
+interface CfnResource {
+  readonly Type: string;
+  readonly Properties: Record<string, any>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+const logicalIdOf = (construct: IConstruct): string =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** The folder of the cloud assembly that holds a function's bundle. */
+const bundleDirOf = (assembly: CloudAssembly, fn: CfnResource): string => {
+  const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+  return path.join(assembly.directory, `asset.${assetHash}`);
+};
+
+/**
+ * The modules a bundle still imports at run time, Node built-ins aside (an external `@aws-sdk/*`
+ * would show up here). esbuild parses the bundle, so strings that merely mention a package name
+ * (the SDK's own error messages do) are not taken for imports.
+ */
+const nonBuiltinImportsOf = async (bundle: string): Promise<string[]> => {
+  const { metafile } = await esbuild.build({
+    entryPoints: [bundle],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  });
+  return Object.values(metafile.outputs)
+    .flatMap((output) => output.imports)
+    .filter((imported) => imported.external && !isBuiltin(imported.path))
+    .map((imported) => imported.path);
+};
+
+describe('MeterlineStack', () => {
+  let stack: MeterlineStack;
+  let assembly: CloudAssembly;
+  let template: Template;
+
+  beforeAll(() => {
+    const app = new App();
+    stack = new MeterlineStack(app, 'Meterline');
+    assembly = app.synth();
+    template = Template.fromStack(stack);
+  }, SYNTH_TIMEOUT_MS);
+
+  const resource = (logicalId: string): CfnResource => {
+    const found = template.toJSON().Resources[logicalId] as CfnResource | undefined;
+    if (!found) throw new Error(`No resource ${logicalId} in the template`);
+    return found;
+  };
+
+  const resourcesOfType = (type: string): CfnResource[] =>
+    Object.values(template.findResources(type)) as CfnResource[];
+
+  const functionResource = (fn: MeterlineFunction): CfnResource =>
+    resource(logicalIdOf(fn.function));
+
+  /** Every action the policies of a role allow on a resource (both given by logical id). */
+  const actionsOn = (roleId: string, resourceId: string): string[] =>
+    resourcesOfType('AWS::IAM::Policy')
+      .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[])
+      .filter((statement) =>
+        [statement.Resource].flat().some((arn) => arn?.['Fn::GetAtt']?.[0] === resourceId),
+      )
+      .flatMap((statement) => [statement.Action].flat() as string[]);
+
+  /** The logical id of the function behind a route. */
+  const functionBehind = (routeKey: string): string => {
+    const routes = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
+    );
+    expect(routes, routeKey).toHaveLength(1);
+    const [prefix, integrationRef] = routes[0]!.Properties.Target['Fn::Join'][1];
+    expect(prefix).toBe('integrations/');
+    return resource(integrationRef.Ref).Properties.IntegrationUri['Fn::GetAtt'][0];
+  };
+
+  describe('functions', () => {
+    it('runs every function on nodejs22.x on arm64 with source maps enabled', () => {
+      const functions = resourcesOfType('AWS::Lambda::Function');
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) {
+        expect(fn.Properties.Runtime).toBe('nodejs22.x');
+        expect(fn.Properties.Architectures).toEqual(['arm64']);
+        expect(fn.Properties.Handler).toBe('index.handler');
+        expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe(SOURCE_MAPS);
+      }
+    });
+
+    it('ships each function as one ESM file with a source map and no package outside', async () => {
+      for (const fn of resourcesOfType('AWS::Lambda::Function')) {
+        const dir = bundleDirOf(assembly, fn);
+        const bundle = path.join(dir, 'index.mjs');
+        const code = readFileSync(bundle, 'utf8');
+        expect(code.startsWith('import { createRequire as __meterlineCreateRequire }')).toBe(true);
+        expect(code.endsWith('//# sourceMappingURL=index.mjs.map\n')).toBe(true);
+        const sourceMap = JSON.parse(readFileSync(path.join(dir, 'index.mjs.map'), 'utf8'));
+        expect(sourceMap.sources.length).toBeGreaterThan(0);
+        expect(sourceMap.sourcesContent).toBeUndefined();
+        expect(await nonBuiltinImportsOf(bundle)).toEqual([]);
+      }
+    });
+
+    it('gives each function its own log group that expires its logs', () => {
+      const logGroupIds = resourcesOfType('AWS::Lambda::Function').map(
+        (fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string,
+      );
+      expect(new Set(logGroupIds).size).toBe(3);
+      for (const id of logGroupIds) expect(resource(id).Properties.RetentionInDays).toBe(30);
+    });
+
+    it('gives the consumer the timeout and memory of meterConsumer', () => {
+      const consumer = functionResource(stack.ingestion.consumer);
+      expect(consumer.Properties.Timeout).toBe(meterConsumer.timeoutSeconds);
+      expect(consumer.Properties.MemorySize).toBe(meterConsumer.memoryMb);
+    });
+
+    it('passes each function the names of its tables and the URL of its queue', () => {
+      const main = { Ref: logicalIdOf(stack.tables.main) };
+      const usage = { Ref: logicalIdOf(stack.tables.usage) };
+      const queue = { Ref: logicalIdOf(stack.ingestion.queue) };
+      const variablesOf = (fn: MeterlineFunction) =>
+        functionResource(fn).Properties.Environment.Variables;
+
+      expect(variablesOf(stack.api.apiFunction)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
+      });
+      expect(variablesOf(stack.api.ingestFunction)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [meterEventsQueue.envVar]: queue,
+      });
+      expect(variablesOf(stack.ingestion.consumer)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
+      });
+    });
+
+    it('lets the api function read the usage table but not write it', () => {
+      const role = logicalIdOf(stack.api.apiFunction.role);
+      const actions = actionsOn(role, logicalIdOf(stack.tables.usage));
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+      for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
+        expect(actions).not.toContain(`dynamodb:${write}`);
+      }
+      expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
+    });
+
+    it('lets the ingest function send meter events, not receive them nor touch usage', () => {
+      const role = logicalIdOf(stack.api.ingestFunction.role);
+      const actions = actionsOn(role, logicalIdOf(stack.ingestion.queue));
+      expect(actions).toContain('sqs:SendMessage');
+      expect(actions).not.toContain('sqs:ReceiveMessage');
+      expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
+      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toEqual([]);
+    });
+
+    it('lets the consumer receive meter events and write both tables', () => {
+      const role = logicalIdOf(stack.ingestion.consumer.role);
+      expect(actionsOn(role, logicalIdOf(stack.ingestion.queue))).toEqual(
+        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+      );
+      expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
+      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toContain('dynamodb:PutItem');
+    });
+
+    it('attaches no AWS managed policy to any role', () => {
+      for (const role of resourcesOfType('AWS::IAM::Role')) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+  });
+
+  describe('meter-events queue', () => {
+    it('is encrypted and refuses requests without TLS, like its dead-letter queue', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      expect(Object.keys(queues)).toHaveLength(2);
+      for (const [queueId, queue] of Object.entries(queues)) {
+        const { SqsManagedSseEnabled, KmsMasterKeyId } = queue.Properties;
+        expect(SqsManagedSseEnabled === true || KmsMasterKeyId !== undefined).toBe(true);
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: queueId }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('moves a message to the dead-letter queue after maxReceiveCount receives', () => {
+      const queue = resource(logicalIdOf(stack.ingestion.queue));
+      const redrive = queue.Properties.RedrivePolicy;
+      expect(redrive.maxReceiveCount).toBe(meterEventsQueue.maxReceiveCount);
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(5);
+      const deadLetterId = redrive.deadLetterTargetArn['Fn::GetAtt'][0] as string;
+      expect(deadLetterId).toBe(logicalIdOf(stack.ingestion.deadLetterQueue));
+      expect(resource(deadLetterId).Properties.MessageRetentionPeriod).toBe(
+        meterEventsQueue.deadLetterRetentionSeconds,
+      );
+      expect(queue.Properties.MessageRetentionPeriod).toBe(meterEventsQueue.retentionSeconds);
+    });
+
+    it('hides a message for at least six times the timeout of its consumer function', () => {
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping');
+      expect(mappings).toHaveLength(1);
+      const { EventSourceArn, FunctionName } = mappings[0]!.Properties;
+      const queue = resource(EventSourceArn['Fn::GetAtt'][0]);
+      const consumer = resource(FunctionName.Ref);
+      expect(queue.Properties.VisibilityTimeout).toBe(meterEventsQueue.visibilityTimeoutSeconds);
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * consumer.Properties.Timeout,
+      );
+    });
+
+    it('feeds the consumer batches and lets it report the messages that failed', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.ingestion.queue), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack.ingestion.consumer.function) },
+        BatchSize: meterConsumer.batchSize,
+        MaximumBatchingWindowInSeconds: meterConsumer.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  describe('tables', () => {
+    it('builds one table per definition', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', tables.length);
+    });
+
+    it.each(tables.map((definition) => [definition.id, definition] as const))(
+      'builds %s on demand, encrypted, with point-in-time recovery, TTL and its indexes',
+      (_id, definition) => {
+        const table = resource(logicalIdOf(stack.tables.tableFor(definition)));
+        expect(table.Properties).toMatchObject({
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
+          KeySchema: [
+            { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+            { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+          ],
+        });
+        expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(
+          definition.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
+        );
+        for (const attribute of table.Properties.AttributeDefinitions) {
+          expect(attribute.AttributeType).toBe('S');
+        }
+      },
+    );
+
+    it('keeps the tables and their data when the stack is deleted or a table replaced', () => {
+      for (const table of resourcesOfType('AWS::DynamoDB::Table')) {
+        expect(table.DeletionPolicy).toBe('Retain');
+        expect(table.UpdateReplacePolicy).toBe('Retain');
+        expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      }
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('sends every ingest route to the ingest function', () => {
+      const ingest = logicalIdOf(stack.api.ingestFunction.function);
+      for (const route of ingestRoutes) expect(functionBehind(route), route).toBe(ingest);
+    });
+
+    it('sends every other /v1 and /v2 route and the health check to the api function', () => {
+      const api = logicalIdOf(stack.api.apiFunction.function);
+      for (const route of apiRouteKeys) expect(functionBehind(route), route).toBe(api);
+      template.resourceCountIs(
+        'AWS::ApiGatewayV2::Route',
+        ingestRoutes.length + apiRouteKeys.length,
+      );
+    });
+
+    it('leaves authentication to the functions (no API Gateway authorizer)', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+      for (const route of resourcesOfType('AWS::ApiGatewayV2::Route')) {
+        expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      }
+    });
+
+    it('throttles the default stage and writes its access log', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+        },
+        AccessLogSettings: {
+          DestinationArn: { 'Fn::GetAtt': [logicalIdOf(stack.api.accessLogs), 'Arn'] },
+          Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+        },
+      });
+    });
+
+    it('outputs the API URL, the table names and the queue URL', () => {
+      const outputs = template.toJSON().Outputs;
+      expect(Object.keys(outputs).sort()).toEqual(
+        ['ApiUrl', `${mainTable.id}Name`, `${usageTable.id}Name`, `${meterEventsQueue.id}Url`]
+          .sort(),
+      );
+      expect(outputs[`${mainTable.id}Name`].Value).toEqual({ Ref: logicalIdOf(stack.tables.main) });
+      expect(outputs[`${meterEventsQueue.id}Url`].Value).toEqual({
+        Ref: logicalIdOf(stack.ingestion.queue),
+      });
+    });
+  });
+});
+
+describe('MeterlineFunction', () => {
+  it('bundles the AWS SDK v3 into an ESM file that loads without any node_modules', async () => {
+    const app = new App();
+    const stack = new Stack(app, 'Fixture');
+    new MeterlineFunction(stack, 'UsesSdk', { entry: 'test/cdk/fixtures/sdk-handler.ts' });
+    const assembly = app.synth();
+    const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    const bundle = path.join(bundleDirOf(assembly, fn as CfnResource), 'index.mjs');
+
+    expect(await nonBuiltinImportsOf(bundle)).toEqual([]);
+    expect(statSync(bundle).size).toBeGreaterThan(50_000);
+    // The cloud assembly lives in the OS temp folder, outside any node_modules.
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+      console.log(typeof m.handler);`;
+    const loaded = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(loaded.trim()).toBe('function');
+  }, SYNTH_TIMEOUT_MS);
+});
+
+describe('Ingestion', () => {
+  it('refuses a visibility timeout under six times the consumer timeout', () => {
+    const stack = new Stack(new App(), 'Guard');
+    const table = dynamodb.Table.fromTableName(stack, 'Table', 'meterline-test');
+    const tooShort = {
+      ...meterEventsQueue,
+      visibilityTimeoutSeconds: 5 * meterConsumer.timeoutSeconds,
+    };
+    expect(
+      () =>
+        new Ingestion(stack, 'Ingestion', {
+          mainTable: table,
+          usageTable: table,
+          queueDefinition: tooShort,
+        }),
+    ).toThrow(/6 x the consumer timeout/);
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  let annotations: Annotations;
+
+  beforeAll(() => {
+    const app = new App();
+    const stack = new MeterlineStack(app, 'Meterline');
+    Aspects.of(app).add(new AwsSolutionsChecks({ reports: false }));
+    app.synth();
+    annotations = Annotations.fromStack(stack);
+  }, SYNTH_TIMEOUT_MS);
+
+  it('reports no unsuppressed error', () => {
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  it('reports no unsuppressed warning', () => {
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+});
