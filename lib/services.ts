@@ -68,7 +68,8 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       usage,
       directory,
       errors: new ErrorReporter(store),
-      inFlightMs: config.consumerTimeoutMs + 30_000,
+      // Lambda stops an invocation at its timeout: a claim twice that old has no live owner.
+      inFlightMs: 2 * config.consumerTimeoutMs,
       afterClaims: options.afterClaims,
     }),
   };

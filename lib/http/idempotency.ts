@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyError, InvalidRequestError } from '../errors';
 import { keys } from '../store/keys';
-import { isConditionFailure } from '../store/dynamo';
+import { isConditionFailure, itemOfConditionFailure } from '../store/dynamo';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
@@ -45,7 +45,7 @@ export class IdempotencyStore {
       return { kind: 'new' };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const old = (error as { Item?: Record<string, unknown> }).Item;
+      const old = itemOfConditionFailure(error);
       if (!old) throw error;
       if (old.fingerprint !== fingerprint) {
         throw new IdempotencyError(

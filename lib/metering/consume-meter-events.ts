@@ -192,9 +192,11 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     );
 
     // Claims of attempts still in flight: wait for their markers briefly, else retry later.
+    // The wait stays within half the consumer timeout (inFlightMs is twice the timeout).
     let waiting = unresolved;
-    for (let round = 0; waiting.length && round < 10; round++) {
-      await sleep(100 * (round + 1));
+    const waitUntil = Date.now() + deps.inFlightMs / 4;
+    for (let round = 1; waiting.length && Date.now() < waitUntil; round++) {
+      await sleep(Math.min(50 * round, Math.max(0, waitUntil - Date.now())));
       const done = await deps.usage.appliedChunks(waiting.map((c) => c.existing.chunk));
       counts.duplicates += waiting.filter((c) => done.has(c.existing.chunk)).length;
       waiting = waiting.filter((c) => !done.has(c.existing.chunk));

@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { exactNumber, isConditionFailure } from '../store/dynamo';
+import { exactNumber, isConditionFailure, itemOfConditionFailure } from '../store/dynamo';
 import {
   HOUR_TOTAL_ATTRIBUTE,
   keys,
@@ -125,7 +125,7 @@ export class UsageStore {
       return { claimed: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const item = (error as { Item?: Record<string, unknown> }).Item ?? (await this.getClaimItem(event.identifier));
+      const item = itemOfConditionFailure(error) ?? (await this.getClaimItem(event.identifier));
       if (!item) throw error;
       return { claimed: false, existing: claimFromItem(item) };
     }

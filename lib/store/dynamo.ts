@@ -1,5 +1,6 @@
 import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** Numbers that are small integers come back as JS numbers; anything else stays exact text. */
 function readNumber(text: string): number | string {
@@ -58,6 +59,15 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: readNumber },
   });
+}
+
+/**
+ * The item a failed conditional write returned (ReturnValuesOnConditionCheckFailure), read
+ * like the document client reads items. The exception carries it in wire format.
+ */
+export function itemOfConditionFailure(error: unknown): Record<string, unknown> | undefined {
+  const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+  return item ? unmarshall(item, { wrapNumbers: readNumber }) : undefined;
 }
 
 /** True when `error` is DynamoDB's answer to a failed condition. */

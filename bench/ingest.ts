@@ -1,0 +1,425 @@
+/**
+ * `npm run bench`: pushes meter events through the whole local pipeline (gateway -> ingest
+ * handler -> SQS (fauxqs) -> poller -> consumer handler -> DynamoDB Local), checks that the
+ * usage summaries reflect every event exactly, measures a BatchWriteItem floor on the same
+ * DynamoDB Local, and prices the run with AWS's rules. The last line of stdout is one JSON object.
+ *
+ * Environment: BENCH_EVENTS (default 200000), BENCH_CUSTOMERS (1000), BENCH_CONCURRENCY (requests
+ * in flight, 16), BENCH_POLLERS (consumer invocations in flight, 4), BENCH_DUPLICATES (0.1),
+ * BENCH_FLOOR_CONCURRENCY (defaults to BENCH_CONCURRENCY).
+ */
+import { Agent, request as httpRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { Quantity } from '../lib/domain/quantity';
+import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
+import { startLocalStack } from '../lib/local/stack';
+import { MAX_STREAM_EVENTS } from '../lib/metering/record-meter-events';
+import { CapacityMeter } from '../lib/store/dynamo';
+import { meterConsumer } from '../lib/store/resources';
+import { costPerMillion, round, table } from './support/cost';
+import { claimLikeItem, runFloor } from './support/floor';
+import {
+  childPids,
+  DynamoCounter,
+  InvocationTimer,
+  itemSizeBytes,
+  procRss,
+  RssSampler,
+  SqsCounter,
+  timeServerRequests,
+} from './support/meters';
+import { runPool, sleep } from './support/pool';
+
+const intEnv = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+};
+
+const EVENTS = Math.floor(intEnv('BENCH_EVENTS', 200_000));
+const CUSTOMERS = Math.floor(intEnv('BENCH_CUSTOMERS', 1000));
+const CONCURRENCY = Math.floor(intEnv('BENCH_CONCURRENCY', 16));
+const POLLERS = Math.floor(intEnv('BENCH_POLLERS', 4));
+const DUPLICATE_SHARE = intEnv('BENCH_DUPLICATES', 0.1);
+const FLOOR_CONCURRENCY = Math.floor(intEnv('BENCH_FLOOR_CONCURRENCY', CONCURRENCY));
+const EVENTS_PER_REQUEST = MAX_STREAM_EVENTS;
+/** Memory assumed for the ingest function (the consumer's comes from lib/store/resources.ts). */
+const INGEST_MEMORY_MB = 512;
+const EVENT_NAME = 'bench_tokens';
+const STREAM_PATH = '/v2/billing/meter_event_stream';
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** A meter event value: a decimal with three places in [0.001, 99.999]. */
+function randomValueMillis(): number {
+  return 1 + Math.floor(Math.random() * 99_999);
+}
+const valueText = (millis: number) => `${Math.floor(millis / 1000)}.${String(millis % 1000).padStart(3, '0')}`;
+
+async function main() {
+  if (EVENTS < EVENTS_PER_REQUEST) throw new Error(`BENCH_EVENTS must be at least ${EVENTS_PER_REQUEST}`);
+  useLocalCredentials();
+  const rss = new RssSampler();
+  rss.start();
+
+  // ---------------------------------------------------------------- the stack, instrumented
+  const capacity = new CapacityMeter();
+  const consumerTimer = new InvocationTimer();
+  const ingestTimer = new InvocationTimer();
+  const consumerStats = { records: 0, failedRecords: 0, crashes: 0 };
+  timeServerRequests(ingestTimer, 'POST', STREAM_PATH);
+  const stack = await startLocalStack({
+    port: 0,
+    capacity,
+    pollerConcurrency: POLLERS,
+    wrapConsumer: (handler) => async (event) => {
+      const t0 = performance.now();
+      try {
+        const result = await handler(event);
+        consumerStats.records += event.Records.length;
+        consumerStats.failedRecords += result.batchItemFailures.length;
+        return result;
+      } catch (error) {
+        consumerStats.crashes++;
+        throw error;
+      } finally {
+        consumerTimer.add(performance.now() - t0);
+      }
+    },
+  });
+  const javaPids = childPids('java');
+  const dynamo = new DynamoCounter();
+  dynamo.install(stack.services.db);
+  const sqs = new SqsCounter();
+  sqs.install(stack.services.sqs);
+
+  let exitCode = 0;
+  try {
+    // ---------------------------------------------------------------- setup (not timed)
+    const setupStart = performance.now();
+    const now = Math.floor(Date.now() / 1000);
+    const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'bench', livemode: false, now });
+    const { hostname, port } = new URL(stack.url);
+    const stripe = new Stripe(secret, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, telemetry: false });
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Bench tokens',
+      event_name: EVENT_NAME,
+      default_aggregation: { formula: 'sum' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'stripe_customer_id' },
+      value_settings: { event_payload_key: 'value' },
+    });
+    const customerIds: string[] = new Array(CUSTOMERS);
+    await runPool(CUSTOMERS, 16, async (i) => {
+      customerIds[i] = (await stripe.customers.create({ name: `Bench customer ${i}` })).id;
+    });
+
+    /** Meter event session tokens last 15 minutes: renewed a minute before they expire. */
+    let session = { token: '', expiresMs: 0 };
+    let renewing: Promise<void> | undefined;
+    const sessionToken = async (force = false): Promise<string> => {
+      if (force || Date.now() > session.expiresMs - 60_000) {
+        renewing ??= (async () => {
+          const created = await stripe.v2.billing.meterEventSession.create();
+          session = { token: created.authentication_token, expiresMs: Date.parse(created.expires_at as unknown as string) };
+        })().finally(() => (renewing = undefined));
+        await renewing;
+      }
+      return session.token;
+    };
+    await sessionToken();
+    log(`setup: ${CUSTOMERS} customers, meter ${meter.id}, session token in ${fmt((performance.now() - setupStart) / 1000, 1)} s`);
+
+    // ---------------------------------------------------------------- the events
+    const requests = Math.ceil(EVENTS / EVENTS_PER_REQUEST);
+    // Unique events, by sequence number: customer, value (thousandths), timestamp (seconds).
+    const eventCustomer = new Uint16Array(EVENTS);
+    const eventMillis = new Uint32Array(EVENTS);
+    const eventSecond = new Float64Array(EVENTS);
+    const acked = new Int32Array(EVENTS);
+    let ackedCount = 0;
+    let nextSeq = 0;
+    let duplicates = 0;
+    const expected = Array.from({ length: CUSTOMERS }, () => new Quantity(0));
+    const run = randomUUID().slice(0, 8);
+    const identifier = (seq: number) => `bench_${run}_${seq}`;
+    const eventJson = (seq: number) => ({
+      event_name: EVENT_NAME,
+      identifier: identifier(seq),
+      timestamp: new Date(eventSecond[seq]! * 1000).toISOString(),
+      payload: { stripe_customer_id: customerIds[eventCustomer[seq]!]!, value: valueText(eventMillis[seq]!) },
+    });
+    let minSecond = Infinity;
+    let maxSecond = 0;
+
+    /** The body of request `r`: DUPLICATE_SHARE of its events repeat an identifier sent (and accepted) earlier. */
+    function buildRequest(r: number): { body: string; fresh: number[] } {
+      const size = Math.min(EVENTS_PER_REQUEST, EVENTS - r * EVENTS_PER_REQUEST);
+      const second = Math.floor(Date.now() / 1000);
+      const dupEvery = DUPLICATE_SHARE > 0 ? Math.round(1 / DUPLICATE_SHARE) : Infinity;
+      const events: ReturnType<typeof eventJson>[] = [];
+      const fresh: number[] = [];
+      for (let k = 0; k < size; k++) {
+        if (ackedCount > 0 && (k + 1) % dupEvery === 0) {
+          duplicates++;
+          events.push(eventJson(acked[Math.floor(Math.random() * ackedCount)]!));
+          continue;
+        }
+        const seq = nextSeq++;
+        const customer = Math.floor(Math.random() * CUSTOMERS);
+        const millis = randomValueMillis();
+        eventCustomer[seq] = customer;
+        eventMillis[seq] = millis;
+        eventSecond[seq] = second;
+        expected[customer] = expected[customer]!.plus(valueText(millis));
+        fresh.push(seq);
+        events.push(eventJson(seq));
+      }
+      minSecond = Math.min(minSecond, second);
+      maxSecond = Math.max(maxSecond, second);
+      return { body: JSON.stringify({ events }), fresh };
+    }
+
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const post = (token: string, body: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            agent,
+            host: hostname,
+            port: Number(port),
+            method: 'POST',
+            path: STREAM_PATH,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+
+    // ---------------------------------------------------------------- timed: the pipeline
+    capacity.writeUnits = 0;
+    capacity.readUnits = 0;
+    dynamo.reset();
+    sqs.reset();
+    consumerTimer.reset();
+    ingestTimer.reset();
+    Object.assign(consumerStats, { records: 0, failedRecords: 0, crashes: 0 });
+    const crashesBefore = stack.poller.crashes;
+    let httpRequests = 0;
+    let retries = 0;
+    log(`pipeline: ${fmt(EVENTS)} events in ${fmt(requests)} requests of ${EVENTS_PER_REQUEST}, ${CONCURRENCY} in flight, ${POLLERS} consumer pollers`);
+    const t0 = performance.now();
+    let lastReport = t0;
+    let sentRequests = 0;
+    await runPool(requests, CONCURRENCY, async (r) => {
+      const { body, fresh } = buildRequest(r);
+      let token = await sessionToken();
+      for (let attempt = 0; ; attempt++) {
+        httpRequests++;
+        let reply: { status: number; text: string };
+        try {
+          reply = await post(token, body);
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          retries++;
+          await sleep(100 * 2 ** attempt);
+          continue;
+        }
+        if (reply.status === 200) break;
+        if (reply.status === 401 && attempt < 3 && reply.text.includes('session_expired')) {
+          token = await sessionToken(true);
+          retries++;
+          continue;
+        }
+        if (reply.status >= 500 && attempt < 3) {
+          retries++;
+          await sleep(100 * 2 ** attempt);
+          continue;
+        }
+        throw new Error(`POST ${STREAM_PATH} answered ${reply.status}: ${reply.text}`);
+      }
+      // Retried requests carry the same identifiers: the duplicates are still counted once.
+      for (const seq of fresh) acked[ackedCount++] = seq;
+      sentRequests++;
+      const t = performance.now();
+      if (t - lastReport > 10_000) {
+        lastReport = t;
+        log(`  ${fmt(sentRequests)}/${fmt(requests)} requests sent, ${fmt((sentRequests * EVENTS_PER_REQUEST) / ((t - t0) / 1000))} events/s accepted, queue ${await stack.poller.depth()} messages`);
+      }
+    });
+    const tSent = performance.now();
+    agent.destroy();
+    log(`  all sent in ${fmt((tSent - t0) / 1000, 1)} s (${fmt(EVENTS / ((tSent - t0) / 1000))} events/s accepted); draining...`);
+    while (!(await stack.drain(30_000))) {
+      log(`  still draining: queue ${await stack.poller.depth()} messages, ${stack.poller.crashes - crashesBefore} crashed invocations`);
+    }
+    const tDrained = performance.now();
+    // Counters stop here: what follows (the summaries check) is not part of ingestion's cost.
+    consumerTimer.active = false;
+    ingestTimer.active = false;
+    const capacityAtDrain = { writeUnits: capacity.writeUnits, readUnits: capacity.readUnits };
+    const dynamoTally = dynamo.snapshot();
+    const sqsTally = sqs.snapshot();
+
+    // The clock stops once the summaries, read through the API, equal the exact totals.
+    const start = minSecond - (minSecond % 60);
+    const end = maxSecond - (maxSecond % 60) + 60;
+    const mismatches: string[] = [];
+    let checked = 0;
+    await runPool(CUSTOMERS, 16, async (c) => {
+      const page = await stripe.billing.meters.listEventSummaries(meter.id, { customer: customerIds[c]!, start_time: start, end_time: end });
+      const got = page.data.reduce((sum, s) => sum.plus(String(s.aggregated_value)), new Quantity(0));
+      if (!got.eq(expected[c]!)) mismatches.push(`${customerIds[c]}: summaries say ${got.toFixed()}, expected ${expected[c]!.toFixed()}`);
+      checked++;
+    });
+    const tVerified = performance.now();
+    const dlq = await stack.dlqDepth();
+    const crashes = stack.poller.crashes - crashesBefore;
+    const uniqueEvents = nextSeq;
+    const expectedTotal = expected.reduce((a, b) => a.plus(b), new Quantity(0));
+
+    // ---------------------------------------------------------------- floor (same run, same DynamoDB Local)
+    log(`floor: ${fmt(EVENTS)} claim-sized items with BatchWriteItem (25 per call), ${FLOOR_CONCURRENCY} in flight...`);
+    const floor = await runFloor({
+      endpoint: stack.dynamoEndpoint,
+      region: LOCAL_REGION,
+      count: EVENTS,
+      concurrency: FLOOR_CONCURRENCY,
+      meterId: meter.id,
+      customerIds,
+      makeValue: () => valueText(randomValueMillis()),
+    });
+
+    rss.stop();
+    const javaRss = javaPids.map((pid) => procRss(pid)).find(Boolean);
+
+    // ---------------------------------------------------------------- report
+    const seconds = (tVerified - t0) / 1000;
+    const eventsPerSecond = EVENTS / seconds;
+    const ratio = eventsPerSecond / floor.itemsPerSecond;
+    // A claim put whose condition fails still consumes write capacity on AWS (the size of the
+    // larger of the existing and the new item, here under 1 KB): 1 unit each. DynamoDB Local
+    // returns no ConsumedCapacity with the exception, so it is added from the count.
+    const claimItem = claimLikeItem(identifier(0), meter.id, customerIds[0]!, '99.999', now, Date.now());
+    const claimUnitsEach = Math.max(1, Math.ceil(itemSizeBytes(claimItem) / 1024));
+    const conflictUnits = Math.max(dynamoTally.claimConflictUnitsReported, dynamoTally.claimConflicts * claimUnitsEach);
+    const writeUnits = capacityAtDrain.writeUnits + conflictUnits - dynamoTally.claimConflictUnitsReported;
+    const readUnits = capacityAtDrain.readUnits;
+    const markerUnits = dynamoTally.applyMarkers * 2; // Markers are ~100 bytes: 1 unit, twice in a transaction.
+    const sqsBilled = Object.entries(sqsTally.billed)
+      .filter(([op]) => op !== 'GetQueueAttributes') // the local drain() polling: no event source mapping does this
+      .reduce((n, [, v]) => n + v, 0);
+    const cost = costPerMillion({
+      events: EVENTS,
+      httpRequests,
+      sqsBilledRequests: sqsBilled,
+      ingestInvocations: ingestTimer.count,
+      ingestBilledMs: ingestTimer.billedMs,
+      ingestMemoryMb: INGEST_MEMORY_MB,
+      consumerInvocations: consumerTimer.count,
+      consumerBilledMs: consumerTimer.billedMs,
+      consumerMemoryMb: meterConsumer.memoryMb,
+      writeUnits,
+      readUnits,
+    });
+
+    log();
+    log(`pipeline: ${fmt(EVENTS)} events (${fmt(uniqueEvents)} unique, ${fmt(duplicates)} duplicates) for ${CUSTOMERS} customers`);
+    log(`  accepted by the API in ${fmt((tSent - t0) / 1000, 1)} s, consumed by ${fmt((tDrained - t0) / 1000, 1)} s, summaries checked by ${fmt(seconds, 1)} s`);
+    log(`  ${fmt(eventsPerSecond)} events/s end to end; floor ${fmt(floor.itemsPerSecond)} items/s (${fmt(floor.seconds, 1)} s, ${floor.unprocessedRetries} unprocessed retries); ratio ${ratio.toFixed(2)}`);
+    log(`  consumer: ${fmt(consumerTimer.count)} invocations, ${fmt(consumerStats.records / Math.max(1, consumerTimer.count), 1)} messages (${fmt((consumerStats.records * EVENTS_PER_REQUEST) / Math.max(1, consumerTimer.count))} events) each on average, ${fmt(consumerTimer.totalMs / Math.max(1, consumerTimer.count))} ms mean, ${fmt(consumerTimer.maxMs)} ms max; ${consumerStats.failedRecords} messages returned, ${crashes} crashed invocations, DLQ ${dlq}`);
+    log(`  ingest: ${fmt(ingestTimer.count)} invocations, ${fmt(ingestTimer.totalMs / Math.max(1, ingestTimer.count), 1)} ms mean server-side; ${httpRequests} HTTP requests (${retries} retries)`);
+    log(`  summaries: ${checked} customers checked, total ${expectedTotal.toFixed()}, ${mismatches.length} mismatches`);
+    log();
+    log('Cost per million events (AWS list prices, us-east-1, arm64):');
+    log(
+      table(
+        ['item', 'in this run', 'per 1M events', 'unit', 'USD per 1M events'],
+        cost.lines.map((l) => [l.item, fmt(l.quantity, l.unit === 'GB-s' ? 1 : 0), fmt(l.perMillionEvents, l.unit === 'GB-s' ? 1 : 0), l.unit, l.usdPerMillionEvents.toFixed(4)]).concat([
+          ['total', '', '', '', cost.total.toFixed(4)],
+        ]),
+      ),
+    );
+    log();
+    log('SQS calls (billed requests count each started 64 KB of payload):');
+    log(
+      table(
+        ['call', 'calls', 'billed requests', 'messages', 'MB of payload'],
+        Object.keys(sqsTally.calls).map((op) => [
+          op + (op === 'GetQueueAttributes' ? ' (local drain polling, not billed)' : ''),
+          fmt(sqsTally.calls[op]!),
+          fmt(sqsTally.billed[op]!),
+          fmt(sqsTally.messages[op] ?? 0),
+          fmt((sqsTally.bytes[op] ?? 0) / 1e6, 1),
+        ]),
+      ),
+    );
+    log(`  empty receives: ${fmt(sqsTally.emptyReceives)}`);
+    log();
+    log(`What exactly-once costs, in DynamoDB write units (claim item ${itemSizeBytes(claimItem)} B = ${claimUnitsEach} WRU):`);
+    const per = (u: number) => (u / EVENTS).toFixed(3);
+    const otherUnits = writeUnits - dynamoTally.claimUnits - conflictUnits - dynamoTally.applyUnits;
+    log(
+      table(
+        ['part', 'count', 'WRU', 'WRU per event'],
+        [
+          ['claims (conditional put per unique identifier)', fmt(dynamoTally.claims), fmt(dynamoTally.claimUnits), per(dynamoTally.claimUnits)],
+          ['duplicates: failed conditional claim puts', fmt(dynamoTally.claimConflicts), fmt(conflictUnits), per(conflictUnits)],
+          ['aggregates: hourly usage updates (transactional, x2)', fmt(dynamoTally.applyUpdates), fmt(dynamoTally.applyUnits - markerUnits), per(dynamoTally.applyUnits - markerUnits)],
+          ['apply markers (transactional, x2)', fmt(dynamoTally.applyMarkers), fmt(markerUnits), per(markerUnits)],
+          ['other writes', '', fmt(otherUnits), per(otherUnits)],
+          ['total', '', fmt(writeUnits), per(writeUnits)],
+        ],
+      ),
+    );
+    log(`  ${fmt(dynamoTally.applyTransactions)} apply transactions (${fmt(dynamoTally.applyUpdates / Math.max(1, dynamoTally.applyTransactions), 1)} usage items each); failures: ${JSON.stringify(dynamoTally.applyFailures)}`);
+    log(`  in-batch duplicates (no DynamoDB call): ${fmt(duplicates - dynamoTally.claimConflicts)}; read units: ${fmt(readUnits)} (marker checks ${fmt(dynamoTally.markerReadUnits)} for ${fmt(dynamoTally.markerReads)} keys; other ${fmt(dynamoTally.otherReadUnits)})`);
+    log(`  other calls: ${JSON.stringify(dynamoTally.otherCalls)}; errors: ${JSON.stringify(dynamoTally.errors)}`);
+    log(`  CapacityMeter (lib/store/dynamo.ts) at drain: ${fmt(capacityAtDrain.writeUnits)} WRU, ${fmt(capacityAtDrain.readUnits)} RRU; floor: ${fmt(floor.writeUnits)} WRU for ${fmt(floor.items)} items in ${fmt(floor.calls)} calls`);
+    log(`memory: bench + stack (Node) peak RSS ${fmt(rss.peakMb)} MB; DynamoDB Local (Java, separate process) peak RSS ${javaRss ? fmt(javaRss.peakMb) : 'n/a'} MB`);
+
+    const failures: string[] = [];
+    if (mismatches.length) failures.push(`${mismatches.length} customers' summaries differ from the exact totals, e.g. ${mismatches.slice(0, 3).join('; ')}`);
+    if (dlq > 0) failures.push(`${dlq} messages in the dead-letter queue`);
+    const targets = { ratio: ratio >= 0.5, wru_per_event: writeUnits / EVENTS <= 2.2, usd_per_million_events: cost.total <= 1.5 };
+    log(`targets: ratio >= 0.5 ${targets.ratio ? 'met' : 'MISSED'}; <= 2.2 WRU/event ${targets.wru_per_event ? 'met' : 'MISSED'}; <= $1.50/M events ${targets.usd_per_million_events ? 'met' : 'MISSED'}`);
+    if (failures.length) {
+      exitCode = 1;
+      for (const f of failures) console.error(`FAIL: ${f}`);
+    }
+    log(
+      JSON.stringify({
+        events_per_s: round(eventsPerSecond, 1),
+        floor_events_per_s: round(floor.itemsPerSecond, 1),
+        ratio: round(ratio, 3),
+        wru_per_event: round(writeUnits / EVENTS, 3),
+        usd_per_million_events: round(cost.total, 4),
+        peak_rss_mb: round(rss.peakMb, 1),
+        events: EVENTS,
+        unique_events: uniqueEvents,
+        duplicates,
+        customers: CUSTOMERS,
+        rru_per_event: round(readUnits / EVENTS, 3),
+        dynamodb_local_peak_rss_mb: javaRss ? round(javaRss.peakMb, 1) : null,
+        summaries_exact: mismatches.length === 0,
+      }),
+    );
+  } finally {
+    await stack.stop();
+  }
+  process.exit(exitCode);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-store';
+import { CapacityMeter, createDocumentClient, exactNumber } from '../../lib/store/dynamo';
+import { keys } from '../../lib/store/keys';
+import { runPool, sleep } from './pool';
+
+export interface FloorResult {
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  writeUnits: number;
+  calls: number;
+  unprocessedRetries: number;
+}
+
+/** An item of the same shape and size as a claim item (see UsageStore.claim). */
+export function claimLikeItem(identifier: string, meterId: string, customerId: string, value: string, ts: number, nowMs: number) {
+  return {
+    ...keys.eventClaim(identifier),
+    identifier,
+    event_name: 'bench_tokens',
+    meter: meterId,
+    customer: customerId,
+    formula: 'sum',
+    ts,
+    value: exactNumber(value),
+    chunk: `${randomUUID()}.1`,
+    claimed_ms: nowMs,
+    received: Math.floor(nowMs / 1000),
+    expires_at: Math.floor(nowMs / 1000) + CLAIM_RETENTION_SECONDS,
+  };
+}
+
+/**
+ * The floor: `count` unique claim-sized items written straight to a fresh table in the same
+ * DynamoDB Local with BatchWriteItem (25 per call), `concurrency` calls in flight.
+ */
+export async function runFloor(options: {
+  endpoint: string;
+  region: string;
+  count: number;
+  concurrency: number;
+  meterId: string;
+  customerIds: readonly string[];
+  makeValue: () => string;
+}): Promise<FloorResult> {
+  const admin = new DynamoDBClient({ endpoint: options.endpoint, region: options.region });
+  const tableName = `bench-floor-${randomUUID().slice(0, 8)}`;
+  await admin.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const capacity = new CapacityMeter();
+  const db = createDocumentClient({ endpoint: options.endpoint, region: options.region, capacity });
+  const run = randomUUID().slice(0, 8);
+  const batches = Math.ceil(options.count / 25);
+  let calls = 0;
+  let unprocessedRetries = 0;
+  const t0 = performance.now();
+  await runPool(batches, options.concurrency, async (b) => {
+    const nowMs = Date.now();
+    const ts = Math.floor(nowMs / 1000);
+    const size = Math.min(25, options.count - b * 25);
+    let requests = Array.from({ length: size }, (_, i) => {
+      const n = b * 25 + i;
+      const customer = options.customerIds[Math.floor(Math.random() * options.customerIds.length)]!;
+      return { PutRequest: { Item: claimLikeItem(`floor_${run}_${n}`, options.meterId, customer, options.makeValue(), ts, nowMs) } };
+    });
+    for (let attempt = 0; requests.length; attempt++) {
+      if (attempt > 0) {
+        unprocessedRetries++;
+        await sleep(Math.min(1000, 10 * 2 ** attempt));
+      }
+      calls++;
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+    }
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await admin.send(new DeleteTableCommand({ TableName: tableName }));
+  admin.destroy();
+  db.destroy();
+  return { items: options.count, seconds, itemsPerSecond: options.count / seconds, writeUnits: capacity.writeUnits, calls, unprocessedRetries };
+}

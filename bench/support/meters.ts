@@ -1,0 +1,316 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Counters the bench installs on the stack's own SDK clients (as middleware, like CapacityMeter),
+ * so that every call the handlers and the poller make is seen, including failed ones.
+ */
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** DynamoDB calls by what they do on the hot path, with units by AWS's rules. */
+export interface DynamoTally {
+  /** Successful claim puts (conditional PutItem of EVENT#<identifier>). */
+  claims: number;
+  claimUnits: number;
+  /** Claim puts whose condition failed: the identifier was claimed before (duplicates). */
+  claimConflicts: number;
+  /** Units the failed claim puts consumed, when DynamoDB Local reported them. */
+  claimConflictUnitsReported: number;
+  /** Apply transactions (one marker Put + hourly usage Updates each). */
+  applyTransactions: number;
+  applyMarkers: number;
+  applyUpdates: number;
+  applyUnits: number;
+  applyFailures: Record<string, number>;
+  /** Reads of apply markers for conflicting claims (BatchGet, strongly consistent). */
+  markerReads: number;
+  markerReadUnits: number;
+  /** Everything else: directory lookups, session checks, summaries, error reports... */
+  otherCalls: Record<string, number>;
+  otherWriteUnits: number;
+  otherReadUnits: number;
+  errors: Record<string, number>;
+}
+
+const emptyDynamoTally = (): DynamoTally => ({
+  claims: 0,
+  claimUnits: 0,
+  claimConflicts: 0,
+  claimConflictUnitsReported: 0,
+  applyTransactions: 0,
+  applyMarkers: 0,
+  applyUpdates: 0,
+  applyUnits: 0,
+  applyFailures: {},
+  markerReads: 0,
+  markerReadUnits: 0,
+  otherCalls: {},
+  otherWriteUnits: 0,
+  otherReadUnits: 0,
+  errors: {},
+});
+
+function units(operation: string, consumed: ConsumedCapacity[] | ConsumedCapacity | undefined): { write: number; read: number } {
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  // Same rule as lib/store/dynamo.ts CapacityMeter: DynamoDB Local reports 1 unit per
+  // transactional item where AWS charges 2.
+  const factor = operation.startsWith('Transact') ? 2 : 1;
+  let write = 0;
+  let read = 0;
+  for (const c of list) {
+    write += (c.WriteCapacityUnits ?? 0) * factor;
+    read += (c.ReadCapacityUnits ?? 0) * factor;
+  }
+  return { write, read };
+}
+
+const bump = (record: Record<string, number>, key: string, by = 1) => (record[key] = (record[key] ?? 0) + by);
+
+export class DynamoCounter {
+  tally = emptyDynamoTally();
+
+  reset(): void {
+    this.tally = emptyDynamoTally();
+  }
+
+  snapshot(): DynamoTally {
+    return structuredClone(this.tally);
+  }
+
+  install(db: DynamoDBDocumentClient): void {
+    db.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? '').replace(/Command$/, '');
+        const input = args.input as Record<string, any>;
+        input.ReturnConsumedCapacity ??= 'TOTAL';
+        const t = this.tally;
+        try {
+          const result = await next(args);
+          const out = result.output as { ConsumedCapacity?: ConsumedCapacity[] | ConsumedCapacity; Responses?: Record<string, unknown[]> };
+          const u = units(operation, out.ConsumedCapacity);
+          if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
+            t.claims++;
+            t.claimUnits += u.write;
+          } else if (operation === 'TransactWriteItems' && isApply(input)) {
+            const items = input.TransactItems as Record<string, unknown>[];
+            t.applyTransactions++;
+            t.applyMarkers += items.filter((i) => i.Put).length;
+            t.applyUpdates += items.filter((i) => i.Update).length;
+            t.applyUnits += u.write;
+          } else if (operation === 'BatchGetItem' && isMarkerRead(input)) {
+            t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+            t.markerReadUnits += u.read;
+          } else {
+            bump(t.otherCalls, operation);
+            t.otherWriteUnits += u.write;
+            t.otherReadUnits += u.read;
+          }
+          return result;
+        } catch (error) {
+          const name = (error as Error)?.name ?? 'Error';
+          if (operation === 'PutItem' && name === 'ConditionalCheckFailedException' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
+            t.claimConflicts++;
+            t.claimConflictUnitsReported += units(operation, (error as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity).write;
+          } else if (operation === 'TransactWriteItems' && isApply(input)) {
+            const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? '?');
+            bump(t.applyFailures, `${name}(${[...new Set(reasons)].join(',')})`);
+          } else bump(t.errors, `${operation}:${name}`);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'benchDynamoCounter' },
+    );
+  }
+}
+
+function isApply(input: Record<string, any>): boolean {
+  const items = (input.TransactItems ?? []) as Record<string, any>[];
+  return items.some((i) => String(i.Put?.Item?.pk ?? '').startsWith('APPLIED#'));
+}
+
+function isMarkerRead(input: Record<string, any>): boolean {
+  return Object.values((input.RequestItems ?? {}) as Record<string, { Keys: { pk?: string }[] }>).some((r) =>
+    r.Keys.some((k) => String(k.pk ?? '').startsWith('APPLIED#')),
+  );
+}
+
+/** SQS calls with their 64 KB billing chunks. */
+export interface SqsTally {
+  calls: Record<string, number>;
+  /** Billed requests: each call counts once per started 64 KB of payload. */
+  billed: Record<string, number>;
+  bytes: Record<string, number>;
+  messages: Record<string, number>;
+  /** ReceiveMessage calls that returned nothing (long polls that timed out or raced). */
+  emptyReceives: number;
+  errors: Record<string, number>;
+}
+
+const emptySqsTally = (): SqsTally => ({ calls: {}, billed: {}, bytes: {}, messages: {}, emptyReceives: 0, errors: {} });
+
+export class SqsCounter {
+  tally = emptySqsTally();
+
+  reset(): void {
+    this.tally = emptySqsTally();
+  }
+
+  snapshot(): SqsTally {
+    return structuredClone(this.tally);
+  }
+
+  install(sqs: SQSClient): void {
+    sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation = (context.commandName ?? '').replace(/Command$/, '');
+        const input = args.input as Record<string, any>;
+        try {
+          const result = await next(args);
+          const output = result.output as Record<string, any>;
+          let bytes = 0;
+          let messages = 0;
+          if (operation === 'SendMessageBatch') {
+            for (const e of input.Entries ?? []) bytes += Buffer.byteLength(String(e.MessageBody ?? ''));
+            messages = (input.Entries ?? []).length;
+          } else if (operation === 'SendMessage') {
+            bytes = Buffer.byteLength(String(input.MessageBody ?? ''));
+            messages = 1;
+          } else if (operation === 'ReceiveMessage') {
+            for (const m of output.Messages ?? []) bytes += Buffer.byteLength(String(m.Body ?? ''));
+            messages = (output.Messages ?? []).length;
+            if (messages === 0) this.tally.emptyReceives++;
+          } else if (operation === 'DeleteMessageBatch') {
+            messages = (input.Entries ?? []).length;
+          }
+          const t = this.tally;
+          bump(t.calls, operation);
+          bump(t.billed, operation, Math.max(1, Math.ceil(bytes / CHUNK_BYTES)));
+          bump(t.bytes, operation, bytes);
+          bump(t.messages, operation, messages);
+          return result;
+        } catch (error) {
+          bump(this.tally.errors, `${operation}:${(error as Error)?.name}`);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'benchSqsCounter' },
+    );
+  }
+}
+
+/** Wall time of handler invocations (what Lambda bills as duration, rounded up to 1 ms). */
+export class InvocationTimer {
+  count = 0;
+  totalMs = 0;
+  billedMs = 0;
+  maxMs = 0;
+  active = true;
+
+  add(ms: number): void {
+    if (!this.active) return;
+    this.count++;
+    this.totalMs += ms;
+    this.billedMs += Math.max(1, Math.ceil(ms));
+    if (ms > this.maxMs) this.maxMs = ms;
+  }
+
+  reset(): void {
+    this.count = this.totalMs = this.billedMs = this.maxMs = 0;
+  }
+}
+
+/**
+ * Times the gateway's requests for one route from the server side (headers parsed to response
+ * finished) through Node's http diagnostics channels: the ingest Lambda's duration.
+ */
+export function timeServerRequests(timer: InvocationTimer, method: string, path: string): void {
+  const started = new WeakMap<ServerResponse, number>();
+  subscribe('http.server.request.start', (message) => {
+    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
+    if (request.method === method && request.url?.split('?')[0] === path) started.set(response, performance.now());
+  });
+  subscribe('http.server.response.finish', (message) => {
+    const { response } = message as { response: ServerResponse };
+    const t0 = started.get(response);
+    if (t0 !== undefined) {
+      started.delete(response);
+      timer.add(performance.now() - t0);
+    }
+  });
+}
+
+/** Resident set size of a process, from /proc (Linux): current and peak, in MB. */
+export function procRss(pid: number | 'self'): { rssMb: number; peakMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Child processes of this one named `comm` (DynamoDB Local is a `java` child). */
+export function childPids(comm: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      if (ppid === process.pid && name === comm) found.push(Number(entry));
+    } catch {
+      // The process went away.
+    }
+  }
+  return found;
+}
+
+/** Samples the RSS of this process (and optionally others) every `intervalMs`. */
+export class RssSampler {
+  peakMb = 0;
+  otherPeakMb = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly others: number[] = []) {}
+
+  start(intervalMs = 200): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  sample(): void {
+    this.peakMb = Math.max(this.peakMb, process.memoryUsage().rss / (1024 * 1024));
+    for (const pid of this.others) {
+      const rss = procRss(pid);
+      if (rss) this.otherPeakMb.set(pid, Math.max(this.otherPeakMb.get(pid) ?? 0, rss.rssMb));
+    }
+  }
+
+  stop(): void {
+    this.sample();
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+/** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits + 1). */
+export function itemSizeBytes(item: Record<string, unknown>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (typeof value === 'string') size += Buffer.byteLength(value);
+    else if (typeof value === 'number' || typeof value === 'bigint' || (value && typeof value === 'object' && 'value' in value)) {
+      const digits = String(typeof value === 'object' ? (value as { value: string }).value : value).replace(/[^0-9]/g, '').replace(/^0+/, '');
+      size += Math.ceil(digits.length / 2) + 1;
+    } else size += Buffer.byteLength(JSON.stringify(value));
+  }
+  return size;
+}

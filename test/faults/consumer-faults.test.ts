@@ -1,0 +1,106 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type Stripe from 'stripe';
+import { startTestStack, type TestStack } from '../support/stack';
+import { customerAndMeter, exactSum, streamEvent, unique, usageTotal, type StreamEvent } from '../fixtures/usage';
+
+/** Short consumer timeout: the queue's visibility timeout (6x) and claim adoption follow it. */
+const CONSUMER_TIMEOUT_MS = 1_000;
+
+async function sendStream(stack: TestStack, events: StreamEvent[]) {
+  const session = await stack.stripe.v2.billing.meterEventSession.create();
+  const client = stack.client(session.authentication_token);
+  for (let i = 0; i < events.length; i += 100) {
+    await client.v2.billing.meterEventStream.create({ events: events.slice(i, i + 100) });
+  }
+}
+
+/** 250 events over 2 customers with decimal and negative values, 10% repeated identifiers. */
+function workload(eventName: string, customers: string[], now: number) {
+  const events: StreamEvent[] = [];
+  const counted = new Map<string, string[]>(customers.map((c) => [c, []]));
+  for (let i = 0; i < 250; i++) {
+    const customer = customers[i % customers.length]!;
+    const value = i % 17 === 0 ? '-1.25' : `${(i % 7) + 1}.${i % 10}`;
+    const event = streamEvent(eventName, customer, value, now - (i % 90) * 60);
+    events.push(event);
+    counted.get(customer)!.push(value);
+    if (i % 10 === 0) events.push({ ...event }); // A client retry: same identifier, same event.
+  }
+  return { events, expected: (c: string) => exactSum(counted.get(c)!) };
+}
+
+async function setup(stack: TestStack) {
+  const { customer, meter, eventName } = await customerAndMeter(stack.stripe);
+  const other = await stack.stripe.customers.create({ name: 'other' });
+  const now = Math.floor(Date.now() / 1000);
+  const { events, expected } = workload(eventName, [customer.id, other.id], now);
+  const window = { start: Math.floor(now / 3600) * 3600 - 3 * 3600, end: Math.floor(now / 3600) * 3600 + 3600 };
+  const totals = (s: Stripe) =>
+    Promise.all([customer.id, other.id].map((c) => usageTotal(s, meter.id, c, window.start, window.end)));
+  return { events, expected: [expected(customer.id), expected(other.id)], totals };
+}
+
+describe('the meter-events consumer under faults', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('counts every event once when the poller delivers every batch twice, concurrently', async () => {
+    stack = await startTestStack({ deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const { events, expected, totals } = await setup(stack);
+    await sendStream(stack, events);
+    expect(await stack.drain(30_000)).toBe(true);
+    expect(await totals(stack.stripe)).toEqual(expected);
+    expect(await stack.dlqDepth()).toBe(0);
+  });
+
+  it('keeps totals exact when the consumer crashes between claiming and applying', async () => {
+    let crashes = 2;
+    stack = await startTestStack({
+      consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
+      afterClaims: async () => {
+        if (crashes-- > 0) throw new Error('simulated crash after claims');
+      },
+    });
+    const { events, expected, totals } = await setup(stack);
+    await sendStream(stack, events);
+    expect(await stack.drain(60_000)).toBe(true);
+    expect(stack.poller.crashes).toBeGreaterThanOrEqual(2);
+    expect(await totals(stack.stripe)).toEqual(expected);
+    expect(await stack.dlqDepth()).toBe(0);
+  });
+
+  it('keeps totals exact when an invocation does its work and then fails', async () => {
+    let failures = 2;
+    stack = await startTestStack({
+      consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
+      wrapConsumer: (handler) => async (event) => {
+        const result = await handler(event);
+        if (failures-- > 0) throw new Error('simulated timeout after the work was done');
+        return result;
+      },
+    });
+    const { events, expected, totals } = await setup(stack);
+    await sendStream(stack, events);
+    expect(await stack.drain(60_000)).toBe(true);
+    expect(await totals(stack.stripe)).toEqual(expected);
+  });
+
+  it('moves a poison message to the dead-letter queue after maxReceiveCount receives', async () => {
+    // One-event batches finish well within 300 ms, so the 2 s visibility timeout is safe here.
+    stack = await startTestStack({ consumerTimeoutMs: 300 });
+    const { customer, meter, eventName } = await customerAndMeter(stack.stripe);
+    const now = Math.floor(Date.now() / 1000);
+    await stack.services.sqs.send(
+      new SendMessageCommand({ QueueUrl: stack.services.config.meterEventsQueueUrl, MessageBody: '{not json' }),
+    );
+    await sendStream(stack, [streamEvent(eventName, customer.id, '4.5', now, unique('ok'))]);
+    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.dlqDepth()).toBe(1);
+    const minute = Math.floor(now / 60) * 60;
+    expect(await usageTotal(stack.stripe, meter.id, customer.id, minute, minute + 60)).toBe(4.5);
+  });
+});
