@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { newId, randomToken } from '../domain/ids';
 import { keys } from '../store/keys';
+import { mainTable } from '../store/resources';
 import { isConditionFailure } from '../store/dynamo';
 
 /** Permissions a restricted key can hold. Secret keys hold all of them. */
@@ -114,6 +115,34 @@ export class ApiKeys {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Every key, newest first (for operators: `npm run keys -- list`). */
+  async list(): Promise<(ApiKeyRecord & { hash: string })[]> {
+    const index = mainTable.indexes[0]!;
+    const records: (ApiKeyRecord & { hash: string })[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: `${index.partitionKey} = :p`,
+          ExpressionAttributeValues: { ':p': keys.kindListPartition('api_key') },
+          ScanIndexForward: false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push({ ...(item.key as ApiKeyRecord), hash: String(item.hash) });
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Revokes the key with this id (`key_...`); false when there is none. */
+  async revokeById(id: string, now: number): Promise<boolean> {
+    const record = (await this.list()).find((r) => r.id === id);
+    return record ? this.revoke(record.hash, now) : false;
   }
 
   private async read(hash: string): Promise<ApiKeyRecord | undefined> {

@@ -14,6 +14,9 @@ async function main() {
   console.log(`Meterline is listening on ${stack.url}`);
   console.log(given ? 'API key: METERLINE_API_KEY' : `API key (created; set METERLINE_API_KEY to choose one): ${secret}`);
   console.log(`Try: curl ${stack.url}/v1/customers -u ${given ? '$METERLINE_API_KEY' : secret}:`);
+  console.log(
+    `Keys: npm run keys -- list --endpoint ${stack.dynamoEndpoint} --table ${stack.services.config.mainTableName}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Stripe from 'stripe';
+import { startTestStack, type TestStack } from '../support/stack';
+
+describe('API keys', () => {
+  let stack: TestStack;
+  const now = () => Math.floor(Date.now() / 1000);
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('stores only the hash of a secret', async () => {
+    const { secret, record } = await stack.services.apiKeys.create({ type: 'secret', name: 'hashed', livemode: false, now: now() });
+    const listed = (await stack.services.apiKeys.list()).find((k) => k.id === record.id)!;
+    expect(listed.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(listed)).not.toContain(secret);
+  });
+
+  it('rejects a revoked key with 401', async () => {
+    const { secret, record } = await stack.services.apiKeys.create({ type: 'secret', name: 'revoked', livemode: false, now: now() });
+    const client = stack.client(secret);
+    await expect(client.customers.list()).resolves.toMatchObject({ object: 'list' });
+    expect(await stack.services.apiKeys.revokeById(record.id, now())).toBe(true);
+    await expect(client.customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+  });
+
+  it('gives a restricted key its scope and nothing else', async () => {
+    const { secret } = await stack.services.apiKeys.create({
+      type: 'restricted',
+      name: 'events only',
+      livemode: false,
+      scopes: ['meter_events:write'],
+      now: now(),
+    });
+    expect(secret).toMatch(/^rk_test_/);
+    const client = stack.client(secret);
+    await expect(client.v2.billing.meterEventSession.create()).resolves.toMatchObject({ object: 'v2.billing.meter_event_session' });
+    await expect(client.billing.meters.list()).rejects.toMatchObject({ statusCode: 403 });
+  });
+
+  it('accepts the key as the HTTP basic user name, as Stripe does', async () => {
+    const response = await fetch(`${stack.url}/v1/customers`, {
+      headers: { authorization: `Basic ${Buffer.from(`${stack.secretKey}:`).toString('base64')}` },
+    });
+    expect(response.status).toBe(200);
+  });
+});
