@@ -17,6 +17,22 @@ export interface IngestDeps {
   nowMs: () => number;
 }
 
+/** SQS takes 256 KiB per message everywhere (1 MiB in newer regions): stay well below. */
+export const MAX_MESSAGE_BYTES = 200 * 1024;
+
+/** One message per request, split in halves while it is too large for SQS. */
+export function toMessageBodies(message: MeterQueueMessage): string[] {
+  const body = JSON.stringify(message);
+  if (Buffer.byteLength(body) <= MAX_MESSAGE_BYTES || message.type !== 'meter_events' || message.events.length < 2) {
+    return [body];
+  }
+  const half = Math.ceil(message.events.length / 2);
+  return [
+    ...toMessageBodies({ ...message, events: message.events.slice(0, half) }),
+    ...toMessageBodies({ ...message, events: message.events.slice(half) }),
+  ];
+}
+
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /** Reads the common fields of one event; `v2` events carry RFC 3339 timestamps. */
@@ -52,7 +68,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
   }
 
   async function enqueue(message: MeterQueueMessage) {
-    await deps.publisher.publish([JSON.stringify(message)]);
+    await deps.publisher.publish(toMessageBodies(message));
   }
 
   return {

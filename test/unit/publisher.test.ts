@@ -41,3 +41,17 @@ describe('QueuePublisher', () => {
     await expect(publisher().publish(['a'])).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 });
+
+describe('toMessageBodies', () => {
+  it('keeps a request in one message, split only when it outgrows SQS limits', async () => {
+    const { toMessageBodies, MAX_MESSAGE_BYTES } = await import('../../lib/metering/record-meter-events');
+    const event = (i: number) => ({ identifier: `e${i}`, event_name: 'tokens', timestamp: 1, payload: { stripe_customer_id: 'cus_1', note: 'x'.repeat(4000) } });
+    const small = { type: 'meter_events' as const, received: 1, livemode: false, events: [event(0), event(1)] };
+    expect(toMessageBodies(small)).toHaveLength(1);
+    const large = { ...small, events: Array.from({ length: 100 }, (_, i) => event(i)) };
+    const bodies = toMessageBodies(large);
+    expect(bodies.length).toBeGreaterThan(1);
+    expect(bodies.every((b) => Buffer.byteLength(b) <= MAX_MESSAGE_BYTES)).toBe(true);
+    expect(bodies.flatMap((b) => JSON.parse(b).events.map((e: { identifier: string }) => e.identifier))).toEqual(large.events.map((e) => e.identifier));
+  });
+});
