@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HOUR, MINUTE } from '../domain/time';
 import { Quantity } from '../domain/quantity';
 import type { Directory } from './directory';
-import { validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
+import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
 import { TransactionConflict, type Claim, type HourDelta, type UsageStore } from './usage-store';
 import type { ErrorReporter } from './error-reports';
 
@@ -74,24 +74,20 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const counts = { received: 0, applied: 0, duplicates: 0, invalid: 0, cancelled: 0 };
     const messages: { record: QueueRecord; message: MeterQueueMessage }[] = [];
     for (const record of records) {
-      try {
-        messages.push({ record, message: JSON.parse(record.body) as MeterQueueMessage });
-      } catch {
-        failed.add(record.messageId); // A poison message: the redrive policy moves it to the DLQ.
-      }
+      const message = parseQueueMessage(record.body);
+      // A poison message fails alone; the redrive policy moves it to the DLQ.
+      if (message) messages.push({ record, message });
+      else failed.add(record.messageId);
     }
 
     // 1. Validate.
     const candidates: Pending[] = [];
     const seen = new Set<string>();
     const rawEvents = messages.flatMap(({ record, message }) =>
-      message.type === 'meter_events' && Array.isArray(message.events)
+      message.type === 'meter_events'
         ? message.events.map((event) => ({ event, record, received: message.received }))
         : [],
     );
-    for (const { record, message } of messages) {
-      if (message.type !== 'meter_events' && message.type !== 'cancel') failed.add(record.messageId);
-    }
     counts.received = rawEvents.length;
     const invalid: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[] = [];
     const customers = await deps.directory.existingCustomers(

@@ -27,6 +27,37 @@ export type MeterQueueMessage =
   | { type: 'meter_events'; received: number; livemode: boolean; events: RawMeterEvent[] }
   | { type: 'cancel'; received: number; livemode: boolean; event_name: string; identifier: string };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isRawEvent(v: unknown): v is RawMeterEvent {
+  return (
+    isRecord(v) &&
+    typeof v.identifier === 'string' &&
+    typeof v.event_name === 'string' &&
+    (typeof v.timestamp === 'number' || typeof v.timestamp === 'string') &&
+    isRecord(v.payload) &&
+    Object.values(v.payload).every((x) => typeof x === 'string')
+  );
+}
+
+/** A queue message body, or undefined when it is not one this service wrote (a poison message). */
+export function parseQueueMessage(body: string): MeterQueueMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || typeof value.received !== 'number' || typeof value.livemode !== 'boolean') return undefined;
+  if (value.type === 'meter_events' && Array.isArray(value.events) && value.events.every(isRawEvent)) {
+    return value as MeterQueueMessage;
+  }
+  if (value.type === 'cancel' && typeof value.event_name === 'string' && typeof value.identifier === 'string') {
+    return value as MeterQueueMessage;
+  }
+  return undefined;
+}
+
 export const MAX_IDENTIFIER_LENGTH = 100;
 export const MAX_PAST_SECONDS = 35 * DAY;
 export const MAX_FUTURE_SECONDS = 5 * MINUTE;

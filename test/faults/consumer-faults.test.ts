@@ -89,17 +89,17 @@ describe('the meter-events consumer under faults', () => {
     expect(await totals(stack.stripe)).toEqual(expected);
   });
 
-  it('moves a poison message to the dead-letter queue after maxReceiveCount receives', async () => {
+  it('moves poison messages to the dead-letter queue after maxReceiveCount receives, alone', async () => {
     // One-event batches finish well within 300 ms, so the 2 s visibility timeout is safe here.
     stack = await startTestStack({ consumerTimeoutMs: 300 });
     const { customer, meter, eventName } = await customerAndMeter(stack.stripe);
     const now = Math.floor(Date.now() / 1000);
-    await stack.services.sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.services.config.meterEventsQueueUrl, MessageBody: '{not json' }),
-    );
+    for (const body of ['{not json', JSON.stringify({ type: 'meter_events', received: now, livemode: false, events: 'x' })]) {
+      await stack.services.sqs.send(new SendMessageCommand({ QueueUrl: stack.services.config.meterEventsQueueUrl, MessageBody: body }));
+    }
     await sendStream(stack, [streamEvent(eventName, customer.id, '4.5', now, unique('ok'))]);
     expect(await stack.drain(60_000)).toBe(true);
-    expect(await stack.dlqDepth()).toBe(1);
+    expect(await stack.dlqDepth()).toBe(2);
     const minute = Math.floor(now / 60) * 60;
     expect(await usageTotal(stack.stripe, meter.id, customer.id, minute, minute + 60)).toBe(4.5);
   });

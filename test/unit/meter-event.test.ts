@@ -90,3 +90,23 @@ describe('validateMeterEvent', () => {
     expect(validate(event({ timestamp: new Date((NOW + 300) * 1000).toISOString() }), meter()).ok).toBe(true);
   });
 });
+
+describe('parseQueueMessage', () => {
+  it('reads the messages the ingest path writes', async () => {
+    const { parseQueueMessage } = await import('../../lib/metering/meter-event');
+    const message = { type: 'meter_events', received: NOW, livemode: false, events: [event()] };
+    expect(parseQueueMessage(JSON.stringify(message))).toEqual(message);
+    const cancel = { type: 'cancel', received: NOW, livemode: false, event_name: 'tokens', identifier: 'id-1' };
+    expect(parseQueueMessage(JSON.stringify(cancel))).toEqual(cancel);
+  });
+
+  it.each([
+    ['not JSON', '{oops'],
+    ['an unknown type', JSON.stringify({ type: 'other', received: 1, livemode: false })],
+    ['an event without payload', JSON.stringify({ type: 'meter_events', received: 1, livemode: false, events: [{ identifier: 'a', event_name: 'b', timestamp: 1 }] })],
+    ['a payload with a number', JSON.stringify({ type: 'meter_events', received: 1, livemode: false, events: [{ ...event(), payload: { value: 1 } }] })],
+  ])('treats %s as poison', async (_name, body) => {
+    const { parseQueueMessage } = await import('../../lib/metering/meter-event');
+    expect(parseQueueMessage(body)).toBeUndefined();
+  });
+});
