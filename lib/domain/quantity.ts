@@ -10,13 +10,17 @@ export type Quantity = Decimal;
 const DECIMAL_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 export const MAX_SIGNIFICANT_DIGITS = 15;
 
-/** Parses a meter event value; undefined when it is not a decimal of at most 15 significant digits. */
+/**
+ * Parses a meter event value; undefined when it is not a decimal of at most 15 significant digits
+ * and 15 decimal places (so that sums of values stay within DynamoDB's 38 digits).
+ */
 export function parseEventValue(raw: string): Quantity | undefined {
   const text = raw.trim();
   if (!DECIMAL_PATTERN.test(text)) return undefined;
   const value = new Quantity(text);
   if (!value.isFinite()) return undefined;
-  return value.precision(true) <= MAX_SIGNIFICANT_DIGITS || value.isZero() ? value : undefined;
+  if (value.isZero()) return value;
+  return value.precision(true) <= MAX_SIGNIFICANT_DIGITS && value.decimalPlaces() <= MAX_SIGNIFICANT_DIGITS ? value : undefined;
 }
 
 /** Canonical text of a quantity, as stored and returned (no exponent, no trailing zeros). */

@@ -212,6 +212,27 @@ describe('meter events', () => {
       expect(await usageOf(stripe, meter, customer)).toBe(0.00000000000003);
     });
 
+    it('rejects more than 15 decimal places, which sums could not keep exact (400 meter_event_invalid_value)', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      await stripe.billing.meterEvents.create(v1Event(meter, customer, '123456789012345'));
+      for (const value of ['0.00000000000000123456789012345', '1e-131', '0.0000000000000001']) {
+        await expectInvalid(stripe.billing.meterEvents.create(v1Event(meter, customer, value)), 'payload[value]', 'meter_event_invalid_value');
+      }
+      await drained(stack);
+      expect(await usageOf(stripe, meter, customer)).toBe(123456789012345);
+    });
+
+    it('reports a streamed value with too many decimal places without holding up the rest of the request', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const client = await streamClient(stack);
+      await client.v2.billing.meterEventStream.create({
+        events: [v2Event(meter, customer, '123456789012345'), v2Event(meter, customer, '1e-20'), v2Event(meter, customer, '0.000000000000001')],
+      });
+      await drained(stack);
+      expect(await usageOf(stripe, meter, customer)).toBe(123456789012345.000000000000001);
+      expect(await stack.dlqDepth()).toBe(0);
+    });
+
     it('rejects 16 significant digits through v1 and v2 (400 meter_event_invalid_value)', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
       await expectInvalid(stripe.billing.meterEvents.create(v1Event(meter, customer, '1234567890123.456')), 'payload[value]', 'meter_event_invalid_value');

@@ -91,13 +91,14 @@ describe('meters', () => {
     const inactive = await stripe.billing.meters.create(meterParams());
     await stripe.billing.meters.deactivate(inactive.id);
 
-    const activeIds = (await stripe.billing.meters.list({ status: 'active', limit: 100 })).data.map((m) => m.id);
-    const inactiveIds = (await stripe.billing.meters.list({ status: 'inactive', limit: 100 })).data.map((m) => m.id);
-    const allIds = (await stripe.billing.meters.list({ limit: 100 })).data.map((m) => m.id);
-    expect(activeIds).toContain(active.id);
-    expect(activeIds).not.toContain(inactive.id);
-    expect(inactiveIds).toEqual([inactive.id]);
-    expect(new Set(allIds)).toEqual(new Set([...activeIds, ...inactiveIds]));
+    const list = async (status?: 'active' | 'inactive') => (await stripe.billing.meters.list({ limit: 100, ...(status ? { status } : {}) })).data;
+    const [activeOnes, inactiveOnes, all] = await Promise.all([list('active'), list('inactive'), list()]);
+    expect(activeOnes.map((m) => m.id)).toContain(active.id);
+    expect(inactiveOnes.map((m) => m.id)).toContain(inactive.id);
+    expect(activeOnes.every((m) => m.status === 'active')).toBe(true);
+    expect(inactiveOnes.every((m) => m.status === 'inactive')).toBe(true);
+    expect(new Set(all.map((m) => m.id))).toEqual(new Set([...activeOnes, ...inactiveOnes].map((m) => m.id)));
+    expect(all).toHaveLength(activeOnes.length + inactiveOnes.length);
   });
 
   it('auto-paginates the meter list', async () => {
