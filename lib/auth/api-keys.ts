@@ -68,7 +68,7 @@ export class ApiKeys {
     const prefix = options.type === 'secret' ? 'sk' : 'rk';
     const secret = options.secret ?? `${prefix}_${mode}_${randomToken(48)}`;
     const record: ApiKeyRecord = {
-      id: newId('apiKey'),
+      id: newId('apiKey', options.now * 1000),
       type: options.type,
       name: options.name,
       livemode: options.livemode,

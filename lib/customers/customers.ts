@@ -35,7 +35,7 @@ export class Customers {
 
   async create(params: Params, now: number, livemode: boolean): Promise<Customer> {
     const customer: Customer = {
-      id: newId('customer'),
+      id: newId('customer', now * 1000),
       object: 'customer',
       created: now,
       email: readEmail(params) ?? null,

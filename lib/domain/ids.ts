@@ -27,9 +27,27 @@ export function randomToken(length: number): string {
   return out;
 }
 
-/** A new object id such as `cus_4Xq...`, 24 random characters after the prefix. */
-export function newId(kind: IdKind): string {
-  return `${idPrefixes[kind]}_${randomToken(24)}`;
+let lastMs = 0;
+
+/** Milliseconds as 8 base62 characters, so that ids sort by creation time. */
+function timePart(nowMs: number): string {
+  // Strictly increasing within a process, so ids created in the same millisecond keep their order.
+  lastMs = Math.max(nowMs, lastMs + 1);
+  let n = lastMs;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = alphabet[n % 62] + out;
+    n = Math.floor(n / 62);
+  }
+  return out;
+}
+
+/**
+ * A new object id such as `cus_0Qx9c4Z1...`: 8 characters of creation time, then 16 random
+ * ones (95 bits), so objects created in the same second still list in creation order.
+ */
+export function newId(kind: IdKind, nowMs: number): string {
+  return `${idPrefixes[kind]}_${timePart(nowMs)}${randomToken(16)}`;
 }
 
 /** True when `id` has the prefix of `kind`. */

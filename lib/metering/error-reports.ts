@@ -60,7 +60,7 @@ export class ErrorReporter {
     for (const f of failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
     const now = new Date(nowMs).toISOString();
     const report: MeterErrorReport = {
-      id: newId('event'),
+      id: newId('event', nowMs),
       object: 'v2.core.event',
       type: meterId === NO_METER ? 'v1.billing.meter.no_meter_found' : 'v1.billing.meter.error_report_triggered',
       created: now,

@@ -32,7 +32,7 @@ export class MeterEventSessions implements SessionVerifier {
   async create(principal: Principal, now: number): Promise<MeterEventSession> {
     const token = `mes_token_${randomToken(48)}`;
     const session: MeterEventSession = {
-      id: newId('meterEventSession'),
+      id: newId('meterEventSession', now * 1000),
       object: 'v2.billing.meter_event_session',
       authentication_token: token,
       created: iso(now),

@@ -53,7 +53,7 @@ export class Meters {
       throw new InvalidRequestError('The customer and value payload keys must differ.', 'value_settings[event_payload_key]');
     }
     const meter: Meter = {
-      id: newId('meter'),
+      id: newId('meter', now * 1000),
       object: 'billing.meter',
       created: now,
       updated: now,

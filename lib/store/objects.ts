@@ -10,6 +10,7 @@ import {
 import { keys, type Key, type ObjectKind } from './keys';
 import { mainTable } from './resources';
 import { isConditionFailure } from './dynamo';
+import { NotFoundError } from '../errors';
 
 /** Every API object has these; the rest is the object's own shape. */
 export interface StoredObject {
@@ -179,7 +180,7 @@ export class ObjectStore {
     const values: Record<string, unknown> = { ':p': partition };
     if (cursorId !== undefined) {
       const cursor = await this.get(kind, cursorId);
-      if (!cursor) return { data: [], hasMore: false };
+      if (!cursor) throw new NotFoundError(kind, cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
       values[':c'] = keys.listPosition(createdSeconds(cursor), cursor.id);
       range = ` AND ${index.sortKey} ${forward ? '>' : '<'} :c`;
     }
