@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { drained, expectInvalid, meterAndCustomer, meterParams, nowSeconds, unique, usageOf, v1Event, type Formula } from './fixtures';
+import { drained, expectInvalid, meterAndCustomer, meterParams, nowSeconds, unique, usageOf, v1Event, type Formula } from '../fixtures/stripe';
 
 describe('meter event adjustments', () => {
   let stack: TestStack;

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { drained, iso, meterAndCustomer, nowSeconds, streamClient, unique, usageOf, v2Event } from './fixtures';
+import { drained, iso, meterAndCustomer, nowSeconds, streamClient, unique, usageOf, v2Event } from '../fixtures/stripe';
 
 interface ErrorType {
   code: string;

@@ -12,7 +12,7 @@ import {
   usageOf,
   v1Event,
   v2Event,
-} from './fixtures';
+} from '../fixtures/stripe';
 
 describe('authentication', () => {
   let stack: TestStack;

@@ -19,7 +19,7 @@ import {
   usageOf,
   v1Event,
   v2Event,
-} from './fixtures';
+} from '../fixtures/stripe';
 
 /** One invalid request: what it sends and the parameter (and code) the 400 must name. */
 interface Case {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { customerParams, expectStripeError, nowSeconds } from './fixtures';
+import { customerParams, expectStripeError, nowSeconds } from '../fixtures/stripe';
 
 describe('customers', () => {
   let stack: TestStack;

@@ -13,7 +13,7 @@ import {
   usageOf,
   v1Event,
   v2Event,
-} from './fixtures';
+} from '../fixtures/stripe';
 
 describe('idempotent requests', () => {
   let stack: TestStack;

@@ -13,7 +13,7 @@ import {
   usageOf,
   v1Event,
   v2Event,
-} from './fixtures';
+} from '../fixtures/stripe';
 
 describe('meter events', () => {
   let stack: TestStack;

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { customerParams, drained, expectInvalid, expectStripeError, meterParams, unique, usageOf, v1Event } from './fixtures';
+import { customerParams, drained, expectInvalid, expectStripeError, meterParams, unique, usageOf, v1Event } from '../fixtures/stripe';
 
 /** Ingest caches meters by event_name for 5 s (per container); tests step the clock past it. */
 const DIRECTORY_TTL_MS = 5_000;

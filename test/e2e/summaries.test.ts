@@ -16,7 +16,7 @@ import {
   unique,
   v2Event,
   type Formula,
-} from './fixtures';
+} from '../fixtures/stripe';
 
 describe('meter event summaries', () => {
   let stack: TestStack;

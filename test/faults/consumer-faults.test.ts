@@ -2,14 +2,22 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { startTestStack, type TestStack } from '../support/stack';
-import { customerAndMeter, exactSum, streamEvent, unique, usageTotal, type StreamEvent } from '../fixtures/usage';
+import { Quantity } from '../../lib/domain/quantity';
+import { iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
+
+type StreamEvent = Stripe.V2.Billing.MeterEventCreateParams;
+
+function streamEvent(eventName: string, customer: string, value: string, at: number, identifier = unique('ev')): StreamEvent {
+  return { event_name: eventName, identifier, timestamp: iso(at), payload: { stripe_customer_id: customer, value } };
+}
+
+const exactSum = (values: readonly string[]) => values.reduce((t, v) => t.plus(v), new Quantity(0)).toNumber();
 
 /** Short consumer timeout: the queue's visibility timeout (6x) and claim adoption follow it. */
 const CONSUMER_TIMEOUT_MS = 1_000;
 
 async function sendStream(stack: TestStack, events: StreamEvent[]) {
-  const session = await stack.stripe.v2.billing.meterEventSession.create();
-  const client = stack.client(session.authentication_token);
+  const client = await streamClient(stack);
   for (let i = 0; i < events.length; i += 100) {
     await client.v2.billing.meterEventStream.create({ events: events.slice(i, i + 100) });
   }
@@ -31,13 +39,12 @@ function workload(eventName: string, customers: string[], now: number) {
 }
 
 async function setup(stack: TestStack) {
-  const { customer, meter, eventName } = await customerAndMeter(stack.stripe);
+  const { customer, meter } = await meterAndCustomer(stack.stripe);
+  const eventName = meter.event_name;
   const other = await stack.stripe.customers.create({ name: 'other' });
   const now = Math.floor(Date.now() / 1000);
   const { events, expected } = workload(eventName, [customer.id, other.id], now);
-  const window = { start: Math.floor(now / 3600) * 3600 - 3 * 3600, end: Math.floor(now / 3600) * 3600 + 3600 };
-  const totals = (s: Stripe) =>
-    Promise.all([customer.id, other.id].map((c) => usageTotal(s, meter.id, c, window.start, window.end)));
+  const totals = (s: Stripe) => Promise.all([customer, other].map((c) => usageOf(s, meter, c)));
   return { events, expected: [expected(customer.id), expected(other.id)], totals };
 }
 
@@ -92,15 +99,14 @@ describe('the meter-events consumer under faults', () => {
   it('moves poison messages to the dead-letter queue after maxReceiveCount receives, alone', async () => {
     // One-event batches finish well within 300 ms, so the 2 s visibility timeout is safe here.
     stack = await startTestStack({ consumerTimeoutMs: 300 });
-    const { customer, meter, eventName } = await customerAndMeter(stack.stripe);
+    const { customer, meter } = await meterAndCustomer(stack.stripe);
     const now = Math.floor(Date.now() / 1000);
     for (const body of ['{not json', JSON.stringify({ type: 'meter_events', received: now, livemode: false, events: 'x' })]) {
       await stack.services.sqs.send(new SendMessageCommand({ QueueUrl: stack.services.config.meterEventsQueueUrl, MessageBody: body }));
     }
-    await sendStream(stack, [streamEvent(eventName, customer.id, '4.5', now, unique('ok'))]);
+    await sendStream(stack, [streamEvent(meter.event_name, customer.id, '4.5', now, unique('ok'))]);
     expect(await stack.drain(60_000)).toBe(true);
     expect(await stack.dlqDepth()).toBe(2);
-    const minute = Math.floor(now / 60) * 60;
-    expect(await usageTotal(stack.stripe, meter.id, customer.id, minute, minute + 60)).toBe(4.5);
+    expect(await usageOf(stack.stripe, meter, customer)).toBe(4.5);
   });
 });
