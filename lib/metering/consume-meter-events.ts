@@ -42,10 +42,6 @@ interface Pending {
 const bucketOf = (e: Pick<ValidMeterEvent, 'meterId' | 'customerId' | 'timestamp'>) =>
   `${e.meterId}|${e.customerId}|${e.timestamp - (e.timestamp % HOUR)}`;
 
-function claimAsEvent(claim: Claim): ValidMeterEvent {
-  return { ...claim };
-}
-
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -158,7 +154,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       const { existing } = conflict;
       if (existing.cancelled !== undefined || applied.has(existing.chunk)) counts.duplicates++;
       else if (nowMs - existing.claimedMs > deps.inFlightMs) {
-        const event = claimAsEvent(existing);
+        const event: ValidMeterEvent = existing;
         if (await deps.usage.adoptClaim(existing, chunkFor(event), nowMs)) claimed.push({ event, messageId: conflict.pending.messageId });
         else failed.add(conflict.pending.messageId); // Someone else moved it: look again later.
       } else unresolved.push(conflict);

@@ -23,14 +23,7 @@ import type { ValidMeterEvent } from './meter-event';
 export const CLAIM_RETENTION_SECONDS = 40 * DAY;
 
 /** The stored claim of an identifier: the event's contribution and who applied it. */
-export interface Claim {
-  identifier: string;
-  eventName: string;
-  meterId: string;
-  customerId: string;
-  formula: Formula;
-  timestamp: number;
-  value: string;
+export interface Claim extends ValidMeterEvent {
   /** Chunk whose apply marker proves the contribution is in the aggregates. */
   chunk: string;
   claimedMs: number;
@@ -83,6 +76,11 @@ function claimFromItem(item: Record<string, unknown>): Claim {
     received: Number(item.received),
     cancelled: item.cancelled === undefined ? undefined : Number(item.cancelled),
   };
+}
+
+/** Attribute names of one minute of a `last` meter: value, event time, identifier. */
+function lastAttributeNames(minute: number) {
+  return { '#m': minuteAttribute(minute), '#t': minuteTimeAttribute(minute), '#i': minuteIdentifierAttribute(minute) };
 }
 
 const minuteOf = (timestamp: number) => Math.floor((timestamp % HOUR) / MINUTE);
@@ -251,11 +249,7 @@ export class UsageStore {
           Key: keys.usageHour(last.meterId, last.customerId, hourOf(last.timestamp)),
           UpdateExpression: 'SET #m = :v, #t = :t, #i = :i',
           ConditionExpression: 'attribute_not_exists(#t) OR #t < :t OR (#t = :t AND #i <= :i)',
-          ExpressionAttributeNames: {
-            '#m': minuteAttribute(minute),
-            '#t': minuteTimeAttribute(minute),
-            '#i': minuteIdentifierAttribute(minute),
-          },
+          ExpressionAttributeNames: lastAttributeNames(minute),
           ExpressionAttributeValues: { ':v': exactNumber(last.value), ':t': last.timestamp, ':i': last.identifier },
         }),
       );
@@ -325,11 +319,7 @@ export class UsageStore {
             Key: keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
             UpdateExpression: 'REMOVE #m, #t, #i',
             ConditionExpression: '#i = :i',
-            ExpressionAttributeNames: {
-              '#m': minuteAttribute(minute),
-              '#t': minuteTimeAttribute(minute),
-              '#i': minuteIdentifierAttribute(minute),
-            },
+            ExpressionAttributeNames: lastAttributeNames(minute),
             ExpressionAttributeValues: { ':i': claim.identifier },
           }),
         );

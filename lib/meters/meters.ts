@@ -99,21 +99,21 @@ export class Meters {
   }
 
   async deactivate(id: string, params: Params, now: number): Promise<Meter> {
-    params.done();
-    const current = await this.retrieve(id);
-    if (current.status === 'inactive') {
-      throw new InvalidRequestError(`Meter ${id} is already inactive.`, undefined, 'meter_already_inactive');
-    }
-    return this.save({ ...current, status: 'inactive', status_transitions: { deactivated_at: now }, updated: now });
+    return this.setStatus(id, params, now, 'inactive');
   }
 
   async reactivate(id: string, params: Params, now: number): Promise<Meter> {
+    return this.setStatus(id, params, now, 'active');
+  }
+
+  private async setStatus(id: string, params: Params, now: number, status: Meter['status']): Promise<Meter> {
     params.done();
     const current = await this.retrieve(id);
-    if (current.status === 'active') {
-      throw new InvalidRequestError(`Meter ${id} is already active.`, undefined, 'meter_already_active');
+    if (current.status === status) {
+      throw new InvalidRequestError(`Meter ${id} is already ${status}.`, undefined, `meter_already_${status}`);
     }
-    return this.save({ ...current, status: 'active', status_transitions: { deactivated_at: null }, updated: now });
+    const deactivatedAt = status === 'inactive' ? now : null;
+    return this.save({ ...current, status, status_transitions: { deactivated_at: deactivatedAt }, updated: now });
   }
 
   private async save(meter: Meter): Promise<Meter> {

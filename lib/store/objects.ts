@@ -94,32 +94,18 @@ export class ObjectStore {
   }
 
   /** Writes a new object; false when an object with that id already exists. */
-  async create(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: objectItem(kind, object, filters),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  create(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filters), 'attribute_not_exists(pk)');
   }
 
   /** Replaces an existing object; false when it no longer exists. */
-  async replace(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
+  replace(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filters), 'attribute_exists(pk)');
+  }
+
+  private async putIf(item: Record<string, unknown>, condition: string): Promise<boolean> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: objectItem(kind, object, filters),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition }));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
