@@ -5,25 +5,32 @@
  * DynamoDB Local, and prices the run with AWS's rules. The last line of stdout is one JSON object.
  *
  * Environment: BENCH_EVENTS (default 200000), BENCH_CUSTOMERS (1000), BENCH_CONCURRENCY (requests
- * in flight, 16), BENCH_POLLERS (consumer invocations in flight, 4), BENCH_DUPLICATES (0.1),
- * BENCH_FLOOR_CONCURRENCY (defaults to BENCH_CONCURRENCY).
+ * in flight, 16), BENCH_POLLERS (consumer invocations in flight, 2 as the local stack), BENCH_DUPLICATES (0.1),
+ * BENCH_FLOOR_CONCURRENCY (defaults to BENCH_CONCURRENCY),
+ * BENCH_BATCH_SIZE (experiment: overrides meterConsumer.batchSize of lib/store/resources.ts for
+ * this process only), BENCH_CONDITIONAL_FLOOR (items for the conditional-put reference, default
+ * min(BENCH_EVENTS, 50000); 0 skips it).
  */
 import { Agent, request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { Quantity } from '../lib/domain/quantity';
 import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack } from '../lib/local/stack';
 import { MAX_STREAM_EVENTS } from '../lib/metering/record-meter-events';
-import { CapacityMeter } from '../lib/store/dynamo';
+import { keys } from '../lib/store/keys';
 import { meterConsumer } from '../lib/store/resources';
 import { costPerMillion, round, table } from './support/cost';
-import { claimLikeItem, runFloor } from './support/floor';
+import { claimLikeItem, runConditionalFloor, runFloor } from './support/floor';
 import {
   childPids,
   DynamoCounter,
   InvocationTimer,
   itemSizeBytes,
+  machineBusySeconds,
+  procCpuSeconds,
   procRss,
   RssSampler,
   SqsCounter,
@@ -41,9 +48,12 @@ const intEnv = (name: string, fallback: number) => {
 const EVENTS = Math.floor(intEnv('BENCH_EVENTS', 200_000));
 const CUSTOMERS = Math.floor(intEnv('BENCH_CUSTOMERS', 1000));
 const CONCURRENCY = Math.floor(intEnv('BENCH_CONCURRENCY', 16));
-const POLLERS = Math.floor(intEnv('BENCH_POLLERS', 4));
+// The local stack's own default (lib/local/stack.ts: 2 consumer invocations in flight).
+const POLLERS = Math.floor(intEnv('BENCH_POLLERS', 2));
 const DUPLICATE_SHARE = intEnv('BENCH_DUPLICATES', 0.1);
 const FLOOR_CONCURRENCY = Math.floor(intEnv('BENCH_FLOOR_CONCURRENCY', CONCURRENCY));
+const BATCH_SIZE = Math.floor(intEnv('BENCH_BATCH_SIZE', meterConsumer.batchSize));
+const CONDITIONAL_FLOOR = Math.floor(intEnv('BENCH_CONDITIONAL_FLOOR', Math.min(EVENTS, 50_000)));
 const EVENTS_PER_REQUEST = MAX_STREAM_EVENTS;
 /** Memory assumed for the ingest function (the consumer's comes from lib/store/resources.ts). */
 const INGEST_MEMORY_MB = 512;
@@ -62,18 +72,20 @@ const valueText = (millis: number) => `${Math.floor(millis / 1000)}.${String(mil
 async function main() {
   if (EVENTS < EVENTS_PER_REQUEST) throw new Error(`BENCH_EVENTS must be at least ${EVENTS_PER_REQUEST}`);
   useLocalCredentials();
+  if (BATCH_SIZE !== meterConsumer.batchSize) {
+    // Experiment only: the local stack reads the batch size from this shared definition.
+    (meterConsumer as { batchSize: number }).batchSize = BATCH_SIZE;
+  }
   const rss = new RssSampler();
   rss.start();
 
   // ---------------------------------------------------------------- the stack, instrumented
-  const capacity = new CapacityMeter();
   const consumerTimer = new InvocationTimer();
   const ingestTimer = new InvocationTimer();
   const consumerStats = { records: 0, failedRecords: 0, crashes: 0 };
   timeServerRequests(ingestTimer, 'POST', STREAM_PATH);
   const stack = await startLocalStack({
     port: 0,
-    capacity,
     pollerConcurrency: POLLERS,
     wrapConsumer: (handler) => async (event) => {
       const t0 = performance.now();
@@ -206,8 +218,6 @@ async function main() {
       });
 
     // ---------------------------------------------------------------- timed: the pipeline
-    capacity.writeUnits = 0;
-    capacity.readUnits = 0;
     dynamo.reset();
     sqs.reset();
     consumerTimer.reset();
@@ -216,7 +226,8 @@ async function main() {
     const crashesBefore = stack.poller.crashes;
     let httpRequests = 0;
     let retries = 0;
-    log(`pipeline: ${fmt(EVENTS)} events in ${fmt(requests)} requests of ${EVENTS_PER_REQUEST}, ${CONCURRENCY} in flight, ${POLLERS} consumer pollers`);
+    log(`pipeline: ${fmt(EVENTS)} events in ${fmt(requests)} requests of ${EVENTS_PER_REQUEST}, ${CONCURRENCY} in flight, ${POLLERS} consumer pollers, batch size ${meterConsumer.batchSize} messages`);
+    const cpu0 = { node: process.cpuUsage(), java: procCpuSeconds(javaPids[0] ?? 0), machine: machineBusySeconds() };
     const t0 = performance.now();
     let lastReport = t0;
     let sentRequests = 0;
@@ -263,10 +274,15 @@ async function main() {
       log(`  still draining: queue ${await stack.poller.depth()} messages, ${stack.poller.crashes - crashesBefore} crashed invocations`);
     }
     const tDrained = performance.now();
+    const nodeCpu = process.cpuUsage(cpu0.node);
+    const cpuShare = {
+      node: (nodeCpu.user + nodeCpu.system) / 1e6 / ((tDrained - t0) / 1000),
+      java: (procCpuSeconds(javaPids[0] ?? 0) - cpu0.java) / ((tDrained - t0) / 1000),
+      machine: (machineBusySeconds() - cpu0.machine) / ((tDrained - t0) / 1000),
+    };
     // Counters stop here: what follows (the summaries check) is not part of ingestion's cost.
     consumerTimer.active = false;
     ingestTimer.active = false;
-    const capacityAtDrain = { writeUnits: capacity.writeUnits, readUnits: capacity.readUnits };
     const dynamoTally = dynamo.snapshot();
     const sqsTally = sqs.snapshot();
 
@@ -282,6 +298,18 @@ async function main() {
       checked++;
     });
     const tVerified = performance.now();
+    // The cost model counts 1 KB per hourly usage item: check the largest item written.
+    let largestUsageItem = 0;
+    await runPool(CUSTOMERS, 16, async (c) => {
+      const out = await stack.services.db.send(
+        new QueryCommand({
+          TableName: stack.services.config.usageTableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': keys.usagePartition(meter.id, customerIds[c]!) },
+        }),
+      );
+      for (const item of out.Items ?? []) largestUsageItem = Math.max(largestUsageItem, itemSizeBytes(item));
+    });
     const dlq = await stack.dlqDepth();
     const crashes = stack.poller.crashes - crashesBefore;
     const uniqueEvents = nextSeq;
@@ -299,6 +327,20 @@ async function main() {
       makeValue: () => valueText(randomValueMillis()),
     });
 
+    let conditionalFloor: Awaited<ReturnType<typeof runConditionalFloor>> | undefined;
+    if (CONDITIONAL_FLOOR > 0) {
+      log(`conditional floor: ${fmt(CONDITIONAL_FLOOR)} claim-sized items, one conditional PutItem each, 64 in flight...`);
+      conditionalFloor = await runConditionalFloor({
+        endpoint: stack.dynamoEndpoint,
+        region: LOCAL_REGION,
+        count: CONDITIONAL_FLOOR,
+        concurrency: 64,
+        meterId: meter.id,
+        customerIds,
+        makeValue: () => valueText(randomValueMillis()),
+      });
+    }
+
     rss.stop();
     const javaRss = javaPids.map((pid) => procRss(pid)).find(Boolean);
 
@@ -312,9 +354,14 @@ async function main() {
     const claimItem = claimLikeItem(identifier(0), meter.id, customerIds[0]!, '99.999', now, Date.now());
     const claimUnitsEach = Math.max(1, Math.ceil(itemSizeBytes(claimItem) / 1024));
     const conflictUnits = Math.max(dynamoTally.claimConflictUnitsReported, dynamoTally.claimConflicts * claimUnitsEach);
-    const writeUnits = capacityAtDrain.writeUnits + conflictUnits - dynamoTally.claimConflictUnitsReported;
-    const readUnits = capacityAtDrain.readUnits;
-    const markerUnits = dynamoTally.applyMarkers * 2; // Markers are ~100 bytes: 1 unit, twice in a transaction.
+    // Units are counted from each call's ConsumedCapacity by bench/support/meters.ts (see there
+    // how DynamoDB Local's figures are turned into AWS's).
+    // Apply transactions: 2 units per item and KB (AWS), from the items counted and the largest
+    // usage item read back; markers are ~100 bytes.
+    const markerUnits = dynamoTally.applyMarkers * 2;
+    const aggregateUnits = dynamoTally.applyUpdates * 2 * Math.max(1, Math.ceil(largestUsageItem / 1024));
+    const writeUnits = dynamoTally.claimUnits + conflictUnits + markerUnits + aggregateUnits + dynamoTally.otherWriteUnits;
+    const readUnits = dynamoTally.markerReadUnits + dynamoTally.otherReadUnits;
     const sqsBilled = Object.entries(sqsTally.billed)
       .filter(([op]) => op !== 'GetQueueAttributes') // the local drain() polling: no event source mapping does this
       .reduce((n, [, v]) => n + v, 0);
@@ -336,8 +383,12 @@ async function main() {
     log(`pipeline: ${fmt(EVENTS)} events (${fmt(uniqueEvents)} unique, ${fmt(duplicates)} duplicates) for ${CUSTOMERS} customers`);
     log(`  accepted by the API in ${fmt((tSent - t0) / 1000, 1)} s, consumed by ${fmt((tDrained - t0) / 1000, 1)} s, summaries checked by ${fmt(seconds, 1)} s`);
     log(`  ${fmt(eventsPerSecond)} events/s end to end; floor ${fmt(floor.itemsPerSecond)} items/s (${fmt(floor.seconds, 1)} s, ${floor.unprocessedRetries} unprocessed retries); ratio ${ratio.toFixed(2)}`);
+    if (conditionalFloor) {
+      log(`  reference: one conditional PutItem per event on the same DynamoDB Local: ${fmt(conditionalFloor.itemsPerSecond)} items/s (${fmt(conditionalFloor.items)} items); pipeline / that = ${(eventsPerSecond / conditionalFloor.itemsPerSecond).toFixed(2)}`);
+    }
     log(`  consumer: ${fmt(consumerTimer.count)} invocations, ${fmt(consumerStats.records / Math.max(1, consumerTimer.count), 1)} messages (${fmt((consumerStats.records * EVENTS_PER_REQUEST) / Math.max(1, consumerTimer.count))} events) each on average, ${fmt(consumerTimer.totalMs / Math.max(1, consumerTimer.count))} ms mean, ${fmt(consumerTimer.maxMs)} ms max; ${consumerStats.failedRecords} messages returned, ${crashes} crashed invocations, DLQ ${dlq}`);
     log(`  ingest: ${fmt(ingestTimer.count)} invocations, ${fmt(ingestTimer.totalMs / Math.max(1, ingestTimer.count), 1)} ms mean server-side; ${httpRequests} HTTP requests (${retries} retries)`);
+    log(`  CPU while the pipeline ran (cores, of ${availableParallelism()}): Node (bench client, gateway, handlers, fauxqs, poller) ${cpuShare.node.toFixed(2)}, DynamoDB Local (Java) ${cpuShare.java.toFixed(2)}, other processes on the machine ${Math.max(0, cpuShare.machine - cpuShare.node - cpuShare.java).toFixed(2)}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     log(`  summaries: ${checked} customers checked, total ${expectedTotal.toFixed()}, ${mismatches.length} mismatches`);
     log();
     log('Cost per million events (AWS list prices, us-east-1, arm64):');
@@ -367,24 +418,26 @@ async function main() {
     log();
     log(`What exactly-once costs, in DynamoDB write units (claim item ${itemSizeBytes(claimItem)} B = ${claimUnitsEach} WRU):`);
     const per = (u: number) => (u / EVENTS).toFixed(3);
-    const otherUnits = writeUnits - dynamoTally.claimUnits - conflictUnits - dynamoTally.applyUnits;
+    const otherUnits = dynamoTally.otherWriteUnits;
     log(
       table(
         ['part', 'count', 'WRU', 'WRU per event'],
         [
           ['claims (conditional put per unique identifier)', fmt(dynamoTally.claims), fmt(dynamoTally.claimUnits), per(dynamoTally.claimUnits)],
           ['duplicates: failed conditional claim puts', fmt(dynamoTally.claimConflicts), fmt(conflictUnits), per(conflictUnits)],
-          ['aggregates: hourly usage updates (transactional, x2)', fmt(dynamoTally.applyUpdates), fmt(dynamoTally.applyUnits - markerUnits), per(dynamoTally.applyUnits - markerUnits)],
+          ['aggregates: hourly usage updates (transactional, x2)', fmt(dynamoTally.applyUpdates), fmt(aggregateUnits), per(aggregateUnits)],
           ['apply markers (transactional, x2)', fmt(dynamoTally.applyMarkers), fmt(markerUnits), per(markerUnits)],
           ['other writes', '', fmt(otherUnits), per(otherUnits)],
           ['total', '', fmt(writeUnits), per(writeUnits)],
         ],
       ),
     );
-    log(`  ${fmt(dynamoTally.applyTransactions)} apply transactions (${fmt(dynamoTally.applyUpdates / Math.max(1, dynamoTally.applyTransactions), 1)} usage items each); failures: ${JSON.stringify(dynamoTally.applyFailures)}`);
+    log(`  ${fmt(dynamoTally.applyTransactions)} apply transactions (${fmt(dynamoTally.applyUpdates / Math.max(1, dynamoTally.applyTransactions), 1)} usage items each; largest usage item ${largestUsageItem} B, so 1 KB each); failures: ${JSON.stringify(dynamoTally.applyFailures)}`);
+    log(`  DynamoDB Local reported ${fmt(dynamoTally.applyUnitsReported / 2)} units for these transactions (not per item): the table counts 2 WRU per item instead`);
     log(`  in-batch duplicates (no DynamoDB call): ${fmt(duplicates - dynamoTally.claimConflicts)}; read units: ${fmt(readUnits)} (marker checks ${fmt(dynamoTally.markerReadUnits)} for ${fmt(dynamoTally.markerReads)} keys; other ${fmt(dynamoTally.otherReadUnits)})`);
     log(`  other calls: ${JSON.stringify(dynamoTally.otherCalls)}; errors: ${JSON.stringify(dynamoTally.errors)}`);
-    log(`  CapacityMeter (lib/store/dynamo.ts) at drain: ${fmt(capacityAtDrain.writeUnits)} WRU, ${fmt(capacityAtDrain.readUnits)} RRU; floor: ${fmt(floor.writeUnits)} WRU for ${fmt(floor.items)} items in ${fmt(floor.calls)} calls`);
+    log(`  DynamoDB time (sum of call latencies): claims ${fmt(dynamoTally.ms.claims / 1000, 1)} s, apply transactions ${fmt(dynamoTally.ms.apply / 1000, 1)} s, marker reads ${fmt(dynamoTally.ms.markerReads / 1000, 1)} s, other ${fmt(dynamoTally.ms.other / 1000, 1)} s`);
+    log(`  floor: ${fmt(floor.writeUnits)} WRU for ${fmt(floor.items)} items in ${fmt(floor.calls)} calls`);
     log(`memory: bench + stack (Node) peak RSS ${fmt(rss.peakMb)} MB; DynamoDB Local (Java, separate process) peak RSS ${javaRss ? fmt(javaRss.peakMb) : 'n/a'} MB`);
 
     const failures: string[] = [];
@@ -411,6 +464,9 @@ async function main() {
         rru_per_event: round(readUnits / EVENTS, 3),
         dynamodb_local_peak_rss_mb: javaRss ? round(javaRss.peakMb, 1) : null,
         summaries_exact: mismatches.length === 0,
+        conditional_put_floor_events_per_s: conditionalFloor ? round(conditionalFloor.itemsPerSecond, 1) : null,
+        consumer_pollers: POLLERS,
+        consumer_batch_size: meterConsumer.batchSize,
       }),
     );
   } finally {

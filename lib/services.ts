@@ -14,13 +14,12 @@ import { makeRecordMeterEvents } from './metering/record-meter-events';
 import { MeterEventSessions } from './metering/sessions';
 import { UsageStore } from './metering/usage-store';
 import { QueuePublisher } from './queue/publisher';
-import { createDocumentClient, type CapacityMeter } from './store/dynamo';
+import { createDocumentClient } from './store/dynamo';
 import { ObjectStore } from './store/objects';
 
 export interface ServiceOptions {
   /** Replaces the wall clock (milliseconds); tests pass their own. */
   nowMs?: () => number;
-  capacity?: CapacityMeter;
   db?: DynamoDBDocumentClient;
   sqs?: SQSClient;
   logger?: Logger;
@@ -33,7 +32,7 @@ export interface ServiceOptions {
  * Lambda container builds this once; the local stack builds it once per process.
  */
 export function createServices(config: Config, options: ServiceOptions = {}) {
-  const db = options.db ?? createDocumentClient({ endpoint: config.dynamoEndpoint, region: config.region, capacity: options.capacity });
+  const db = options.db ?? createDocumentClient({ endpoint: config.dynamoEndpoint, region: config.region });
   const sqs = options.sqs ?? new SQSClient({ endpoint: config.sqsEndpoint, region: config.region });
   const nowMs = options.nowMs ?? (() => Date.now());
   const logger = options.logger ?? new Logger({ serviceName: 'meterline' });

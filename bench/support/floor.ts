@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-store';
-import { CapacityMeter, createDocumentClient, exactNumber } from '../../lib/store/dynamo';
+import { createDocumentClient, exactNumber } from '../../lib/store/dynamo';
 import { keys } from '../../lib/store/keys';
+import { units } from './meters';
 import { runPool, sleep } from './pool';
 
 export interface FloorResult {
@@ -34,10 +35,11 @@ export function claimLikeItem(identifier: string, meterId: string, customerId: s
 }
 
 /**
- * The floor: `count` unique claim-sized items written straight to a fresh table in the same
- * DynamoDB Local with BatchWriteItem (25 per call), `concurrency` calls in flight.
+ * A second reference: the same items, each with its own conditional PutItem (what a claim is),
+ * `concurrency` calls in flight. It shows what one conditional write per event costs on
+ * DynamoDB Local, independent of the rest of the pipeline.
  */
-export async function runFloor(options: {
+export async function runConditionalFloor(options: {
   endpoint: string;
   region: string;
   count: number;
@@ -47,7 +49,33 @@ export async function runFloor(options: {
   makeValue: () => string;
 }): Promise<FloorResult> {
   const admin = new DynamoDBClient({ endpoint: options.endpoint, region: options.region });
-  const tableName = `bench-floor-${randomUUID().slice(0, 8)}`;
+  const tableName = `bench-cfloor-${randomUUID().slice(0, 8)}`;
+  await createTable(admin, tableName);
+  const db = createDocumentClient({ endpoint: options.endpoint, region: options.region });
+  const run = randomUUID().slice(0, 8);
+  let writeUnits = 0;
+  const t0 = performance.now();
+  await runPool(options.count, options.concurrency, async (n) => {
+    const nowMs = Date.now();
+    const customer = options.customerIds[n % options.customerIds.length]!;
+    const out = await db.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: claimLikeItem(`cfloor_${run}_${n}`, options.meterId, customer, options.makeValue(), Math.floor(nowMs / 1000), nowMs),
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    writeUnits += units('PutItem', out.ConsumedCapacity).write;
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await admin.send(new DeleteTableCommand({ TableName: tableName }));
+  admin.destroy();
+  db.destroy();
+  return { items: options.count, seconds, itemsPerSecond: options.count / seconds, writeUnits, calls: options.count, unprocessedRetries: 0 };
+}
+
+async function createTable(admin: DynamoDBClient, tableName: string) {
   await admin.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -62,8 +90,26 @@ export async function runFloor(options: {
       ],
     }),
   );
-  const capacity = new CapacityMeter();
-  const db = createDocumentClient({ endpoint: options.endpoint, region: options.region, capacity });
+}
+
+/**
+ * The floor: `count` unique claim-sized items written straight to a fresh table in the same
+ * DynamoDB Local with BatchWriteItem (25 per call), `concurrency` calls in flight.
+ */
+export async function runFloor(options: {
+  endpoint: string;
+  region: string;
+  count: number;
+  concurrency: number;
+  meterId: string;
+  customerIds: readonly string[];
+  makeValue: () => string;
+}): Promise<FloorResult> {
+  const admin = new DynamoDBClient({ endpoint: options.endpoint, region: options.region });
+  const tableName = `bench-floor-${randomUUID().slice(0, 8)}`;
+  await createTable(admin, tableName);
+  const db = createDocumentClient({ endpoint: options.endpoint, region: options.region });
+  let writeUnits = 0;
   const run = randomUUID().slice(0, 8);
   const batches = Math.ceil(options.count / 25);
   let calls = 0;
@@ -84,7 +130,8 @@ export async function runFloor(options: {
         await sleep(Math.min(1000, 10 * 2 ** attempt));
       }
       calls++;
-      const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests }, ReturnConsumedCapacity: 'TOTAL' }));
+      writeUnits += units('BatchWriteItem', out.ConsumedCapacity).write;
       requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
     }
   });
@@ -92,5 +139,5 @@ export async function runFloor(options: {
   await admin.send(new DeleteTableCommand({ TableName: tableName }));
   admin.destroy();
   db.destroy();
-  return { items: options.count, seconds, itemsPerSecond: options.count / seconds, writeUnits: capacity.writeUnits, calls, unprocessedRetries };
+  return { items: options.count, seconds, itemsPerSecond: options.count / seconds, writeUnits, calls, unprocessedRetries };
 }

@@ -6,7 +6,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
- * Counters the bench installs on the stack's own SDK clients (as middleware, like CapacityMeter),
+ * Counters the bench installs on the stack's own SDK clients (as middleware),
  * so that every call the handlers and the poller make is seen, including failed ones.
  */
 
@@ -25,7 +25,10 @@ export interface DynamoTally {
   applyTransactions: number;
   applyMarkers: number;
   applyUpdates: number;
+  /** By AWS's rule: 2 units per transactional item of up to 1 KB (the items here are smaller). */
   applyUnits: number;
+  /** What DynamoDB Local reported (x2), for comparison: it does not count per item. */
+  applyUnitsReported: number;
   applyFailures: Record<string, number>;
   /** Reads of apply markers for conflicting claims (BatchGet, strongly consistent). */
   markerReads: number;
@@ -35,6 +38,8 @@ export interface DynamoTally {
   otherWriteUnits: number;
   otherReadUnits: number;
   errors: Record<string, number>;
+  /** Sum of call latencies (ms) by part: where the consumer waits. */
+  ms: { claims: number; apply: number; markerReads: number; other: number };
 }
 
 const emptyDynamoTally = (): DynamoTally => ({
@@ -46,6 +51,7 @@ const emptyDynamoTally = (): DynamoTally => ({
   applyMarkers: 0,
   applyUpdates: 0,
   applyUnits: 0,
+  applyUnitsReported: 0,
   applyFailures: {},
   markerReads: 0,
   markerReadUnits: 0,
@@ -53,18 +59,27 @@ const emptyDynamoTally = (): DynamoTally => ({
   otherWriteUnits: 0,
   otherReadUnits: 0,
   errors: {},
+  ms: { claims: 0, apply: 0, markerReads: 0, other: 0 },
 });
 
-function units(operation: string, consumed: ConsumedCapacity[] | ConsumedCapacity | undefined): { write: number; read: number } {
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement']);
+
+/**
+ * Units of one call by AWS's rules. DynamoDB Local answers ReturnConsumedCapacity=TOTAL with
+ * `CapacityUnits` only (no WriteCapacityUnits/ReadCapacityUnits), so the total is attributed
+ * by operation; and it reports 1 unit per transactional item where AWS charges 2.
+ */
+export function units(operation: string, consumed: ConsumedCapacity[] | ConsumedCapacity | undefined): { write: number; read: number } {
   const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-  // Same rule as lib/store/dynamo.ts CapacityMeter: DynamoDB Local reports 1 unit per
-  // transactional item where AWS charges 2.
   const factor = operation.startsWith('Transact') ? 2 : 1;
   let write = 0;
   let read = 0;
   for (const c of list) {
-    write += (c.WriteCapacityUnits ?? 0) * factor;
-    read += (c.ReadCapacityUnits ?? 0) * factor;
+    if (c.WriteCapacityUnits !== undefined || c.ReadCapacityUnits !== undefined) {
+      write += (c.WriteCapacityUnits ?? 0) * factor;
+      read += (c.ReadCapacityUnits ?? 0) * factor;
+    } else if (WRITE_OPERATIONS.has(operation)) write += (c.CapacityUnits ?? 0) * factor;
+    else read += (c.CapacityUnits ?? 0) * factor;
   }
   return { write, read };
 }
@@ -89,11 +104,26 @@ export class DynamoCounter {
         const input = args.input as Record<string, any>;
         input.ReturnConsumedCapacity ??= 'TOTAL';
         const t = this.tally;
+        const t0 = performance.now();
+        const isClaimBatch = operation === 'BatchExecuteStatement' && isClaimInsert(input);
+        const isClaim = isClaimBatch || (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#'));
+        const part = isClaim ? 'claims' : operation === 'TransactWriteItems' && isApply(input) ? 'apply' : operation === 'BatchGetItem' && isMarkerRead(input) ? 'markerReads' : 'other';
         try {
           const result = await next(args);
           const out = result.output as { ConsumedCapacity?: ConsumedCapacity[] | ConsumedCapacity; Responses?: Record<string, unknown[]> };
           const u = units(operation, out.ConsumedCapacity);
-          if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
+          if (isClaimBatch) {
+            // PartiQL INSERTs (the claims): DynamoDB Local reports no capacity for them;
+            // each claim item is under 1 KB, so 1 unit per statement, written or refused.
+            const responses = ((result.output as { Responses?: { Error?: { Code?: string } }[] }).Responses ?? []);
+            for (const r of responses) {
+              if (!r.Error) {
+                t.claims++;
+                t.claimUnits += 1;
+              } else if (r.Error.Code === 'DuplicateItem' || r.Error.Code === 'ConditionalCheckFailed') t.claimConflicts++;
+              else bump(t.errors, `BatchExecuteStatement:${r.Error.Code}`);
+            }
+          } else if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
             t.claims++;
             t.claimUnits += u.write;
           } else if (operation === 'TransactWriteItems' && isApply(input)) {
@@ -101,7 +131,8 @@ export class DynamoCounter {
             t.applyTransactions++;
             t.applyMarkers += items.filter((i) => i.Put).length;
             t.applyUpdates += items.filter((i) => i.Update).length;
-            t.applyUnits += u.write;
+            t.applyUnits += 2 * items.length;
+            t.applyUnitsReported += u.write;
           } else if (operation === 'BatchGetItem' && isMarkerRead(input)) {
             t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
             t.markerReadUnits += u.read;
@@ -121,6 +152,8 @@ export class DynamoCounter {
             bump(t.applyFailures, `${name}(${[...new Set(reasons)].join(',')})`);
           } else bump(t.errors, `${operation}:${name}`);
           throw error;
+        } finally {
+          t.ms[part] += performance.now() - t0;
         }
       },
       { step: 'initialize', name: 'benchDynamoCounter' },
@@ -131,6 +164,11 @@ export class DynamoCounter {
 function isApply(input: Record<string, any>): boolean {
   const items = (input.TransactItems ?? []) as Record<string, any>[];
   return items.some((i) => String(i.Put?.Item?.pk ?? '').startsWith('APPLIED#'));
+}
+
+function isClaimInsert(input: Record<string, any>): boolean {
+  const statements = (input.Statements ?? []) as { Statement?: string; Parameters?: unknown[] }[];
+  return statements.some((st) => /^\s*INSERT/i.test(st.Statement ?? '') && String(st.Parameters?.[0] ?? '').startsWith('EVENT#'));
 }
 
 function isMarkerRead(input: Record<string, any>): boolean {
@@ -252,6 +290,29 @@ export function procRss(pid: number | 'self'): { rssMb: number; peakMb: number }
     return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
   } catch {
     return undefined;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function procCpuSeconds(pid: number | 'self'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine so far (all processes), from /proc/stat. */
+export function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + (fields[7] ?? 0);
+    return busy / 100;
+  } catch {
+    return NaN;
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HOUR, MINUTE } from '../domain/time';
+import { forEachLimited } from '../domain/concurrency';
 import { Quantity } from '../domain/quantity';
 import type { Directory } from './directory';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
@@ -9,6 +10,7 @@ import type { ErrorReporter } from './error-reports';
 /** A message as the event source delivers it. */
 export interface QueueRecord {
   messageId: string;
+  receiptHandle: string;
   body: string;
   receiveCount: number;
 }
@@ -16,6 +18,11 @@ export interface QueueRecord {
 export interface ConsumeResult {
   /** Messages to leave on the queue (they come back after the visibility timeout). */
   failedMessageIds: string[];
+  /**
+   * Failed messages worth retrying sooner than the visibility timeout: their identifiers are
+   * claimed by an invocation that may still be running, and will be adoptable after this delay.
+   */
+  retrySoon: { messageIds: string[]; afterSeconds: number };
   counts: { received: number; applied: number; duplicates: number; invalid: number; cancelled: number };
 }
 
@@ -42,14 +49,6 @@ interface Pending {
 const bucketOf = (e: Pick<ValidMeterEvent, 'meterId' | 'customerId' | 'timestamp'>) =>
   `${e.meterId}|${e.customerId}|${e.timestamp - (e.timestamp % HOUR)}`;
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /**
  * Consumes a batch of meter-event messages with an exactly-once effect per identifier:
@@ -133,18 +132,20 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     // A claim whose outcome is unknown (the put failed after its retries) may exist: its chunk
     // must not get a marker, or the event would count as applied without being so.
     const brokenChunks = new Set<string>();
-    await forEachLimited(candidates, 32, async (pending) => {
+    const outcomes = await deps.usage.claimMany(
+      candidates.map((p) => ({ event: p.event, chunk: chunkFor(p.event), received: receivedAt.get(p.messageId)! })),
+      nowMs,
+    );
+    for (const pending of candidates) {
       const chunk = chunkFor(pending.event);
-      try {
-        const outcome = await deps.usage.claim(pending.event, chunk, receivedAt.get(pending.messageId)!, nowMs);
-        // A retried put may find its own first write: that is still our claim.
-        if (outcome.claimed || outcome.existing.chunk === chunk) claimed.push(pending);
-        else conflicts.push({ pending, existing: outcome.existing });
-      } catch {
+      const outcome = outcomes.get(pending.event.identifier)!;
+      if (outcome instanceof Error) {
         brokenChunks.add(chunk);
         failed.add(pending.messageId);
-      }
-    });
+      } else if (outcome.claimed || outcome.existing.chunk === chunk) {
+        claimed.push(pending); // A retried insert may find its own first write: still our claim.
+      } else conflicts.push({ pending, existing: outcome.existing });
+    }
     await deps.afterClaims?.();
 
     // Conflicts: applied or cancelled claims are duplicates; dead attempts' claims are adopted.
@@ -193,7 +194,11 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       counts.duplicates += waiting.filter((c) => done.has(c.existing.chunk)).length;
       waiting = waiting.filter((c) => !done.has(c.existing.chunk));
     }
-    for (const conflict of waiting) failed.add(conflict.pending.messageId);
+    const retrySoon = new Set<string>();
+    for (const conflict of waiting) {
+      failed.add(conflict.pending.messageId);
+      retrySoon.add(conflict.pending.messageId);
+    }
 
     // Cancellations.
     for (const { record, message } of messages) {
@@ -208,7 +213,11 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     }
 
     if (invalid.length) await deps.errors.report(invalid, nowMs);
-    return { failedMessageIds: [...failed], counts };
+    return {
+      failedMessageIds: [...failed],
+      retrySoon: { messageIds: [...retrySoon], afterSeconds: Math.ceil(deps.inFlightMs / 1000) },
+      counts,
+    };
   };
 
   async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number) {

@@ -1,4 +1,5 @@
 import {
+  BatchExecuteStatementCommand,
   BatchGetCommand,
   GetCommand,
   PutCommand,
@@ -8,7 +9,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { exactNumber, isConditionFailure, itemOfConditionFailure } from '../store/dynamo';
+import { exactNumber, isConditionFailure } from '../store/dynamo';
+import { forEachLimited } from '../domain/concurrency';
 import {
   HOUR_TOTAL_ATTRIBUTE,
   keys,
@@ -32,6 +34,41 @@ export interface Claim extends ValidMeterEvent {
 }
 
 export type ClaimOutcome = { claimed: true } | { claimed: false; existing: Claim };
+
+/** One identifier to claim for the chunk that will apply it. */
+export interface ClaimRequest {
+  event: ValidMeterEvent;
+  chunk: string;
+  received: number;
+}
+
+/** BatchExecuteStatement takes 25 statements. */
+const CLAIMS_PER_REQUEST = 25;
+const CLAIM_REQUESTS_IN_FLIGHT = 8;
+const CLAIM_ATTEMPTS = 5;
+
+/** Attributes of a claim item, in the order of the INSERT's parameters. */
+const CLAIM_ATTRIBUTES = ['pk', 'sk', 'identifier', 'event_name', 'meter', 'customer', 'formula', 'ts', 'value', 'chunk', 'claimed_ms', 'received', 'expires_at'] as const;
+
+function claimParameters({ event, chunk, received }: ClaimRequest, nowMs: number): unknown[] {
+  const item: Record<(typeof CLAIM_ATTRIBUTES)[number], unknown> = {
+    ...keys.eventClaim(event.identifier),
+    identifier: event.identifier,
+    event_name: event.eventName,
+    meter: event.meterId,
+    customer: event.customerId,
+    formula: event.formula,
+    ts: event.timestamp,
+    value: exactNumber(event.value),
+    chunk,
+    claimed_ms: nowMs,
+    received,
+    expires_at: Math.floor(nowMs / 1000) + CLAIM_RETENTION_SECONDS,
+  };
+  return CLAIM_ATTRIBUTES.map((name) => item[name]);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The sum or count delta of one hourly usage item. */
 export interface HourDelta {
@@ -91,42 +128,78 @@ const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
  * items with one attribute per minute so that any minute-aligned window reads whole hours.
  */
 export class UsageStore {
+  private readonly insertClaim: string;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.insertClaim = `INSERT INTO "${tableName}" VALUE {${CLAIM_ATTRIBUTES.map((a) => `'${a}': ?`).join(', ')}}`;
+  }
 
-  /** Claims an identifier for `event`; when it is taken, returns the existing claim. */
-  async claim(event: ValidMeterEvent, chunk: string, received: number, nowMs: number): Promise<ClaimOutcome> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.eventClaim(event.identifier),
-            identifier: event.identifier,
-            event_name: event.eventName,
-            meter: event.meterId,
-            customer: event.customerId,
-            formula: event.formula,
-            ts: event.timestamp,
-            value: exactNumber(event.value),
-            chunk,
-            claimed_ms: nowMs,
-            received,
-            expires_at: Math.floor(nowMs / 1000) + CLAIM_RETENTION_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const item = itemOfConditionFailure(error) ?? (await this.getClaimItem(event.identifier));
-      if (!item) throw error;
-      return { claimed: false, existing: claimFromItem(item) };
+  /**
+   * Claims identifiers, 25 per request: each claim is a PartiQL INSERT, which fails on its own
+   * (DuplicateItem) when the identifier is already claimed, exactly like a conditional put, but
+   * without one HTTP request per event. Existing claims are read back in one consistent batch.
+   * An entry maps to an Error when the outcome is unknown (the claim may or may not exist).
+   */
+  async claimMany(requests: readonly ClaimRequest[], nowMs: number): Promise<Map<string, ClaimOutcome | Error>> {
+    const outcomes = new Map<string, ClaimOutcome | Error>();
+    const taken: string[] = [];
+    const batches: ClaimRequest[][] = [];
+    for (let i = 0; i < requests.length; i += CLAIMS_PER_REQUEST) batches.push(requests.slice(i, i + CLAIMS_PER_REQUEST));
+    await forEachLimited(batches, CLAIM_REQUESTS_IN_FLIGHT, async (batch) => {
+      let pending = batch;
+      for (let attempt = 1; pending.length; attempt++) {
+        const retry: ClaimRequest[] = [];
+        let responses;
+        try {
+          const out = await this.db.send(
+            new BatchExecuteStatementCommand({
+              Statements: pending.map((r) => ({ Statement: this.insertClaim, Parameters: claimParameters(r, nowMs) })),
+            }),
+          );
+          responses = out.Responses ?? [];
+        } catch (error) {
+          // The SDK retried already; whether these claims exist is unknown.
+          for (const r of pending) outcomes.set(r.event.identifier, error as Error);
+          return;
+        }
+        pending.forEach((r, i) => {
+          const code = responses[i]?.Error?.Code;
+          if (!code) outcomes.set(r.event.identifier, { claimed: true });
+          else if (code === 'DuplicateItem' || code === 'ConditionalCheckFailed') taken.push(r.event.identifier);
+          else if (attempt < CLAIM_ATTEMPTS) retry.push(r);
+          else outcomes.set(r.event.identifier, new Error(`claim failed: ${code}`));
+        });
+        pending = retry;
+        if (pending.length) await sleep(20 * 2 ** attempt);
+      }
+    });
+    if (taken.length) {
+      const existing = await this.getClaimItems(taken);
+      for (const identifier of taken) {
+        const item = existing.get(identifier);
+        outcomes.set(identifier, item ? { claimed: false, existing: claimFromItem(item) } : new Error('claim vanished'));
+      }
     }
+    return outcomes;
+  }
+
+  /** Claim items by identifier, 100 per consistent BatchGetItem. */
+  private async getClaimItems(identifiers: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < identifiers.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: { Keys: identifiers.slice(i, i + 100).map((id) => keys.eventClaim(id)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.identifier), item);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
   }
 
   private async getClaimItem(identifier: string) {

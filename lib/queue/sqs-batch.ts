@@ -5,6 +5,7 @@ import type { QueueRecord } from '../metering/consume-meter-events';
 export function toQueueRecords(event: SQSEvent): QueueRecord[] {
   return event.Records.map((r) => ({
     messageId: r.messageId,
+    receiptHandle: r.receiptHandle,
     body: r.body,
     receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? 1),
   }));

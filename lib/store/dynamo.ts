@@ -1,4 +1,4 @@
-import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
@@ -12,26 +12,9 @@ export function exactNumber(text: string): NumberValue {
   return NumberValue.from(text);
 }
 
-/** Capacity consumed, counted the way AWS bills it (transactional items count twice). */
-export class CapacityMeter {
-  writeUnits = 0;
-  readUnits = 0;
-  record(operation: string, consumed: ConsumedCapacity[] | ConsumedCapacity | undefined): void {
-    const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-    // DynamoDB Local reports 1 unit per transactional item where AWS charges 2.
-    const factor = operation.startsWith('Transact') ? 2 : 1;
-    for (const c of list) {
-      this.writeUnits += (c.WriteCapacityUnits ?? 0) * factor;
-      this.readUnits += (c.ReadCapacityUnits ?? 0) * factor;
-    }
-  }
-}
-
 export interface DynamoOptions {
   endpoint?: string;
   region?: string;
-  /** When set, every call asks for ConsumedCapacity and adds it to this meter. */
-  capacity?: CapacityMeter;
 }
 
 /** Creates the document client once per container; numbers read back exactly. */
@@ -41,20 +24,6 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     region: options.region,
     maxAttempts: 6,
   });
-  const capacity = options.capacity;
-  if (capacity) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, unknown>;
-        input.ReturnConsumedCapacity ??= 'TOTAL';
-        const result = await next(args);
-        const output = result.output as { ConsumedCapacity?: ConsumedCapacity[] | ConsumedCapacity };
-        capacity.record(context.commandName ?? '', output.ConsumedCapacity);
-        return result;
-      },
-      { step: 'initialize', name: 'meterlineCapacityMeter' },
-    );
-  }
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: readNumber },

@@ -72,7 +72,7 @@ export const tables = [mainTable, usageTable] as const;
 export const meterConsumer: ConsumerDefinition = {
   timeoutSeconds: 30,
   memoryMb: 512,
-  batchSize: 20,
+  batchSize: 100,
   maxBatchingWindowSeconds: 1,
 };
 
