@@ -423,8 +423,8 @@ async function main() {
       table(
         ['part', 'count', 'WRU', 'WRU per event'],
         [
-          ['claims (conditional put per unique identifier)', fmt(dynamoTally.claims), fmt(dynamoTally.claimUnits), per(dynamoTally.claimUnits)],
-          ['duplicates: failed conditional claim puts', fmt(dynamoTally.claimConflicts), fmt(conflictUnits), per(conflictUnits)],
+          ['claims (conditional INSERT per unique identifier)', fmt(dynamoTally.claims), fmt(dynamoTally.claimUnits), per(dynamoTally.claimUnits)],
+          ['duplicates: failed conditional claim inserts', fmt(dynamoTally.claimConflicts), fmt(conflictUnits), per(conflictUnits)],
           ['aggregates: hourly usage updates (transactional, x2)', fmt(dynamoTally.applyUpdates), fmt(aggregateUnits), per(aggregateUnits)],
           ['apply markers (transactional, x2)', fmt(dynamoTally.applyMarkers), fmt(markerUnits), per(markerUnits)],
           ['other writes', '', fmt(otherUnits), per(otherUnits)],

@@ -16,7 +16,7 @@ export interface FloorResult {
   unprocessedRetries: number;
 }
 
-/** An item of the same shape and size as a claim item (see UsageStore.claim). */
+/** An item of the same shape and size as a claim item (see UsageStore.claimMany). */
 export function claimLikeItem(identifier: string, meterId: string, customerId: string, value: string, ts: number, nowMs: number) {
   return {
     ...keys.eventClaim(identifier),

@@ -14,7 +14,7 @@ const CHUNK_BYTES = 64 * 1024;
 
 /** DynamoDB calls by what they do on the hot path, with units by AWS's rules. */
 export interface DynamoTally {
-  /** Successful claim puts (conditional PutItem of EVENT#<identifier>). */
+  /** Successful claims (PartiQL INSERT of EVENT#<identifier>, 25 per BatchExecuteStatement). */
   claims: number;
   claimUnits: number;
   /** Claim puts whose condition failed: the identifier was claimed before (duplicates). */
