@@ -53,3 +53,21 @@ describe('aggregate', () => {
     );
   });
 });
+
+describe('hourDeltas', () => {
+  it('pre-aggregates a batch into one exact delta per hourly item and minute', async () => {
+    const { hourDeltas } = await import('../../lib/metering/consume-meter-events');
+    const base = { eventName: 'e', meterId: 'mtr_1', formula: 'sum' as const };
+    const events = [
+      { ...base, identifier: 'a', customerId: 'cus_1', timestamp: HOUR0 + 61, value: '0.1' },
+      { ...base, identifier: 'b', customerId: 'cus_1', timestamp: HOUR0 + 119, value: '0.2' },
+      { ...base, identifier: 'c', customerId: 'cus_1', timestamp: HOUR0 + 3600, value: '-1' },
+      { ...base, identifier: 'd', customerId: 'cus_2', timestamp: HOUR0 + 5, value: '7' },
+    ];
+    expect(hourDeltas(events)).toEqual([
+      { meterId: 'mtr_1', customerId: 'cus_1', hourStart: HOUR0, total: '0.3', minutes: new Map([[1, '0.3']]) },
+      { meterId: 'mtr_1', customerId: 'cus_1', hourStart: HOUR0 + 3600, total: '-1', minutes: new Map([[0, '-1']]) },
+      { meterId: 'mtr_1', customerId: 'cus_2', hourStart: HOUR0, total: '7', minutes: new Map([[0, '7']]) },
+    ]);
+  });
+});
