@@ -4,6 +4,8 @@ import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-store';
 import { createDocumentClient, exactNumber } from '../../lib/store/dynamo';
 import { keys } from '../../lib/store/keys';
+import { usageTable } from '../../lib/store/resources';
+import { createTableInput } from '../../lib/local/bootstrap';
 import { units } from './meters';
 import { runPool, sleep } from './pool';
 
@@ -34,12 +36,7 @@ export function claimLikeItem(identifier: string, meterId: string, customerId: s
   };
 }
 
-/**
- * A second reference: the same items, each with its own conditional PutItem (what a claim is),
- * `concurrency` calls in flight. It shows what one conditional write per event costs on
- * DynamoDB Local, independent of the rest of the pipeline.
- */
-export async function runConditionalFloor(options: {
+export interface FloorOptions {
   endpoint: string;
   region: string;
   count: number;
@@ -47,7 +44,14 @@ export async function runConditionalFloor(options: {
   meterId: string;
   customerIds: readonly string[];
   makeValue: () => string;
-}): Promise<FloorResult> {
+}
+
+/**
+ * A second reference: the same items, each with its own conditional PutItem (what a claim is),
+ * `concurrency` calls in flight. It shows what one conditional write per event costs on
+ * DynamoDB Local, independent of the rest of the pipeline.
+ */
+export async function runConditionalFloor(options: FloorOptions): Promise<FloorResult> {
   const admin = new DynamoDBClient({ endpoint: options.endpoint, region: options.region });
   const tableName = `bench-cfloor-${randomUUID().slice(0, 8)}`;
   await createTable(admin, tableName);
@@ -75,36 +79,16 @@ export async function runConditionalFloor(options: {
   return { items: options.count, seconds, itemsPerSecond: options.count / seconds, writeUnits, calls: options.count, unprocessedRetries: 0 };
 }
 
+/** A fresh table with the usage table's definition (lib/store/resources.ts). */
 async function createTable(admin: DynamoDBClient, tableName: string) {
-  await admin.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await admin.send(new CreateTableCommand(createTableInput(usageTable, tableName)));
 }
 
 /**
  * The floor: `count` unique claim-sized items written straight to a fresh table in the same
  * DynamoDB Local with BatchWriteItem (25 per call), `concurrency` calls in flight.
  */
-export async function runFloor(options: {
-  endpoint: string;
-  region: string;
-  count: number;
-  concurrency: number;
-  meterId: string;
-  customerIds: readonly string[];
-  makeValue: () => string;
-}): Promise<FloorResult> {
+export async function runFloor(options: FloorOptions): Promise<FloorResult> {
   const admin = new DynamoDBClient({ endpoint: options.endpoint, region: options.region });
   const tableName = `bench-floor-${randomUUID().slice(0, 8)}`;
   await createTable(admin, tableName);
