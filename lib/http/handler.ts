@@ -75,49 +75,61 @@ export function makeHttpHandler(routes: readonly Route[], deps: HttpDeps): HttpH
   const router = new Router(routes);
   const logger = deps.logger ?? new Logger({ serviceName: 'meterline-api' });
 
-  async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const requestId = event.requestContext.requestId;
+  /** Runs the route, storing its response under the Idempotency-Key if there is one. */
+  async function runIdempotent(
+    request: ParsedRequest,
+    principal: Principal,
+    now: number,
+    run: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
+    const key = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
+    if (!key) return { ...(await run()), headers: {} };
+    const fingerprint = IdempotencyStore.fingerprint(request.method, request.path, request.rawBody);
+    const reservation = await deps.idempotency.reserve(principal.keyId, key, fingerprint, now);
+    if (reservation.kind === 'replay') {
+      return { ...reservation.response, headers: { 'idempotent-replayed': 'true', 'idempotency-key': key } };
+    }
+    let result;
     try {
-      const request = parseRequest(event);
-      const match = router.match(request.method, request.path);
-      if (!match) throw new UnknownRouteError(request.method, request.path);
-      const now = Math.floor(deps.nowMs() / 1000);
-      const principal = await authenticate(match.route, request, deps, now);
-      const idempotencyKey = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
-      const run = async () => {
-        const params = Params.of(request.input);
-        const result = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
-        return { status: result.status ?? 200, body: result.body };
-      };
-      if (!idempotencyKey) {
-        const result = await run();
-        return jsonResponse(result.status, result.body, { 'request-id': requestId });
-      }
-      const fingerprint = IdempotencyStore.fingerprint(request.method, request.path, request.rawBody);
-      const reservation = await deps.idempotency.reserve(principal.keyId, idempotencyKey, fingerprint, now);
-      if (reservation.kind === 'replay') {
-        const { status, body } = reservation.response;
-        return jsonResponse(status, body, { 'request-id': requestId, 'idempotent-replayed': 'true', 'idempotency-key': idempotencyKey });
-      }
-      let result;
-      try {
-        result = await run();
-      } catch (error) {
-        // Only executed requests are saved (as Stripe does): a failed one may be retried.
-        await deps.idempotency.release(principal.keyId, idempotencyKey);
-        throw error;
-      }
-      await deps.idempotency.complete(principal.keyId, idempotencyKey, result);
-      return jsonResponse(result.status, result.body, { 'request-id': requestId, 'idempotency-key': idempotencyKey });
+      result = await run();
     } catch (error) {
+      // Only executed requests are saved (as Stripe does): a failed one may be retried.
+      await deps.idempotency.release(principal.keyId, key);
+      throw error;
+    }
+    await deps.idempotency.complete(principal.keyId, key, result);
+    return { ...result, headers: { 'idempotency-key': key } };
+  }
+
+  async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+    const request = parseRequest(event);
+    const match = router.match(request.method, request.path);
+    if (!match) throw new UnknownRouteError(request.method, request.path);
+    const now = Math.floor(deps.nowMs() / 1000);
+    const principal = await authenticate(match.route, request, deps, now);
+    const result = await runIdempotent(request, principal, now, async () => {
+      const params = Params.of(request.input);
+      const out = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
+      return { status: out.status ?? 200, body: out.body };
+    });
+    return jsonResponse(result.status, result.body, { 'request-id': event.requestContext.requestId, ...result.headers });
+  }
+
+  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(stripeErrors(logger)).handler(handle);
+  // The local gateway has no Lambda context; middy only needs an object.
+  return (event, context) => wrapped(event, context ?? ({} as Context));
+}
+
+/** Middleware that answers every error with Stripe's error object; 5xx are logged in full. */
+export function stripeErrors(logger: Logger): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  return {
+    onError: async (request) => {
+      const { error, event } = request;
+      const requestId = event.requestContext.requestId;
       if (!(error instanceof MeterlineError) || error.status >= 500) {
         logger.error('request failed', { error: error as Error, requestId, path: event.rawPath });
       }
-      return errorResponse(error, requestId);
-    }
-  }
-
-  const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(handle);
-  // The local gateway has no Lambda context; middy only needs an object.
-  return (event, context) => wrapped(event, context ?? ({} as Context));
+      request.response = errorResponse(error, requestId);
+    },
+  };
 }
