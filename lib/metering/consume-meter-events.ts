@@ -210,7 +210,9 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
 
   async function validateBatch(messages: { record: QueueRecord; message: MeterQueueMessage }[], nowMs: number) {
     const rawEvents = messages.flatMap(({ record, message }) =>
-      message.type === 'meter_events' ? message.events.map((event) => ({ event, messageId: record.messageId, received: message.received })) : [],
+      message.type === 'meter_events'
+        ? message.events.map((event) => ({ event, messageId: record.messageId, received: message.received, accepted: message.accepted }))
+        : [],
     );
     const customers = await deps.directory.existingCustomers(
       rawEvents.flatMap(({ event }) => Object.values(event.payload).filter((v) => v.startsWith('cus_'))),
@@ -220,10 +222,10 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const invalid: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[] = [];
     const seen = new Set<string>();
     let duplicatesInBatch = 0;
-    for (const { event, messageId, received } of rawEvents) {
+    for (const { event, messageId, received, accepted } of rawEvents) {
       const meter = await deps.directory.meterFor(event.event_name, nowMs);
       // Validated against the time the event was received, not the time it is consumed.
-      const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now: received });
+      const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now: received, accepted });
       if (!result.ok) invalid.push({ event, error: result.error, meterId: meter?.id });
       else if (seen.has(event.identifier)) duplicatesInBatch++;
       else {

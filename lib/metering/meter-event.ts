@@ -24,7 +24,14 @@ export interface ValidMeterEvent {
 
 /** Message bodies on the meter-events queue. */
 export type MeterQueueMessage =
-  | { type: 'meter_events'; received: number; livemode: boolean; events: RawMeterEvent[] }
+  | {
+      type: 'meter_events';
+      received: number;
+      livemode: boolean;
+      events: RawMeterEvent[];
+      /** Validated synchronously and accepted: counts even if its meter or customer goes away. */
+      accepted?: boolean;
+    }
   | { type: 'cancel'; received: number; livemode: boolean; event_name: string; identifier: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,7 +56,12 @@ export function parseQueueMessage(body: string): MeterQueueMessage | undefined {
     return undefined;
   }
   if (!isRecord(value) || typeof value.received !== 'number' || typeof value.livemode !== 'boolean') return undefined;
-  if (value.type === 'meter_events' && Array.isArray(value.events) && value.events.every(isRawEvent)) {
+  if (
+    value.type === 'meter_events' &&
+    Array.isArray(value.events) &&
+    value.events.every(isRawEvent) &&
+    (value.accepted === undefined || typeof value.accepted === 'boolean')
+  ) {
     return value as MeterQueueMessage;
   }
   if (value.type === 'cancel' && typeof value.event_name === 'string' && typeof value.identifier === 'string') {
@@ -97,6 +109,8 @@ export interface ValidationContext {
   customerExists: (customerId: string) => boolean;
   /** "Now" for this customer: the wall clock, or the test clock's frozen time. */
   now: number;
+  /** The event was validated and accepted already (v1 and v2 single events). */
+  accepted?: boolean;
 }
 
 /**
@@ -113,7 +127,7 @@ export function validateMeterEvent(
   }
   const meter = context.meter;
   if (!meter) return fail('no_meter', `No active meter was found for event_name '${event.event_name}'.`, 'event_name');
-  if (meter.status !== 'active') {
+  if (meter.status !== 'active' && !context.accepted) {
     return fail('archived_meter', `The meter for event_name '${event.event_name}' is inactive.`, 'event_name');
   }
   const timestamp = parseTimestamp(event.timestamp);
@@ -129,7 +143,7 @@ export function validateMeterEvent(
   if (!customerId) {
     return fail('meter_event_no_customer_defined', `The payload has no '${customerKey}'.`, `payload[${customerKey}]`);
   }
-  if (!context.customerExists(customerId)) {
+  if (!context.accepted && !context.customerExists(customerId)) {
     return fail('meter_event_customer_not_found', `No such customer: '${customerId}'.`, `payload[${customerKey}]`);
   }
   const formula = meter.default_aggregation.formula;

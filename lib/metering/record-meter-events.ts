@@ -76,7 +76,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
     async createV1(params: Params, principal: Principal, now: number) {
       const event = readEvent(params, now, 'v1');
       await validateNow(event, now);
-      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event] });
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'billing.meter_event',
         created: now,
@@ -93,7 +93,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
       const event = readEvent(params, now, 'v2');
       await validateNow(event, now);
       const timestamp = parseTimestamp(event.timestamp)!;
-      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [{ ...event, timestamp }] });
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [{ ...event, timestamp }], accepted: true });
       return {
         object: 'v2.billing.meter_event',
         created: iso(now),

@@ -84,6 +84,13 @@ describe('validateMeterEvent', () => {
     expect(validate(e, m)).toMatchObject({ ok: false, error: { code, param } });
   });
 
+  it('still counts an accepted event whose meter was deactivated or customer deleted before it was consumed', () => {
+    const accepted = (e: RawMeterEvent, m: Meter) => validateMeterEvent(e, { meter: m, customerExists: () => false, now: NOW, accepted: true });
+    expect(accepted(event(), meter({ status: 'inactive' })).ok).toBe(true);
+    expect(accepted(event({ payload: { stripe_customer_id: 'cus_gone', value: '1' } }), meter()).ok).toBe(true);
+    expect(accepted(event({ payload: { stripe_customer_id: 'cus_1', value: 'x' } }), meter()).ok).toBe(false);
+  });
+
   it('accepts timestamps exactly at the limits: 35 days back and 5 minutes ahead', () => {
     expect(validate(event({ timestamp: NOW - 35 * 86_400 }), meter()).ok).toBe(true);
     expect(validate(event({ timestamp: NOW + 300 }), meter()).ok).toBe(true);
