@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ApiKeys, scopes, type Scope } from '../lib/auth/api-keys';
 import { createDocumentClient } from '../lib/store/dynamo';
 import { mainTable } from '../lib/store/resources';
+import { useLocalCredentials } from '../lib/local/emulators';
 
 const usage = `Manage API keys of a Meterline stack.
 
@@ -35,7 +36,10 @@ async function main() {
     console.log(usage);
     process.exit(values.help ? 0 : 1);
   }
-  const db = createDocumentClient({ endpoint: values.endpoint ?? process.env.METERLINE_DYNAMODB_ENDPOINT });
+  const endpoint = values.endpoint ?? process.env.METERLINE_DYNAMODB_ENDPOINT;
+  // An emulator (npm start, LocalStack) takes any credentials; AWS uses the environment's.
+  if (endpoint) useLocalCredentials();
+  const db = createDocumentClient({ endpoint });
   const apiKeys = new ApiKeys(db, table);
   const now = Math.floor(Date.now() / 1000);
 
