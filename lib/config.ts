@@ -4,7 +4,8 @@ import { mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/
 export interface Config {
   mainTableName: string;
   usageTableName: string;
-  meterEventsQueueUrl: string;
+  /** Absent in the api function, which queues nothing. */
+  meterEventsQueueUrl?: string;
   /** Set for local emulators and LocalStack; AWS_ENDPOINT_URL is honoured by the SDK as well. */
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
@@ -19,12 +20,15 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** Reads the configuration from environment variables and fails loudly when one is missing. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads the configuration from environment variables and fails loudly when one is missing.
+ * Functions that put on or take from the meter-events queue need its URL.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: { queue: boolean } = { queue: true }): Config {
   return {
     mainTableName: required(env, mainTable.envVar),
     usageTableName: required(env, usageTable.envVar),
-    meterEventsQueueUrl: required(env, meterEventsQueue.envVar),
+    meterEventsQueueUrl: needs.queue ? required(env, meterEventsQueue.envVar) : env[meterEventsQueue.envVar],
     dynamoEndpoint: env.METERLINE_DYNAMODB_ENDPOINT,
     sqsEndpoint: env.METERLINE_SQS_ENDPOINT,
     region: env.AWS_REGION,

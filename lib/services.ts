@@ -59,7 +59,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     directory,
     recordMeterEvents: makeRecordMeterEvents({
       directory,
-      publisher: new QueuePublisher(sqs, config.meterEventsQueueUrl),
+      publisher: config.meterEventsQueueUrl ? new QueuePublisher(sqs, config.meterEventsQueueUrl) : undefined,
       usage,
       nowMs,
     }),

@@ -60,6 +60,8 @@ export class Api extends Construct {
       description: 'Validates meter events and queues them',
     })
       .useTable(props.mainTable, mainTable, 'readWrite')
+      // Adjustments check the claim of the event they cancel.
+      .useTable(props.usageTable, usageTable, 'read')
       .useQueue(props.meterEventsQueue, meterEventsQueue, 'send');
 
     // The default stage is declared by hand: the one HttpApi creates takes no access log or

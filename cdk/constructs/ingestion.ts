@@ -72,7 +72,8 @@ export class Ingestion extends Construct {
       memoryMb: consumerDefinition.memoryMb,
     })
       .useTable(props.mainTable, mainTable, 'readWrite')
-      .useTable(props.usageTable, usageTable, 'readWrite');
+      .useTable(props.usageTable, usageTable, 'readWrite')
+      .useQueue(this.queue, queueDefinition, 'consume');
     this.consumer.function.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: consumerDefinition.batchSize,

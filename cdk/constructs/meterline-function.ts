@@ -17,8 +17,8 @@ export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** What a function may do with a table. */
 export type TableAccess = 'read' | 'readWrite';
 
-/** What a function may do with a queue (consuming is granted by the event source). */
-export type QueueAccess = 'send';
+/** What a function may do with a queue. */
+export type QueueAccess = 'send' | 'consume';
 
 export interface MeterlineFunctionProps {
   /** Entry file relative to the project root (a value of `functionEntries`); exports `handler`. */
@@ -120,7 +120,11 @@ export class MeterlineFunction extends Construct {
   /** Grants access to a table and passes its name in the table's environment variable. */
   useTable(table: dynamodb.ITable, definition: TableDefinition, access: TableAccess): this {
     if (access === 'read') table.grantReadData(this.function);
-    else table.grantReadWriteData(this.function);
+    else {
+      table.grantReadWriteData(this.function);
+      // The consumer claims identifiers with PartiQL INSERT, which CDK's data grants leave out.
+      table.grant(this.function, 'dynamodb:PartiQLInsert');
+    }
     this.function.addEnvironment(definition.envVar, table.tableName);
 
     if (definition.indexes.length > 0) {
@@ -144,6 +148,8 @@ export class MeterlineFunction extends Construct {
   /** Grants access to a queue and passes its URL in the queue's environment variable. */
   useQueue(queue: sqs.IQueue, definition: QueueDefinition, access: QueueAccess): this {
     if (access === 'send') queue.grantSendMessages(this.function);
+    // Receive, delete and change visibility (the consumer shortens some retries).
+    else queue.grantConsumeMessages(this.function);
     this.function.addEnvironment(definition.envVar, queue.queueUrl);
     return this;
   }

@@ -3,7 +3,7 @@ import { loadConfig } from '../../lib/config';
 import { makeHttpHandler } from '../../lib/http/handler';
 import { createServices } from '../../lib/services';
 
-const services = createServices(loadConfig());
+const services = createServices(loadConfig(process.env, { queue: false }));
 
 /** Every /v1 and /v2 route but the ingest path: customers, meters, summaries, reports. */
 export const handler = makeHttpHandler(apiRoutes(services), services.http);

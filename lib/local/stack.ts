@@ -36,6 +36,7 @@ export interface LocalStack {
   port: number;
   services: Services;
   poller: SqsPoller;
+  queueUrl: string;
   dlqUrl: string;
   dynamoEndpoint: string;
   sqsEndpoint: string;
@@ -74,10 +75,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   dynamoClient.destroy();
 
+  const queueUrl = resources.queueUrls[meterEventsQueue.id]!;
   const config: Config = {
     mainTableName: resources.tableNames[mainTable.id]!,
     usageTableName: resources.tableNames[usageTable.id]!,
-    meterEventsQueueUrl: resources.queueUrls[meterEventsQueue.id]!,
+    meterEventsQueueUrl: queueUrl,
     dynamoEndpoint,
     sqsEndpoint,
     region: LOCAL_REGION,
@@ -87,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const consumer = makeMeterConsumerHandler(services);
   const poller = new SqsPoller({
     sqs: sqsClient,
-    queueUrl: config.meterEventsQueueUrl,
+    queueUrl,
     handler: options.wrapConsumer ? options.wrapConsumer(consumer) : consumer,
     batchSize: meterConsumer.batchSize,
     batchingWindowMs: meterConsumer.maxBatchingWindowSeconds * 1000,
@@ -111,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     port,
     services,
     poller,
+    queueUrl,
     dlqUrl,
     dynamoEndpoint,
     sqsEndpoint,

@@ -12,7 +12,8 @@ export const MAX_STREAM_EVENTS = 100;
 
 export interface IngestDeps {
   directory: Directory;
-  publisher: QueuePublisher;
+  /** Absent where no queue is configured (the api function never takes these routes). */
+  publisher: QueuePublisher | undefined;
   usage: UsageStore;
   nowMs: () => number;
 }
@@ -68,6 +69,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
   }
 
   async function enqueue(message: MeterQueueMessage) {
+    if (!deps.publisher) throw new Error('No meter-events queue is configured for this function.');
     await deps.publisher.publish(toMessageBodies(message));
   }
 

@@ -15,10 +15,11 @@ export function makeMeterConsumerHandler(services: Services): SqsHandler {
     const entries = records
       .filter((r) => soon.has(r.messageId))
       .map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: result.retrySoon.afterSeconds }));
-    for (let i = 0; i < entries.length; i += 10) {
+    const queueUrl = services.config.meterEventsQueueUrl;
+    for (let i = 0; queueUrl && i < entries.length; i += 10) {
       // Best effort: if it fails, the message simply waits for the full visibility timeout.
       await services.sqs
-        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: services.config.meterEventsQueueUrl, Entries: entries.slice(i, i + 10) }))
+        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries.slice(i, i + 10) }))
         .catch((error: unknown) => services.logger.warn('could not shorten a retry', { error: error as Error }));
     }
     return toBatchResponse(result.failedMessageIds);

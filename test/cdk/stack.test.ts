@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Ingestion } from '../../cdk/constructs/ingestion';
 import { MeterlineFunction } from '../../cdk/constructs/meterline-function';
 import { MeterlineStack } from '../../cdk/meterline-stack';
+import { loadConfig } from '../../lib/config';
 import {
   ingestRoutes,
   mainTable,
@@ -169,13 +170,23 @@ describe('MeterlineStack', () => {
       expect(variablesOf(stack.api.ingestFunction)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
         [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
         [meterEventsQueue.envVar]: queue,
       });
       expect(variablesOf(stack.ingestion.consumer)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
         [mainTable.envVar]: main,
         [usageTable.envVar]: usage,
+        [meterEventsQueue.envVar]: queue,
       });
+    });
+
+    it('gives each function every variable the configuration of its entry requires', () => {
+      const variablesOf = (fn: MeterlineFunction) => functionResource(fn).Properties.Environment.Variables as Record<string, unknown>;
+      const env = (fn: MeterlineFunction) => Object.fromEntries(Object.keys(variablesOf(fn)).map((k) => [k, 'x']));
+      expect(() => loadConfig(env(stack.api.apiFunction), { queue: false })).not.toThrow();
+      expect(() => loadConfig(env(stack.api.ingestFunction))).not.toThrow();
+      expect(() => loadConfig(env(stack.ingestion.consumer))).not.toThrow();
     });
 
     it('lets the api function read the usage table but not write it', () => {
@@ -188,22 +199,26 @@ describe('MeterlineStack', () => {
       expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
     });
 
-    it('lets the ingest function send meter events, not receive them nor touch usage', () => {
+    it('lets the ingest function send meter events and read usage claims, not receive events nor write usage', () => {
       const role = logicalIdOf(stack.api.ingestFunction.role);
       const actions = actionsOn(role, logicalIdOf(stack.ingestion.queue));
       expect(actions).toContain('sqs:SendMessage');
       expect(actions).not.toContain('sqs:ReceiveMessage');
       expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
-      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toEqual([]);
+      const usageActions = actionsOn(role, logicalIdOf(stack.tables.usage));
+      expect(usageActions).toContain('dynamodb:GetItem');
+      expect(usageActions).not.toContain('dynamodb:PutItem');
     });
 
     it('lets the consumer receive meter events and write both tables', () => {
       const role = logicalIdOf(stack.ingestion.consumer.role);
       expect(actionsOn(role, logicalIdOf(stack.ingestion.queue))).toEqual(
-        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
       );
       expect(actionsOn(role, logicalIdOf(stack.tables.main))).toContain('dynamodb:PutItem');
-      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toContain('dynamodb:PutItem');
+      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toEqual(
+        expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem']),
+      );
     });
 
     it('attaches no AWS managed policy to any role', () => {

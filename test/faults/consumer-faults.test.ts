@@ -102,7 +102,7 @@ describe('the meter-events consumer under faults', () => {
     const { customer, meter } = await meterAndCustomer(stack.stripe);
     const now = Math.floor(Date.now() / 1000);
     for (const body of ['{not json', JSON.stringify({ type: 'meter_events', received: now, livemode: false, events: 'x' })]) {
-      await stack.services.sqs.send(new SendMessageCommand({ QueueUrl: stack.services.config.meterEventsQueueUrl, MessageBody: body }));
+      await stack.services.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: body }));
     }
     await sendStream(stack, [streamEvent(meter.event_name, customer.id, '4.5', now, unique('ok'))]);
     expect(await stack.drain(60_000)).toBe(true);
