@@ -141,6 +141,22 @@ describe('MeterlineStack', () => {
       }
     });
 
+    it('ships an api bundle that starts with its environment and answers GET /healthz', () => {
+      const fn = functionResource(stack.api.apiFunction);
+      const bundle = path.join(bundleDirOf(assembly, fn), 'index.mjs');
+      const env = Object.fromEntries(Object.keys(fn.Properties.Environment.Variables).map((k) => [k, 'placeholder']));
+      const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+        const res = await handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: {},
+          requestContext: { requestId: 'r1', http: { method: 'GET', path: '/healthz' } }, isBase64Encoded: false }, {});
+        console.log(res.statusCode, res.body);`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out.trim().split('\n').at(-1)).toBe('200 {"status":"ok"}');
+    });
+
     it('gives each function its own log group that expires its logs', () => {
       const logGroupIds = resourcesOfType('AWS::Lambda::Function').map(
         (fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string,
