@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { HOUR, MINUTE } from '../domain/time';
 import { forEachLimited } from '../domain/concurrency';
+import { groupBy } from '../domain/collections';
 import { Quantity } from '../domain/quantity';
 import type { Directory } from './directory';
+import type { Meter } from '../meters/meters';
 import type { ErrorReporter } from './error-reports';
 import { makeCancelMeterEvent } from './cancel-meter-event';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
@@ -166,11 +168,10 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     }
 
     // 3. Apply.
-    const byChunk = new Map<string, Pending[]>();
-    for (const pending of claimed) {
-      const chunk = plan.chunkOf(pending.event);
-      if (brokenChunks.has(chunk)) failed.add(pending.messageId);
-      else byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), pending]);
+    const byChunk = groupBy(claimed, (p) => plan.chunkOf(p.event));
+    for (const chunk of brokenChunks) {
+      for (const pending of byChunk.get(chunk) ?? []) failed.add(pending.messageId);
+      byChunk.delete(chunk);
     }
     const nowSeconds = Math.floor(nowMs / 1000);
     await Promise.all(
@@ -222,8 +223,10 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const invalid: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[] = [];
     const seen = new Set<string>();
     let duplicatesInBatch = 0;
+    const meters = new Map<string, Meter | undefined>();
+    for (const name of new Set(rawEvents.map(({ event }) => event.event_name))) meters.set(name, await deps.directory.meterFor(name, nowMs));
     for (const { event, messageId, received, accepted } of rawEvents) {
-      const meter = await deps.directory.meterFor(event.event_name, nowMs);
+      const meter = meters.get(event.event_name);
       // Validated against the time the event was received, not the time it is consumed.
       const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now: received, accepted });
       if (!result.ok) invalid.push({ event, error: result.error, meterId: meter?.id });

@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids';
+import { groupBy } from '../domain/collections';
 import type { ObjectStore } from '../store/objects';
 import type { MeterEventError, MeterQueueMessage, RawMeterEvent } from './meter-event';
 
@@ -43,12 +44,12 @@ export class ErrorReporter {
   ) {}
 
   async report(failures: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[], nowMs: number): Promise<void> {
-    const byMeter = new Map<string, Failure[]>();
-    for (const { event, error, meterId } of failures) {
-      const key = meterId ?? NO_METER;
-      byMeter.set(key, [...(byMeter.get(key) ?? []), { identifier: event.identifier, code: error.code, message: error.message }]);
-    }
-    await Promise.all([...byMeter].map(([meterId, list]) => this.write(meterId, list, nowMs)));
+    const byMeter = groupBy(failures, (f) => f.meterId ?? NO_METER);
+    await Promise.all(
+      [...byMeter].map(([meterId, list]) =>
+        this.write(meterId, list.map(({ event, error }) => ({ identifier: event.identifier, code: error.code, message: error.message })), nowMs),
+      ),
+    );
   }
 
   async reportAdjustment(message: Extract<MeterQueueMessage, { type: 'cancel' }>, code: string, nowMs: number): Promise<void> {
@@ -56,8 +57,7 @@ export class ErrorReporter {
   }
 
   private async write(meterId: string, failures: Failure[], nowMs: number): Promise<void> {
-    const byCode = new Map<string, Failure[]>();
-    for (const f of failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+    const byCode = groupBy(failures, (f) => f.code);
     const now = new Date(nowMs).toISOString();
     const report: MeterErrorReport = {
       id: newId('event', nowMs),
@@ -80,6 +80,6 @@ export class ErrorReporter {
         validation_end: now,
       },
     };
-    await this.store.create('v2_event', report, [{ name: 'object_id', value: meterId }]);
+    await this.store.create('v2_event', report, { name: 'object_id', value: meterId });
   }
 }

@@ -1,6 +1,5 @@
 import {
   BatchExecuteStatementCommand,
-  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { exactNumber, isConditionFailure } from '../store/dynamo';
+import { batchGetItems, exactNumber, isConditionFailure } from '../store/dynamo';
 import { forEachLimited } from '../domain/concurrency';
 import {
   HOUR_TOTAL_ATTRIBUTE,
@@ -186,20 +185,10 @@ export class UsageStore {
     return outcomes;
   }
 
-  /** Claim items by identifier, 100 per consistent BatchGetItem. */
+  /** Claim items by identifier, read consistently. */
   private async getClaimItems(identifiers: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < identifiers.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: identifiers.slice(i, i + 100).map((id) => keys.eventClaim(id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(String(item.identifier), item);
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    const items = await batchGetItems(this.db, this.tableName, identifiers.map((id) => keys.eventClaim(id)), true);
+    return new Map(items.map((item) => [String(item.identifier), item]));
   }
 
   private async getClaimItem(identifier: string) {
@@ -216,19 +205,9 @@ export class UsageStore {
 
   /** Which of these chunks have been applied (strongly consistent). */
   async appliedChunks(chunks: Iterable<string>): Promise<Set<string>> {
-    const applied = new Set<string>();
-    const all = [...new Set(chunks)];
-    for (let i = 0; i < all.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: all.slice(i, i + 100).map((c) => keys.applyMarker(c)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tableName] ?? []) applied.add(String(item.chunk));
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    return applied;
+    const markers = [...new Set(chunks)].map((chunk) => keys.applyMarker(chunk));
+    const items = await batchGetItems(this.db, this.tableName, markers, true);
+    return new Set(items.map((item) => String(item.chunk)));
   }
 
   /**

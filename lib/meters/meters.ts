@@ -26,8 +26,8 @@ export interface Meter {
 const PAYLOAD_KEY = { maxLength: 100, pattern: /^[A-Za-z0-9_.-]+$/ };
 const EVENT_NAME = { maxLength: 100, pattern: /^[A-Za-z0-9_.:-]+$/ };
 
-function statusFilter(meter: Meter): ListFilter[] {
-  return [{ name: 'status', value: meter.status }];
+function statusFilter(meter: Meter): ListFilter {
+  return { name: 'status', value: meter.status };
 }
 
 /** Meters: how meter events with one event_name aggregate into usage. */

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** Numbers that are small integers come back as JS numbers; anything else stays exact text. */
@@ -42,4 +42,29 @@ export function itemOfConditionFailure(error: unknown): Record<string, unknown> 
 /** True when `error` is DynamoDB's answer to a failed condition. */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Every item of `itemKeys` that exists, 100 keys per BatchGetItem, retrying unprocessed keys
+ * with backoff. Missing items are simply absent from the result.
+ */
+export async function batchGetItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  itemKeys: readonly Record<string, unknown>[],
+  consistent = false,
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < itemKeys.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [tableName]: { Keys: itemKeys.slice(i, i + 100), ConsistentRead: consistent },
+    };
+    for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+      const out = await db.send(new BatchGetCommand({ RequestItems: request }));
+      found.push(...(out.Responses?.[tableName] ?? []));
+      request = out.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
 }

@@ -1,6 +1,4 @@
 import {
-  BatchGetCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -9,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keys, type Key, type ObjectKind } from './keys';
 import { mainTable } from './resources';
-import { isConditionFailure } from './dynamo';
+import { batchGetItems, isConditionFailure } from './dynamo';
 import { NotFoundError } from '../errors';
 
 /** Every API object has these; the rest is the object's own shape. */
@@ -41,10 +39,10 @@ export interface ListPage<T> {
   hasMore: boolean;
 }
 
-/** The item that stores `object`, with the keys that place it in its lists. */
-export function objectItem(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []) {
+/** The item that stores `object`, with the keys that place it in its lists (the byFilter index holds one filter). */
+export function objectItem(kind: ObjectKind, object: StoredObject, filter?: ListFilter) {
   const created = createdSeconds(object);
-  const filterKeys = filters.length ? keys.filterList(kind, filters[0]!.name, filters[0]!.value, created, object.id) : {};
+  const filterKeys = filter ? keys.filterList(kind, filter.name, filter.value, created, object.id) : {};
   return {
     ...keys.object(kind, object.id),
     ...keys.kindList(kind, created, object.id),
@@ -76,31 +74,20 @@ export class ObjectStore {
     return Item;
   }
 
-  /** Objects of one kind by id, 100 keys per request; missing ids are simply absent. */
+  /** Objects of one kind by id; missing ids are simply absent. */
   async getMany<T extends StoredObject>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
-    const found: T[] = [];
-    for (let i = 0; i < ids.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.tableName]: { Keys: ids.slice(i, i + 100).map((id) => keys.object(kind, id)) },
-      };
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.push(item.object as T);
-        request = out.UnprocessedKeys as typeof request;
-        if (request && Object.keys(request).length) await new Promise((r) => setTimeout(r, 2 ** attempt * 20));
-      }
-    }
-    return found;
+    const items = await batchGetItems(this.db, this.tableName, ids.map((id) => keys.object(kind, id)));
+    return items.map((item) => item.object as T);
   }
 
   /** Writes a new object; false when an object with that id already exists. */
-  create(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filters), 'attribute_not_exists(pk)');
+  create(kind: ObjectKind, object: StoredObject, filter?: ListFilter): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter), 'attribute_not_exists(pk)');
   }
 
   /** Replaces an existing object; false when it no longer exists. */
-  replace(kind: ObjectKind, object: StoredObject, filters: ListFilter[] = []): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filters), 'attribute_exists(pk)');
+  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter), 'attribute_exists(pk)');
   }
 
   private async putIf(item: Record<string, unknown>, condition: string): Promise<boolean> {
@@ -118,22 +105,6 @@ export class ObjectStore {
     await this.db.send(
       new PutCommand({ TableName: this.tableName, Item: { ...keys.object(kind, record.id), object: record } }),
     );
-  }
-
-  async delete(kind: ObjectKind, id: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.object(kind, id),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
   }
 
   /** Runs a transaction; false when one of its conditions failed. */
