@@ -1,4 +1,4 @@
-import { mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
+import { billingJobsQueue, invoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
 
 /** Everything a function needs to know about its environment, read once at cold start. */
 export interface Config {
@@ -12,12 +12,26 @@ export interface Config {
   region?: string;
   /** How long the consumer may run; claims younger than this may still be in flight. */
   consumerTimeoutMs: number;
+  /** Where the billing scheduler puts one job per due subscription; absent where nothing queues jobs. */
+  billingJobsQueueUrl?: string;
+  /** How long a closed period's invoice stays draft for late usage (default 1 h, at most 72 h). */
+  invoiceGraceSeconds: number;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`Missing environment variable ${name}: the stack sets it on every function.`);
   return value;
+}
+
+function graceSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env[invoiceGrace.envVar];
+  if (raw === undefined || raw === '') return invoiceGrace.defaultSeconds;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > invoiceGrace.maxSeconds) {
+    throw new Error(`${invoiceGrace.envVar} must be a whole number of seconds from 0 to ${invoiceGrace.maxSeconds}, got '${raw}'.`);
+  }
+  return seconds;
 }
 
 /**
@@ -33,5 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: { queue:
     sqsEndpoint: env.METERLINE_SQS_ENDPOINT,
     region: env.AWS_REGION,
     consumerTimeoutMs: meterConsumer.timeoutSeconds * 1000,
+    billingJobsQueueUrl: env[billingJobsQueue.envVar],
+    invoiceGraceSeconds: graceSeconds(env),
   };
 }

@@ -9,6 +9,13 @@ export const idPrefixes = {
   errorReport: 'evt',
   apiKey: 'key',
   event: 'evt',
+  product: 'prod',
+  price: 'price',
+  subscription: 'sub',
+  subscriptionItem: 'si',
+  invoice: 'in',
+  invoiceLine: 'il',
+  testClock: 'clock',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -6,7 +6,7 @@ import { ingestRoutes } from '../api/ingest-routes';
 import type { Config } from '../config';
 import { makeHttpHandler } from '../http/handler';
 import { makeMeterConsumerHandler, type SqsHandler } from '../queue/meter-consumer-handler';
-import { mainTable, meterConsumer, meterEventsQueue, usageTable } from '../store/resources';
+import { billingJobsQueue, invoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from '../store/resources';
 import { createServices, type ServiceOptions, type Services } from '../services';
 import { bootstrap } from './bootstrap';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, useLocalCredentials, type RunningEmulator } from './emulators';
@@ -27,6 +27,8 @@ export interface LocalStackOptions extends ServiceOptions {
   consumerTimeoutMs?: number;
   pollerConcurrency?: number;
   deliverTwice?: boolean;
+  /** Grace period of draft invoices (default 1 h). */
+  invoiceGraceSeconds?: number;
   /** Wraps the consumer handler (fault injection in tests). */
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
 }
@@ -84,6 +86,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqsEndpoint,
     region: LOCAL_REGION,
     consumerTimeoutMs,
+    billingJobsQueueUrl: resources.queueUrls[billingJobsQueue.id]!,
+    invoiceGraceSeconds: options.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds,
   };
   const services = createServices(config, { ...options, sqs: sqsClient });
   const consumer = makeMeterConsumerHandler(services);

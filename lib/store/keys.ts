@@ -10,6 +10,10 @@
  *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT
  *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT
  *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT
+ *   objects by owner             byOwner  owner_pk=KIND#<kind>#<owner>  owner_sk=<created>#<id>
+ *   subscriptions with work due  byDue    due_pk=DUE#<clock id | live>  due_sk=<due at>#<id>
+ *   price by lookup key          pk=PRICE_LOOKUP#<lookup_key> sk=OBJECT
+ *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
  *
  * Usage table (pk, sk)
  *   meter event claim            pk=EVENT#<identifier>        sk=CLAIM
@@ -24,7 +28,13 @@ export type ObjectKind =
   | 'meter'
   | 'api_key'
   | 'meter_event_session'
-  | 'v2_event';
+  | 'v2_event'
+  | 'product'
+  | 'price'
+  | 'subscription'
+  | 'invoice'
+  | 'test_clock'
+  | 'event';
 
 const kindTag: Record<ObjectKind, string> = {
   customer: 'CUSTOMER',
@@ -32,7 +42,16 @@ const kindTag: Record<ObjectKind, string> = {
   api_key: 'API_KEY_ID',
   meter_event_session: 'SESSION_ID',
   v2_event: 'V2_EVENT',
+  product: 'PRODUCT',
+  price: 'PRICE',
+  subscription: 'SUBSCRIPTION',
+  invoice: 'INVOICE',
+  test_clock: 'TEST_CLOCK',
+  event: 'EVENT',
 };
+
+/** Partition of the due index for subscriptions that run on the wall clock. */
+export const LIVE_CLOCK = 'live';
 
 /** Unix seconds padded so that string order is time order (valid until the year 2286). */
 export function sortableTime(unixSeconds: number): string {
@@ -61,6 +80,28 @@ export const keys = {
   }),
   filterListPartition: (kind: ObjectKind, filter: string, value: string) =>
     `KIND#${kind}#${filter}=${value}`,
+
+  /** Attributes that put an object into the list of its kind owned by `owner` (e.g. a customer). */
+  ownerList: (kind: ObjectKind, owner: string, created: number, id: string) => ({
+    owner_pk: keys.ownerListPartition(kind, owner),
+    owner_sk: `${sortableTime(created)}#${id}`,
+  }),
+  ownerListPartition: (kind: ObjectKind, owner: string) => `KIND#${kind}#${owner}`,
+
+  /** Attributes that put a subscription into the due index of its clock (`LIVE_CLOCK` or a test clock id). */
+  due: (clock: string, dueAt: number, id: string) => ({
+    due_pk: keys.duePartition(clock),
+    due_sk: `${sortableTime(dueAt)}#${id}`,
+  }),
+  duePartition: (clock: string) => `DUE#${clock}`,
+  /** Upper bound of due_sk for everything due at or before `t`. */
+  dueUntil: (t: number) => `${sortableTime(t)}#~`,
+
+  priceLookupKey: (lookupKey: string): Key => ({ pk: `PRICE_LOOKUP#${lookupKey}`, sk: OBJECT_SK }),
+  invoicePeriod: (subscriptionId: string, periodStart: number): Key => ({
+    pk: `INVOICE_PERIOD#${subscriptionId}#${sortableTime(periodStart)}`,
+    sk: OBJECT_SK,
+  }),
 
   /** Position of an object inside a list, for starting_after / ending_before cursors. */
   listPosition: (created: number, id: string) => `${sortableTime(created)}#${id}`,

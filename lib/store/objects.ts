@@ -27,11 +27,16 @@ export interface ListFilter {
   value: string;
 }
 
-export interface ListQuery {
+export interface ListQuery<T = StoredObject> {
   limit: number;
   startingAfter?: string;
   endingBefore?: string;
+  /** Served by the byFilter index. */
   filter?: ListFilter;
+  /** Served by the byOwner index (takes precedence over `filter`, which then becomes a match). */
+  owner?: string;
+  /** Further conditions checked on each object read from the index (never a scan: the index query bounds the read). */
+  match?: (object: T) => boolean;
 }
 
 export interface ListPage<T> {
@@ -39,17 +44,24 @@ export interface ListPage<T> {
   hasMore: boolean;
 }
 
-/** The item that stores `object`, with the keys that place it in its lists (the byFilter index holds one filter). */
-export function objectItem(kind: ObjectKind, object: StoredObject, filter?: ListFilter) {
+/**
+ * The item that stores `object`, with the keys that place it in its lists: every object is in
+ * its kind's list, and optionally in one filtered list (byFilter) and one owner's list (byOwner).
+ */
+export function objectItem(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string) {
   const created = createdSeconds(object);
   const filterKeys = filter ? keys.filterList(kind, filter.name, filter.value, created, object.id) : {};
+  const ownerKeys = owner ? keys.ownerList(kind, owner, created, object.id) : {};
   return {
     ...keys.object(kind, object.id),
     ...keys.kindList(kind, created, object.id),
     ...filterKeys,
+    ...ownerKeys,
     object,
   };
 }
+
+const indexNamed = (name: string) => mainTable.indexes.find((index) => index.name === name)!;
 
 /**
  * Repository of API objects in the main table: one item per object, listed newest first through
@@ -81,13 +93,13 @@ export class ObjectStore {
   }
 
   /** Writes a new object; false when an object with that id already exists. */
-  create(kind: ObjectKind, object: StoredObject, filter?: ListFilter): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter), 'attribute_not_exists(pk)');
+  create(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)');
   }
 
   /** Replaces an existing object; false when it no longer exists. */
-  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter), 'attribute_exists(pk)');
+  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_exists(pk)');
   }
 
   private async putIf(item: Record<string, unknown>, condition: string): Promise<boolean> {
@@ -123,14 +135,14 @@ export class ObjectStore {
 
   /**
    * A page of objects of `kind`, newest first. Cursors are object ids: the cursor object's
-   * position is read once, then the index is queried from there.
+   * position is read once, then the index is queried from there. With `match`, index pages are
+   * read until the page is full or the index range ends.
    */
-  async list<T extends StoredObject>(kind: ObjectKind, query: ListQuery): Promise<ListPage<T>> {
-    const byFilter = query.filter !== undefined;
-    const index = mainTable.indexes[byFilter ? 1 : 0]!;
-    const partition = byFilter
-      ? keys.filterListPartition(kind, query.filter!.name, query.filter!.value)
-      : keys.kindListPartition(kind);
+  async list<T extends StoredObject>(kind: ObjectKind, query: ListQuery<T>): Promise<ListPage<T>> {
+    const { index, partition } = this.listIndex(kind, query);
+    const filter = query.owner !== undefined ? query.filter : undefined;
+    const match = (object: T) =>
+      (!filter || (object as unknown as Record<string, unknown>)[filter.name] === filter.value) && (query.match?.(object) ?? true);
     const cursorId = query.startingAfter ?? query.endingBefore;
     const forward = query.endingBefore !== undefined;
     let range = '';
@@ -141,20 +153,38 @@ export class ObjectStore {
       values[':c'] = keys.listPosition(createdSeconds(cursor), cursor.id);
       range = ` AND ${index.sortKey} ${forward ? '>' : '<'} :c`;
     }
-    const { Items = [] } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: `${index.partitionKey} = :p${range}`,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: forward,
-        Limit: query.limit + 1,
-      }),
-    );
-    const hasMore = Items.length > query.limit;
-    const page = Items.slice(0, query.limit).map((item) => item.object as T);
+    const found: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: `${index.partitionKey} = :p${range}`,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: forward,
+          Limit: query.match || filter ? 100 : query.limit + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const object = item.object as T;
+        if (match(object)) found.push(object);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && found.length <= query.limit && (query.match || filter));
+    const hasMore = found.length > query.limit;
+    const page = found.slice(0, query.limit);
     // ending_before walks towards newer objects; the page is still shown newest first.
     if (forward) page.reverse();
     return { data: page, hasMore };
+  }
+
+  private listIndex(kind: ObjectKind, query: ListQuery<never>) {
+    if (query.owner !== undefined) return { index: indexNamed('byOwner'), partition: keys.ownerListPartition(kind, query.owner) };
+    if (query.filter !== undefined) {
+      return { index: indexNamed('byFilter'), partition: keys.filterListPartition(kind, query.filter.name, query.filter.value) };
+    }
+    return { index: indexNamed('byKind'), partition: keys.kindListPartition(kind) };
   }
 }

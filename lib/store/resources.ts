@@ -53,6 +53,10 @@ export const mainTable: TableDefinition = {
     { name: 'byKind', partitionKey: 'kind_pk', sortKey: 'kind_sk' },
     // Objects of one kind with one filter value, newest first (meters by status).
     { name: 'byFilter', partitionKey: 'filter_pk', sortKey: 'filter_sk' },
+    // Objects of one kind that belong to one owner, newest first (invoices of a customer).
+    { name: 'byOwner', partitionKey: 'owner_pk', sortKey: 'owner_sk' },
+    // Subscriptions with billing work due, soonest first, per clock (the scheduler's query).
+    { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk' },
   ],
 };
 
@@ -86,13 +90,47 @@ export const meterEventsQueue: QueueDefinition = {
   deadLetterRetentionSeconds: 14 * 24 * 3600,
 };
 
-export const queues = [meterEventsQueue] as const;
+/** The billing worker Lambda: closes periods and finalizes invoices, one job per subscription. */
+export const billingWorker: ConsumerDefinition = {
+  timeoutSeconds: 60,
+  memoryMb: 512,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+};
+
+export const billingJobsQueue: QueueDefinition = {
+  id: 'BillingJobsQueue',
+  envVar: 'METERLINE_BILLING_JOBS_QUEUE_URL',
+  visibilityTimeoutSeconds: 6 * billingWorker.timeoutSeconds,
+  retentionSeconds: 4 * 24 * 3600,
+  maxReceiveCount: 5,
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+};
+
+/** The EventBridge schedule that invokes the billing scheduler. */
+export const billingSchedule = {
+  /** Minutes between runs; a period is closed at most this long after it ends. */
+  defaultRateMinutes: 5,
+  timeoutSeconds: 60,
+  memoryMb: 256,
+} as const;
+
+/** Grace period of a closed period's draft invoice, for late usage (Stripe's default: 1 h). */
+export const invoiceGrace = {
+  envVar: 'METERLINE_INVOICE_GRACE_SECONDS',
+  defaultSeconds: 3600,
+  maxSeconds: 72 * 3600,
+} as const;
+
+export const queues = [meterEventsQueue, billingJobsQueue] as const;
 
 /** Lambda entry points, relative to the project root; each exports `handler`. */
 export const functionEntries = {
   api: 'functions/http/api.ts',
   ingest: 'functions/http/ingest.ts',
   meterConsumer: 'functions/queue/meter-consumer.ts',
+  billingScheduler: 'functions/schedule/billing-scheduler.ts',
+  billingWorker: 'functions/queue/billing-worker.ts',
 } as const;
 
 /** Routes served by the ingest function; every other route goes to the api function. */
