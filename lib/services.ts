@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiKeys } from './auth/api-keys';
+import type { BillingCycle } from './billing/billing-cycle';
 import type { Config } from './config';
 import { Customers } from './customers/customers';
 import { IdempotencyStore } from './http/idempotency';
@@ -55,6 +56,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     apiKeys,
     sessions,
     customers: new Customers(store),
+    billing: makeBillingCycle(),
     meters,
     directory,
     recordMeterEvents: makeRecordMeterEvents({
@@ -75,3 +77,11 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
 }
 
 export type Services = ReturnType<typeof createServices>;
+
+// Replaced by the real billing cycle in this session.
+function makeBillingCycle(): BillingCycle {
+  return {
+    queueDueSubscriptions: async () => ({ queued: 0 }),
+    advanceSubscription: async () => {},
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * The billing cycle's two entry points, as the scheduler and worker functions call them.
+ * (Implementation lands with lib/billing/advance-subscription.ts and queue-due-subscriptions.ts.)
+ */
+export interface BillingCycle {
+  /** Puts one job per subscription with work due at or before `now` on the billing-jobs queue. */
+  queueDueSubscriptions(now: number): Promise<{ queued: number }>;
+  /** Closes every period of the subscription that ended by `now` and finalizes drafts whose grace has passed, in time order. Safe to retry and to run concurrently. */
+  advanceSubscription(subscriptionId: string, now: number): Promise<void>;
+}
