@@ -9,6 +9,8 @@ export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /** What the index copies: every attribute (default) or only the keys (cheaper writes and reads). */
+  readonly projection?: 'all' | 'keys';
 }
 
 export interface TableDefinition {
@@ -56,7 +58,7 @@ export const mainTable: TableDefinition = {
     // Objects of one kind that belong to one owner, newest first (invoices of a customer).
     { name: 'byOwner', partitionKey: 'owner_pk', sortKey: 'owner_sk' },
     // Subscriptions with billing work due, soonest first, per clock (the scheduler's query).
-    { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk' },
+    { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk', projection: 'keys' },
   ],
 };
 
