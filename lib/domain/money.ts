@@ -25,3 +25,24 @@ export function isCurrency(code: string): boolean {
 export function minorUnitExponent(currency: string): number {
   return zeroDecimalCurrencies.has(currency) ? 0 : 2;
 }
+
+/** Stripe's `*_amount_decimal`: a non-negative decimal in minor units, at most 12 decimal places. */
+const AMOUNT_DECIMAL_PATTERN = /^\d{1,20}(\.\d{1,12})?$/;
+
+/** Parses a `unit_amount_decimal` or `flat_amount_decimal`; undefined when it is not one. */
+export function parseAmountDecimal(text: string): Money | undefined {
+  return AMOUNT_DECIMAL_PATTERN.test(text) ? new Money(text) : undefined;
+}
+
+/** Canonical text of an amount in minor units: no exponent, no trailing zeros ("1000", "0.5"). */
+export function formatAmountDecimal(m: Money): string {
+  return m.toFixed();
+}
+
+/** An exact amount in minor units rounded to a whole minor unit, half away from zero (0.5 -> 1). */
+export function roundToMinorUnit(amount: Money): number {
+  const rounded = amount.toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+  if (!Number.isSafeInteger(rounded)) throw new RangeError(`amount ${amount.toFixed()} is not a safe integer of minor units`);
+  // -0.4 rounds to -0; invoices should never show "-0".
+  return rounded === 0 ? 0 : rounded;
+}
