@@ -1,3 +1,4 @@
+import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
 import { NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
@@ -44,11 +45,18 @@ export class Customers {
       phone: params.nullableString('phone', { maxLength: 20 }) ?? null,
       metadata: applyMetadata({}, params.metadata()),
       livemode,
-      test_clock: null,
+      test_clock: params.optionalString('test_clock') ?? null,
     };
     params.done();
+    if (customer.test_clock) await this.checkClock(customer.test_clock);
     await this.store.create('customer', customer);
     return customer;
+  }
+
+  /** A customer can only join a clock that exists (and has not been deleted). */
+  private async checkClock(id: string): Promise<void> {
+    const clock = await this.store.get<TestClock | DeletedTestClock>('test_clock', id);
+    if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id, 'test_clock');
   }
 
   /** The live customer, or NotFoundError (deleted customers are not found). */

@@ -219,6 +219,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       rawEvents.flatMap(({ event }) => Object.values(event.payload).filter((v) => v.startsWith('cus_'))),
       nowMs,
     );
+    const clockTimes = await deps.directory.clockTimes(customers);
     const candidates: Pending[] = [];
     const invalid: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[] = [];
     const seen = new Set<string>();
@@ -228,7 +229,13 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     for (const { event, messageId, received, accepted } of rawEvents) {
       const meter = meters.get(event.event_name);
       // Validated against the time the event was received, not the time it is consumed.
-      const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now: received, accepted });
+      const result = validateMeterEvent(event, {
+        meter,
+        customerExists: (id) => customers.has(id),
+        now: received,
+        clockNow: (id) => clockTimes.get(id),
+        accepted,
+      });
       if (!result.ok) invalid.push({ event, error: result.error, meterId: meter?.id });
       else if (seen.has(event.identifier)) duplicatesInBatch++;
       else {

@@ -1,3 +1,4 @@
+import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
 import type { Customer, DeletedCustomer } from '../customers/customers';
 import type { Meter, Meters } from '../meters/meters';
 import type { ObjectStore } from '../store/objects';
@@ -9,7 +10,7 @@ import type { ObjectStore } from '../store/objects';
  */
 export class Directory {
   private readonly meters = new Map<string, { meter: Meter | undefined; until: number }>();
-  private readonly customers = new Map<string, number>();
+  private readonly customers = new Map<string, { clock: string | null; until: number }>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -25,22 +26,40 @@ export class Directory {
     return meter;
   }
 
-  /** The subset of `ids` that are existing, not deleted customers. */
-  async existingCustomers(ids: Iterable<string>, nowMs: number): Promise<Set<string>> {
-    const known = new Set<string>();
+  /** The existing, not deleted customers among `ids`, each with its test clock (null for live customers). */
+  async existingCustomers(ids: Iterable<string>, nowMs: number): Promise<Map<string, string | null>> {
+    const known = new Map<string, string | null>();
     const unknown: string[] = [];
     for (const id of new Set(ids)) {
-      if ((this.customers.get(id) ?? 0) > nowMs) known.add(id);
+      const hit = this.customers.get(id);
+      if (hit && hit.until > nowMs) known.set(id, hit.clock);
       else if (/^cus_[A-Za-z0-9]{1,64}$/.test(id)) unknown.push(id);
     }
     if (unknown.length) {
       const found = await this.store.getMany<Customer | DeletedCustomer>('customer', unknown);
       for (const customer of found) {
         if ('deleted' in customer) continue;
-        known.add(customer.id);
-        this.customers.set(customer.id, nowMs + 12 * this.ttlMs);
+        known.set(customer.id, customer.test_clock);
+        this.customers.set(customer.id, { clock: customer.test_clock, until: nowMs + 12 * this.ttlMs });
       }
     }
     return known;
+  }
+
+  /**
+   * "Now" of each customer on a test clock: the clock's frozen time. Clocks are read every time
+   * (never cached), since advancing one moves it by days at once.
+   */
+  async clockTimes(customers: ReadonlyMap<string, string | null>): Promise<Map<string, number>> {
+    const clockIds = [...new Set([...customers.values()].filter((clock): clock is string => clock !== null))];
+    const times = new Map<string, number>();
+    if (!clockIds.length) return times;
+    const clocks = await this.store.getMany<TestClock | DeletedTestClock>('test_clock', clockIds);
+    const frozen = new Map(clocks.map((clock) => [clock.id, 'frozen_time' in clock ? clock.frozen_time : undefined]));
+    for (const [customer, clock] of customers) {
+      const time = clock ? frozen.get(clock) : undefined;
+      if (time !== undefined) times.set(customer, time);
+    }
+    return times;
   }
 }

@@ -107,8 +107,10 @@ export interface ValidationContext {
   meter: Meter | undefined;
   /** Whether a customer id exists (and is not deleted). */
   customerExists: (customerId: string) => boolean;
-  /** "Now" for this customer: the wall clock, or the test clock's frozen time. */
+  /** "Now" for live customers: the time the event was received. */
   now: number;
+  /** "Now" for customers on a test clock: the clock's frozen time. */
+  clockNow?: (customerId: string) => number | undefined;
   /** The event was validated and accepted already (v1 and v2 single events). */
   accepted?: boolean;
 }
@@ -130,16 +132,18 @@ export function validateMeterEvent(
   if (meter.status !== 'active' && !context.accepted) {
     return fail('archived_meter', `The meter for event_name '${event.event_name}' is inactive.`, 'event_name');
   }
-  const timestamp = parseTimestamp(event.timestamp);
-  if (timestamp === undefined) return fail('timestamp_invalid', 'The timestamp is not a valid time.', 'timestamp');
-  if (timestamp < context.now - MAX_PAST_SECONDS) {
-    return fail('timestamp_too_far_in_past', 'The timestamp must be within the past 35 days.', 'timestamp');
-  }
-  if (timestamp > context.now + MAX_FUTURE_SECONDS) {
-    return fail('timestamp_in_future', 'The timestamp can be at most 5 minutes in the future.', 'timestamp');
-  }
   const customerKey = meter.customer_mapping.event_payload_key;
   const customerId = event.payload[customerKey];
+  const timestamp = parseTimestamp(event.timestamp);
+  if (timestamp === undefined) return fail('timestamp_invalid', 'The timestamp is not a valid time.', 'timestamp');
+  // An accepted event was checked on receipt; a test clock may have moved on since.
+  const now = (customerId ? context.clockNow?.(customerId) : undefined) ?? context.now;
+  if (!context.accepted && timestamp < now - MAX_PAST_SECONDS) {
+    return fail('timestamp_too_far_in_past', 'The timestamp must be within the past 35 days.', 'timestamp');
+  }
+  if (!context.accepted && timestamp > now + MAX_FUTURE_SECONDS) {
+    return fail('timestamp_in_future', 'The timestamp can be at most 5 minutes in the future.', 'timestamp');
+  }
   if (!customerId) {
     return fail('meter_event_no_customer_defined', `The payload has no '${customerKey}'.`, `payload[${customerKey}]`);
   }

@@ -58,14 +58,22 @@ function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterE
  * events are checked for shape only and validated by the consumer.
  */
 export function makeRecordMeterEvents(deps: IngestDeps) {
-  async function validateNow(event: RawMeterEvent, now: number) {
+  /**
+   * Validates one event now; returns it with its timestamp (an event without one happens "now":
+   * for a customer on a test clock, at the clock's frozen time).
+   */
+  async function validateNow(event: RawMeterEvent, now: number, timed: boolean): Promise<RawMeterEvent> {
     const nowMs = deps.nowMs();
     const meter = await deps.directory.meterFor(event.event_name, nowMs);
     const customerKey = meter?.customer_mapping.event_payload_key;
     const customerId = customerKey ? event.payload[customerKey] : undefined;
-    const customers = customerId ? await deps.directory.existingCustomers([customerId], nowMs) : new Set<string>();
-    const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now });
+    const customers = customerId ? await deps.directory.existingCustomers([customerId], nowMs) : new Map<string, string | null>();
+    const clockTimes = await deps.directory.clockTimes(customers);
+    const clockNow = customerId ? clockTimes.get(customerId) : undefined;
+    const stamped = timed || clockNow === undefined ? event : { ...event, timestamp: clockNow };
+    const result = validateMeterEvent(stamped, { meter, customerExists: (id) => customers.has(id), now, clockNow: (id) => clockTimes.get(id) });
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.param, result.error.code);
+    return stamped;
   }
 
   async function enqueue(message: MeterQueueMessage) {
@@ -76,8 +84,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
   return {
     /** POST /v1/billing/meter_events */
     async createV1(params: Params, principal: Principal, now: number) {
-      const event = readEvent(params, now, 'v1');
-      await validateNow(event, now);
+      const timed = params.has('timestamp');
+      const event = await validateNow(readEvent(params, now, 'v1'), now, timed);
       await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'billing.meter_event',
@@ -92,8 +100,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
 
     /** POST /v2/billing/meter_events */
     async createV2(params: Params, principal: Principal, now: number) {
-      const event = readEvent(params, now, 'v2');
-      await validateNow(event, now);
+      const timed = params.has('timestamp');
+      const event = await validateNow(readEvent(params, now, 'v2'), now, timed);
       const timestamp = parseTimestamp(event.timestamp)!;
       await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [{ ...event, timestamp }], accepted: true });
       return {

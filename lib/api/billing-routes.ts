@@ -1,0 +1,123 @@
+import type { Route, RouteContext } from '../http/router';
+import { readListQuery } from '../http/pagination';
+import { listResponse } from '../http/response';
+import { NotFoundError } from '../errors';
+import type { Invoice, Subscription } from '../billing/model';
+import type { Services } from '../services';
+
+const SUBSCRIPTION_STATUSES = ['active', 'canceled', 'all', 'ended'] as const;
+const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as const;
+
+/** Subscriptions, invoices and test clocks. */
+export function billingRoutes(s: Services): Route[] {
+  const { billing } = s;
+  const read = (c: RouteContext) => {
+    c.params.done();
+    return c.path.id!;
+  };
+  return [
+    // Subscriptions
+    { method: 'POST', pattern: '/v1/subscriptions', handle: async (c) => ({ body: await billing.createSubscription(c.params, c.now, c.principal.livemode) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/subscriptions/:id',
+      handle: async (c) => {
+        const id = read(c);
+        const subscription = await s.store.get<Subscription>('subscription', id);
+        if (!subscription) throw new NotFoundError('subscription', id);
+        return { body: subscription };
+      },
+    },
+    { method: 'POST', pattern: '/v1/subscriptions/:id', handle: async (c) => ({ body: await billing.updateSubscription(c.path.id!, c.params, c.now) }) },
+    { method: 'DELETE', pattern: '/v1/subscriptions/:id', handle: async (c) => ({ body: await billing.cancelSubscription(c.path.id!, c.params, c.now) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/subscriptions',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        const customer = c.params.optionalString('customer');
+        const status = c.params.optionalString('status', { oneOf: SUBSCRIPTION_STATUSES }) ?? 'default';
+        const price = c.params.optionalString('price');
+        c.params.done();
+        if (customer) await s.customers.retrieveAny(customer).catch(() => Promise.reject(new NotFoundError('customer', customer, 'customer')));
+        // Stripe leaves canceled subscriptions out unless asked for them.
+        const statusMatch: Record<string, (sub: Subscription) => boolean> = {
+          default: (sub) => sub.status !== 'canceled',
+          all: () => true,
+          ended: (sub) => sub.status === 'canceled',
+        };
+        const indexed = status === 'active' || status === 'canceled' ? { name: 'status', value: status } : undefined;
+        const page = await s.store.list<Subscription>('subscription', {
+          ...query,
+          owner: customer,
+          filter: indexed,
+          match: (sub) => (statusMatch[status]?.(sub) ?? true) && (!price || sub.items.data.some((item) => item.price.id === price)),
+        });
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+
+    // Invoices
+    { method: 'POST', pattern: '/v1/invoices/create_preview', handle: async (c) => ({ body: await billing.previewInvoice(c.params, c.now) }) },
+    { method: 'GET', pattern: '/v1/invoices/:id', handle: async (c) => ({ body: await billing.invoices.retrieve(read(c)) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/invoices/:id/lines',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        c.params.done();
+        const lines = (await billing.invoices.retrieve(c.path.id!)).lines.data;
+        let from = 0;
+        let to = lines.length;
+        const cursor = query.startingAfter ?? query.endingBefore;
+        if (cursor !== undefined) {
+          const at = lines.findIndex((line) => line.id === cursor);
+          if (at < 0) throw new NotFoundError('line_item', cursor, query.startingAfter ? 'starting_after' : 'ending_before');
+          if (query.startingAfter) from = at + 1;
+          else to = at;
+        }
+        const window = query.endingBefore ? lines.slice(Math.max(from, to - query.limit), to) : lines.slice(from, from + query.limit);
+        const hasMore = query.endingBefore ? to - query.limit > from : from + query.limit < to;
+        return { body: listResponse(c.url, window, hasMore) };
+      },
+    },
+    { method: 'POST', pattern: '/v1/invoices/:id/finalize', handle: async (c) => ({ body: await billing.invoices.finalize(c.path.id!, c.params, c.now) }) },
+    { method: 'POST', pattern: '/v1/invoices/:id/void', handle: async (c) => ({ body: await billing.invoices.void(c.path.id!, c.params, c.now) }) },
+    { method: 'POST', pattern: '/v1/invoices/:id/pay', handle: async (c) => ({ body: await billing.invoices.pay(c.path.id!, c.params, c.now) }) },
+    { method: 'POST', pattern: '/v1/invoices/:id/mark_uncollectible', handle: async (c) => ({ body: await billing.invoices.markUncollectible(c.path.id!, c.params, c.now) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/invoices',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        const customer = c.params.optionalString('customer');
+        const subscription = c.params.optionalString('subscription');
+        const status = c.params.optionalString('status', { oneOf: INVOICE_STATUSES });
+        c.params.done();
+        const page = await s.store.list<Invoice>('invoice', {
+          ...query,
+          owner: customer,
+          filter: subscription ? { name: 'subscription', value: subscription } : undefined,
+          match: status ? (invoice) => invoice.status === status : undefined,
+        });
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+
+    // Test clocks
+    { method: 'POST', pattern: '/v1/test_helpers/test_clocks', handle: async (c) => ({ body: await billing.clocks.create(c.params, c.now, c.principal.livemode) }) },
+    { method: 'GET', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.retrieve(read(c)) }) },
+    { method: 'DELETE', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.delete(read(c)) }) },
+    { method: 'POST', pattern: '/v1/test_helpers/test_clocks/:id/advance', handle: async (c) => ({ body: await billing.clocks.advance(c.path.id!, c.params) }) },
+    {
+      method: 'GET',
+      pattern: '/v1/test_helpers/test_clocks',
+      handle: async (c) => {
+        const query = readListQuery(c.params);
+        c.params.done();
+        const page = await s.store.list('test_clock', { ...query, match: (clock) => !('deleted' in clock) });
+        return { body: listResponse(c.url, page.data, page.hasMore) };
+      },
+    },
+  ];
+}

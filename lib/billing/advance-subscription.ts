@@ -1,0 +1,139 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Customer } from '../customers/customers';
+import { newId } from '../domain/ids';
+import { period, prorationFactor } from '../domain/periods';
+import { eventPut } from '../events/events';
+import type { BillingStore } from './billing-store';
+import { finalizeInvoice } from './finalize-invoice';
+import type { InvoiceBuilder } from './invoice-builder';
+import { isMetered } from './invoice-builder';
+import type { InvoiceLine, PendingDraft, StoredSubscription } from './model';
+
+export interface AdvanceDeps {
+  store: BillingStore;
+  builder: InvoiceBuilder;
+  /** How long a closed period's invoice stays draft. */
+  graceSeconds: number;
+  nowMs: () => number;
+  logger?: Logger;
+  /** Test hook: runs after a step's invoice is built and before its transaction (the crash window). */
+  beforeCommit?: (step: Step) => Promise<void>;
+}
+
+export type Step = { kind: 'close'; at: number } | { kind: 'finalize'; at: number; draft: PendingDraft };
+
+/** The earliest piece of work due by `now`: a period end or a draft's grace expiry (grace expiries first on a tie). */
+export function nextStep(stored: StoredSubscription, now: number): Step | undefined {
+  const drafts = [...stored.billing.drafts].sort((a, b) => a.finalize_at - b.finalize_at);
+  const draft = drafts[0];
+  const periodEnd = stored.subscription.status === 'active' ? period(stored.billing.cycle, stored.billing.period).end : Infinity;
+  if (draft && draft.finalize_at <= now && draft.finalize_at <= periodEnd) return { kind: 'finalize', at: draft.finalize_at, draft };
+  if (periodEnd <= now) return { kind: 'close', at: periodEnd };
+  return undefined;
+}
+
+/** Steps one subscription may take in one call; a daily subscription advanced by years stays well under it. */
+const MAX_STEPS = 20_000;
+/** Concurrent workers make a step fail now and then; failing this often in a row means something else is wrong. */
+const MAX_LOST_RACES = 25;
+
+/**
+ * The billing worker's use case: brings one subscription up to `now`, one step at a time in time
+ * order. Each step is one transaction conditioned on the subscription's version, so retries,
+ * crashes and concurrent workers can only repeat a read, never a write: a step whose
+ * transaction fails is simply re-planned from the subscription as it now is. The invoice of a
+ * period is also claimed by (subscription, boundary), so it exists at most once.
+ */
+export function makeAdvanceSubscription(deps: AdvanceDeps) {
+  const { store, builder } = deps;
+
+  async function closePeriod(stored: StoredSubscription, at: number): Promise<boolean> {
+    const { subscription, billing } = stored;
+    const ended = period(billing.cycle, billing.period);
+    const next = period(billing.cycle, billing.period + 1);
+    const ending = subscription.cancel_at_period_end;
+    const invoiceId = newId('invoice', deps.nowMs());
+    const lines: InvoiceLine[] = [];
+    for (const item of subscription.items.data) {
+      if (isMetered(item.price)) lines.push(await builder.line(invoiceId, subscription, item, ended));
+    }
+    for (const { item, ended_at } of billing.ended_items) {
+      lines.push(await builder.line(invoiceId, subscription, item, { start: ended.start, end: Math.min(ended_at, ended.end) }));
+    }
+    if (!ending) {
+      const factor = prorationFactor(billing.cycle, billing.period + 1);
+      for (const item of subscription.items.data) {
+        if (!isMetered(item.price)) lines.push(await builder.line(invoiceId, subscription, item, next, factor));
+      }
+    }
+    const customer = await store.objects.get<Customer>('customer', subscription.customer);
+    const drafts = [...billing.drafts];
+    const writes = [];
+    let latest = subscription.latest_invoice;
+    if (lines.length) {
+      const invoice = builder.draft({
+        id: invoiceId,
+        subscription,
+        customer,
+        reason: 'subscription_cycle',
+        created: at,
+        period: ended,
+        lines,
+        finalizesAt: at + deps.graceSeconds,
+      });
+      drafts.push({ invoice: invoiceId, finalize_at: at + deps.graceSeconds });
+      latest = invoiceId;
+      writes.push(
+        store.invoicePut(invoice, null),
+        store.invoiceClaim(subscription.id, at, invoiceId),
+        eventPut(store.tableName, { type: 'invoice.created', object: invoice, created: at, nowMs: deps.nowMs() }),
+      );
+    }
+    const items = subscription.items.data.map((item) => ({ ...item, current_period_start: next.start, current_period_end: next.end }));
+    const advanced: StoredSubscription = {
+      subscription: {
+        ...subscription,
+        items: { ...subscription.items, data: items },
+        latest_invoice: latest,
+        ...(ending ? { status: 'canceled' as const, ended_at: at, canceled_at: subscription.canceled_at ?? at } : {}),
+      },
+      billing: { ...billing, period: billing.period + 1, drafts, ended_items: [] },
+      version: stored.version + 1,
+    };
+    writes.push(store.subscriptionPut(advanced, stored.version));
+    if (ending) {
+      writes.push(eventPut(store.tableName, { type: 'customer.subscription.deleted', object: advanced.subscription, created: at, nowMs: deps.nowMs() }));
+    }
+    await deps.beforeCommit?.({ kind: 'close', at });
+    return store.transact(writes);
+  }
+
+  async function finalizeDraft(stored: StoredSubscription, step: Extract<Step, { kind: 'finalize' }>): Promise<boolean> {
+    const remaining = stored.billing.drafts.filter((draft) => draft.invoice !== step.draft.invoice);
+    const after: StoredSubscription = { ...stored, billing: { ...stored.billing, drafts: remaining }, version: stored.version + 1 };
+    const writes = [store.subscriptionPut(after, stored.version)];
+    const draft = await store.getInvoice(step.draft.invoice, true);
+    // Finalized by hand (or voided) in the meantime: only the reminder goes.
+    if (draft?.status === 'draft') {
+      const { writes: finalized } = await finalizeInvoice({ store, builder, nowMs: deps.nowMs }, draft, stored.subscription, step.at);
+      writes.push(...finalized);
+    }
+    await deps.beforeCommit?.(step);
+    return store.transact(writes);
+  }
+
+  return async function advanceSubscription(subscriptionId: string, now: number): Promise<void> {
+    let lost = 0;
+    for (let steps = 0; steps < MAX_STEPS; steps++) {
+      const stored = await store.getSubscription(subscriptionId);
+      if (!stored) return;
+      const step = nextStep(stored, now);
+      if (!step) return;
+      const done = step.kind === 'close' ? await closePeriod(stored, step.at) : await finalizeDraft(stored, step);
+      if (done) lost = 0;
+      else if (++lost > MAX_LOST_RACES) throw new Error(`Subscription ${subscriptionId}: step at ${step.at} keeps failing its conditions.`);
+      else deps.logger?.debug('billing step lost a race; re-planning', { subscriptionId, step });
+    }
+    throw new Error(`Subscription ${subscriptionId} still has work due after ${MAX_STEPS} steps.`);
+  };
+}

@@ -1,0 +1,111 @@
+import { GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { keys, LIVE_CLOCK } from '../store/keys';
+import { mainTable } from '../store/resources';
+import { objectItem, type ObjectStore } from '../store/objects';
+import { period } from '../domain/periods';
+import type { Invoice, StoredSubscription } from './model';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const byDue = mainTable.indexes.find((index) => index.name === 'byDue')!;
+
+/** When the subscription next needs the billing worker: its period end while active, or a draft's grace expiry. */
+export function dueAt(stored: StoredSubscription): number | undefined {
+  const times = stored.billing.drafts.map((draft) => draft.finalize_at);
+  if (stored.subscription.status === 'active') times.push(period(stored.billing.cycle, stored.billing.period).end);
+  return times.length ? Math.min(...times) : undefined;
+}
+
+/**
+ * Storage of subscriptions and invoices in the main table. A subscription item carries its API
+ * object, its billing state, an optimistic-lock version and, while work is due, its place in the
+ * byDue index; every change of billing state is one transaction conditioned on the version.
+ */
+export class BillingStore {
+  constructor(readonly objects: ObjectStore) {}
+
+  get tableName(): string {
+    return this.objects.tableName;
+  }
+
+  async getSubscription(id: string): Promise<StoredSubscription | undefined> {
+    const { Item } = await this.objects.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.object('subscription', id), ConsistentRead: true }),
+    );
+    if (!Item?.billing) return undefined;
+    return { subscription: Item.object, billing: Item.billing, version: Number(Item.version) } as StoredSubscription;
+  }
+
+  /** Writes the subscription if its stored version is still `expected` (null: it must not exist yet); bumps the version. */
+  subscriptionPut(stored: StoredSubscription, expected: number | null): TransactItem {
+    const { subscription, billing } = stored;
+    const due = dueAt(stored);
+    const item = {
+      ...objectItem('subscription', subscription, { name: 'status', value: subscription.status }, subscription.customer),
+      ...(due === undefined ? {} : keys.due(billing.clock, due, subscription.id)),
+      billing,
+      version: (expected ?? 0) + 1,
+    };
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: expected === null ? 'attribute_not_exists(pk)' : 'version = :v',
+        ExpressionAttributeValues: expected === null ? undefined : { ':v': expected },
+      },
+    };
+  }
+
+  async getInvoice(id: string, consistent = false): Promise<Invoice | undefined> {
+    const item = await this.objects.getItem(keys.object('invoice', id), consistent);
+    return item?.object as Invoice | undefined;
+  }
+
+  /** Writes an invoice: a new one, or a replacement while its status is still `expectedStatus`. */
+  invoicePut(invoice: Invoice, expectedStatus: Invoice['status'] | null): TransactItem {
+    const filter = invoice.subscription ? { name: 'subscription', value: invoice.subscription } : undefined;
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: objectItem('invoice', invoice, filter, invoice.customer),
+        ConditionExpression: expectedStatus === null ? 'attribute_not_exists(pk)' : '#o.#s = :s',
+        ExpressionAttributeNames: expectedStatus === null ? undefined : { '#o': 'object', '#s': 'status' },
+        ExpressionAttributeValues: expectedStatus === null ? undefined : { ':s': expectedStatus },
+      },
+    };
+  }
+
+  /** Claims the one invoice a subscription gets at boundary `at`: a second claim fails the transaction. */
+  invoiceClaim(subscriptionId: string, at: number, invoiceId: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.invoicePeriod(subscriptionId, at), invoice: invoiceId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+  }
+
+  transact(items: TransactItem[]): Promise<boolean> {
+    return this.objects.transact(items);
+  }
+
+  /** Ids of the subscriptions on `clock` with work due at or before `until`, a page at a time, soonest first. */
+  async *dueSubscriptions(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.objects.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: byDue.name,
+          KeyConditionExpression: `${byDue.partitionKey} = :p AND ${byDue.sortKey} <= :t`,
+          ExpressionAttributeValues: { ':p': keys.duePartition(clock), ':t': keys.dueUntil(until) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const ids = (out.Items ?? []).map((item) => String(item[byDue.sortKey]).split('#')[1]!);
+      if (ids.length) yield ids;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
+}

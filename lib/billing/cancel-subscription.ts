@@ -1,0 +1,88 @@
+import type { Customer } from '../customers/customers';
+import { InvalidRequestError } from '../errors';
+import { newId } from '../domain/ids';
+import { period } from '../domain/periods';
+import type { Params } from '../http/params';
+import { eventPut } from '../events/events';
+import type { SubscriptionDeps } from './create-subscription';
+import { isMetered } from './invoice-builder';
+import type { InvoiceLine, StoredSubscription, Subscription } from './model';
+import { loadSubscription } from './update-subscription';
+
+const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
+
+/**
+ * DELETE /v1/subscriptions/:id: ends the subscription now. With `invoice_now`, the usage of the
+ * current period so far goes on a final invoice, which stays draft for the grace period like
+ * any closed period's invoice; without it, that usage is not billed (as in Stripe).
+ */
+export function makeCancelSubscription(deps: SubscriptionDeps) {
+  return async function cancelSubscription(id: string, params: Params, requestNow: number): Promise<Subscription> {
+    const invoiceNow = params.optionalBoolean('invoice_now') ?? false;
+    params.optionalBoolean('prorate');
+    const details = params.optionalObject('cancellation_details');
+    const comment = details?.nullableString('comment', { maxLength: 5000 }) ?? null;
+    const feedback = details?.nullableString('feedback', { oneOf: [...FEEDBACK, ''] }) ?? null;
+    details?.done();
+    params.done();
+    const stored = await loadSubscription(deps, id);
+    const { subscription, billing } = stored;
+    if (subscription.status !== 'active') {
+      throw new InvalidRequestError(`The subscription ${id} is already canceled.`, undefined, 'subscription_canceled');
+    }
+    const now = await deps.clocks.timeOf(subscription.test_clock, requestNow);
+    const current = period(billing.cycle, billing.period);
+    const writes = [];
+    const drafts = [...billing.drafts];
+    let latest = subscription.latest_invoice;
+    if (invoiceNow) {
+      const invoiceId = newId('invoice', deps.nowMs());
+      const sofar = { start: current.start, end: now };
+      const lines: InvoiceLine[] = [];
+      for (const item of subscription.items.data) {
+        if (isMetered(item.price)) lines.push(await deps.builder.line(invoiceId, subscription, item, sofar));
+      }
+      for (const { item, ended_at } of billing.ended_items) {
+        lines.push(await deps.builder.line(invoiceId, subscription, item, { start: current.start, end: ended_at }));
+      }
+      if (lines.length) {
+        const customer = await deps.store.objects.get<Customer>('customer', subscription.customer);
+        const invoice = deps.builder.draft({
+          id: invoiceId,
+          subscription,
+          customer,
+          reason: 'subscription_update',
+          created: now,
+          period: sofar,
+          lines,
+          finalizesAt: now + deps.graceSeconds,
+        });
+        drafts.push({ invoice: invoiceId, finalize_at: now + deps.graceSeconds });
+        latest = invoiceId;
+        writes.push(
+          deps.store.invoicePut(invoice, null),
+          deps.store.invoiceClaim(id, now, invoiceId),
+          eventPut(deps.store.tableName, { type: 'invoice.created', object: invoice, created: now, nowMs: deps.nowMs() }),
+        );
+      }
+    }
+    const canceled: Subscription = {
+      ...subscription,
+      status: 'canceled',
+      canceled_at: now,
+      ended_at: now,
+      cancel_at: null,
+      latest_invoice: latest,
+      cancellation_details: { comment, feedback, reason: 'cancellation_requested' },
+    };
+    const next: StoredSubscription = { ...stored, subscription: canceled, billing: { ...billing, drafts, ended_items: [] } };
+    writes.push(
+      deps.store.subscriptionPut(next, stored.version),
+      eventPut(deps.store.tableName, { type: 'customer.subscription.deleted', object: canceled, created: now, nowMs: deps.nowMs() }),
+    );
+    if (!(await deps.store.transact(writes))) {
+      throw new InvalidRequestError('The subscription changed while it was being canceled; retry.', undefined, 'lock_timeout');
+    }
+    return canceled;
+  };
+}

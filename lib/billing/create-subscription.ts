@@ -1,0 +1,135 @@
+import { InvalidRequestError } from '../errors';
+import { newId } from '../domain/ids';
+import { Money } from '../domain/money';
+import { period, prorationFactor, shiftByIntervals, type BillingCycle } from '../domain/periods';
+import { applyMetadata, type Params } from '../http/params';
+import type { Customers } from '../customers/customers';
+import type { Prices } from '../catalog/prices';
+import { eventPut } from '../events/events';
+import { LIVE_CLOCK } from '../store/keys';
+import type { BillingStore } from './billing-store';
+import { finalizeInvoice } from './finalize-invoice';
+import { isMetered, type InvoiceBuilder } from './invoice-builder';
+import type { StoredSubscription, Subscription } from './model';
+import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
+import type { TestClocks } from './test-clocks';
+
+export interface SubscriptionDeps {
+  store: BillingStore;
+  builder: InvoiceBuilder;
+  customers: Customers;
+  prices: Prices;
+  clocks: TestClocks;
+  graceSeconds: number;
+  nowMs: () => number;
+}
+
+const MAX_ITEMS = 20;
+const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
+const PAYMENT_BEHAVIOR = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
+
+/**
+ * POST /v1/subscriptions: subscribes a customer to recurring prices. The first invoice
+ * (`subscription_create`) bills licensed items in advance for the first period (prorated when a
+ * future billing_cycle_anchor makes it partial) and shows metered items at zero; it is finalized
+ * at once. Subscription, invoice and events are written in one transaction.
+ */
+export function makeCreateSubscription(deps: SubscriptionDeps) {
+  return async function createSubscription(params: Params, requestNow: number, livemode: boolean): Promise<Subscription> {
+    const customer = await deps.customers.retrieve(params.string('customer'), 'customer');
+    const itemParams = params.optionalObjectList('items');
+    if (!itemParams?.length) throw new InvalidRequestError('A subscription needs at least one item.', 'items');
+    if (itemParams.length > MAX_ITEMS) throw new InvalidRequestError(`A subscription can have at most ${MAX_ITEMS} items.`, 'items');
+    const requested = [];
+    for (const item of itemParams) {
+      requested.push(await readRequestedItem(item, deps.prices));
+      item.done();
+    }
+    const anchorParam = params.optionalInteger('billing_cycle_anchor', { min: 0 });
+    const cancelAtPeriodEnd = params.optionalBoolean('cancel_at_period_end') ?? false;
+    const currency = params.optionalString('currency');
+    const description = params.nullableString('description', { maxLength: 500 }) ?? null;
+    const metadata = applyMetadata({}, params.metadata());
+    const proration = params.optionalString('proration_behavior', { oneOf: PRORATION }) ?? 'create_prorations';
+    params.optionalString('payment_behavior', { oneOf: PAYMENT_BEHAVIOR });
+    params.optionalString('collection_method', { oneOf: ['charge_automatically'] });
+    params.done();
+
+    checkCompatible(requested);
+    const first = requested[0]!.price;
+    if (currency !== undefined && currency !== first.currency) {
+      throw new InvalidRequestError(`currency ${currency} does not match the prices' currency ${first.currency}.`, 'currency');
+    }
+    const now = await deps.clocks.timeOf(customer.test_clock, requestNow);
+    const { interval, interval_count: intervalCount } = first.recurring!;
+    const anchor = anchorParam ?? now;
+    if (anchor < now || anchor > shiftByIntervals(now, interval, intervalCount)) {
+      throw new InvalidRequestError('billing_cycle_anchor must be between now and the end of the first full period.', 'billing_cycle_anchor');
+    }
+    const cycle: BillingCycle = { start: now, anchor, interval, intervalCount };
+    const first0 = period(cycle, 0);
+    const id = newId('subscription', deps.nowMs());
+    const invoiceId = newId('invoice', deps.nowMs());
+    const items = requested.map((item) => newItem(item, id, first0, now, deps.nowMs()));
+    const subscription: Subscription = {
+      id,
+      object: 'subscription',
+      billing_cycle_anchor: anchor,
+      cancel_at: cancelAtPeriodEnd ? first0.end : null,
+      cancel_at_period_end: cancelAtPeriodEnd,
+      canceled_at: null,
+      cancellation_details: { comment: null, feedback: null, reason: null },
+      collection_method: 'charge_automatically',
+      created: now,
+      currency: first.currency,
+      customer: customer.id,
+      days_until_due: null,
+      description,
+      discounts: [],
+      ended_at: null,
+      items: { object: 'list', data: items, has_more: false, total_count: items.length, url: `/v1/subscription_items?subscription=${id}` },
+      latest_invoice: invoiceId,
+      livemode,
+      metadata,
+      start_date: now,
+      status: 'active',
+      test_clock: customer.test_clock,
+      trial_end: null,
+      trial_start: null,
+    };
+
+    // A future anchor makes the first period partial: prorated, or free with proration_behavior=none.
+    const partial = anchor > now;
+    const factor = partial ? (proration === 'none' ? new Money(0) : prorationFactor(cycle, 0)) : undefined;
+    const lines = items.map((item) =>
+      isMetered(item.price)
+        ? deps.builder.lineOf(invoiceId, subscription, item, first0, new Money(0))
+        : deps.builder.lineOf(invoiceId, subscription, item, first0, new Money(item.quantity ?? 1), factor),
+    );
+    const draft = deps.builder.draft({
+      id: invoiceId,
+      subscription,
+      customer,
+      reason: 'subscription_create',
+      created: now,
+      period: { start: now, end: now },
+      lines,
+      finalizesAt: null,
+    });
+    const { writes } = await finalizeInvoice(deps, draft, undefined, now, { isNew: true });
+    const stored: StoredSubscription = {
+      subscription,
+      billing: { clock: customer.test_clock ?? LIVE_CLOCK, cycle, period: 0, drafts: [], ended_items: [] },
+      version: 1,
+    };
+    const event = (type: string, object: { livemode: boolean }) => eventPut(deps.store.tableName, { type, object, created: now, nowMs: deps.nowMs() });
+    await deps.store.transact([
+      deps.store.subscriptionPut(stored, null),
+      deps.store.invoiceClaim(id, now, invoiceId),
+      event('invoice.created', draft),
+      ...writes,
+      event('customer.subscription.created', subscription),
+    ]);
+    return subscription;
+  };
+}

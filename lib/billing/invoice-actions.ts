@@ -1,0 +1,104 @@
+import { InvalidRequestError, NotFoundError } from '../errors';
+import type { Params } from '../http/params';
+import { eventPut } from '../events/events';
+import type { BillingStore } from './billing-store';
+import { finalizeInvoice } from './finalize-invoice';
+import type { InvoiceBuilder } from './invoice-builder';
+import type { Invoice, InvoiceStatus } from './model';
+import type { TestClocks } from './test-clocks';
+
+export interface InvoiceActionDeps {
+  store: BillingStore;
+  builder: InvoiceBuilder;
+  clocks: TestClocks;
+  nowMs: () => number;
+}
+
+/**
+ * The invoice state machine behind /v1/invoices/:id/{finalize,void,pay,mark_uncollectible}:
+ * draft → open → paid | uncollectible | void (uncollectible → paid | void). Every transition is
+ * written on condition that the invoice is still in the state it was read in.
+ */
+export class InvoiceActions {
+  constructor(private readonly deps: InvoiceActionDeps) {}
+
+  async retrieve(id: string, param = 'id'): Promise<Invoice> {
+    const invoice = await this.deps.store.getInvoice(id);
+    if (!invoice) throw new NotFoundError('invoice', id, param);
+    return invoice;
+  }
+
+  /** Finalizes a draft now, without waiting for its grace period. */
+  async finalize(id: string, params: Params, requestNow: number): Promise<Invoice> {
+    params.optionalBoolean('auto_advance');
+    params.done();
+    const draft = await this.inState(id, ['draft'], 'finalize');
+    const at = await this.deps.clocks.timeOf(draft.test_clock, requestNow);
+    const subscription = draft.subscription ? (await this.deps.store.getSubscription(draft.subscription))?.subscription : undefined;
+    const { invoice, writes } = await finalizeInvoice(this.deps, draft, subscription, at);
+    await this.commit(writes);
+    return invoice;
+  }
+
+  async void(id: string, params: Params, requestNow: number): Promise<Invoice> {
+    params.done();
+    const current = await this.inState(id, ['open', 'uncollectible'], 'void');
+    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
+    return this.transition(current, 'invoice.voided', {
+      status: 'void',
+      amount_remaining: 0,
+      status_transitions: { ...current.status_transitions, voided_at: at },
+    }, at);
+  }
+
+  /** Records a payment made outside Meterline (Meterline moves no money). */
+  async pay(id: string, params: Params, requestNow: number): Promise<Invoice> {
+    const outOfBand = params.optionalBoolean('paid_out_of_band');
+    params.done();
+    if (!outOfBand) {
+      throw new InvalidRequestError('Meterline collects no payments: record one made elsewhere with paid_out_of_band=true.', 'paid_out_of_band');
+    }
+    const current = await this.inState(id, ['open', 'uncollectible'], 'pay');
+    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
+    return this.transition(current, 'invoice.paid', {
+      status: 'paid',
+      amount_paid: current.amount_due,
+      amount_remaining: 0,
+      status_transitions: { ...current.status_transitions, paid_at: at },
+    }, at);
+  }
+
+  async markUncollectible(id: string, params: Params, requestNow: number): Promise<Invoice> {
+    params.done();
+    const current = await this.inState(id, ['open'], 'mark uncollectible');
+    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
+    return this.transition(current, 'invoice.marked_uncollectible', {
+      status: 'uncollectible',
+      status_transitions: { ...current.status_transitions, marked_uncollectible_at: at },
+    }, at);
+  }
+
+  private async inState(id: string, allowed: InvoiceStatus[], action: string): Promise<Invoice> {
+    const invoice = await this.retrieve(id);
+    if (!allowed.includes(invoice.status)) {
+      throw new InvalidRequestError(`You can only ${action} an invoice that is ${allowed.join(' or ')}; ${id} is ${invoice.status}.`, undefined, 'invoice_not_editable');
+    }
+    return invoice;
+  }
+
+  private async transition(current: Invoice, type: string, change: Partial<Invoice>, at: number): Promise<Invoice> {
+    const next: Invoice = { ...current, ...change };
+    const previous = Object.fromEntries(Object.keys(change).map((key) => [key, current[key as keyof Invoice]]));
+    await this.commit([
+      this.deps.store.invoicePut(next, current.status),
+      eventPut(this.deps.store.tableName, { type, object: next, previous, created: at, nowMs: this.deps.nowMs() }),
+    ]);
+    return next;
+  }
+
+  private async commit(writes: Parameters<BillingStore['transact']>[0]): Promise<void> {
+    if (!(await this.deps.store.transact(writes))) {
+      throw new InvalidRequestError('The invoice changed while this request ran; retrieve it and retry.', undefined, 'invoice_not_editable');
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import Decimal from 'decimal.js';
+import { newId } from '../domain/ids';
+import { invoiceTotals, lineFigures } from '../domain/invoices';
+import { floorTo } from '../domain/time';
+import type { Customer } from '../customers/customers';
+import type { Meters, Meter } from '../meters/meters';
+import type { Price } from '../catalog/prices';
+import { aggregate } from '../metering/summarize-usage';
+import type { UsageStore } from '../metering/usage-store';
+import type { BillingReason, Invoice, InvoiceLine, Subscription, SubscriptionItem } from './model';
+
+export interface InvoiceBuilderDeps {
+  usage: UsageStore;
+  meters: Meters;
+  /** Wall clock (ms): orders new ids. */
+  nowMs: () => number;
+}
+
+export interface Period {
+  start: number;
+  end: number;
+}
+
+export const isMetered = (price: Price) => price.recurring?.usage_type === 'metered';
+
+/** Builds invoices and their lines from subscription items, prices and metered usage. */
+export class InvoiceBuilder {
+  constructor(private readonly deps: InvoiceBuilderDeps) {}
+
+  /**
+   * Usage of `customer` on the price's meter over [start, end). Usage is stored per minute, so
+   * the bounds are taken at minute resolution: each minute belongs to exactly one period.
+   */
+  async usage(price: Price, customerId: string, range: Period): Promise<Decimal> {
+    const meter: Meter = await this.deps.meters.retrieve(price.recurring!.meter!);
+    const start = floorTo(range.start, 'minute');
+    const end = floorTo(range.end, 'minute');
+    if (end <= start) return new Decimal(0);
+    const hours = await this.deps.usage.readHours(meter.id, customerId, floorTo(start, 'hour'), floorTo(end - 1, 'hour'));
+    return aggregate(meter.default_aggregation.formula, hours, start, end);
+  }
+
+  /** A line for `item` over `period`: metered lines price the usage, licensed ones the quantity (prorated by `factor`). */
+  async line(invoiceId: string, subscription: Subscription, item: SubscriptionItem, period: Period, factor?: Decimal): Promise<InvoiceLine> {
+    const price = item.price;
+    if (!isMetered(price)) return this.lineOf(invoiceId, subscription, item, period, new Decimal(item.quantity ?? 1), factor);
+    // An item added mid-period bills the usage from its creation on.
+    const range = { start: Math.max(period.start, item.created), end: period.end };
+    return this.lineOf(invoiceId, subscription, item, range, await this.usage(price, subscription.customer, range), factor);
+  }
+
+  /** A line with a known quantity (metered lines of a subscription's first invoice show 0). */
+  lineOf(invoiceId: string, subscription: Subscription, item: SubscriptionItem, period: Period, quantity: Decimal, factor?: Decimal): InvoiceLine {
+    const price = item.price;
+    const figures = lineFigures(price, quantity, factor);
+    const prorated = factor !== undefined && !factor.eq(1);
+    return {
+      id: newId('invoiceLine', this.deps.nowMs()),
+      object: 'line_item',
+      amount: figures.amount,
+      currency: price.currency,
+      description: `${figures.quantity.toFixed()} × ${price.nickname ?? price.product}${prorated ? ' (prorated)' : ''}`,
+      discount_amounts: [],
+      discountable: true,
+      discounts: [],
+      invoice: invoiceId,
+      livemode: subscription.livemode,
+      metadata: {},
+      parent: {
+        type: 'subscription_item_details',
+        invoice_item_details: null,
+        subscription_item_details: {
+          invoice_item: null,
+          proration: prorated,
+          proration_details: { credited_items: null },
+          subscription: subscription.id,
+          subscription_item: item.id,
+        },
+      },
+      period: { start: period.start, end: period.end },
+      pretax_credit_amounts: [],
+      price,
+      pricing: {
+        type: 'price_details',
+        price_details: { price: price.id, product: price.product },
+        unit_amount_decimal: price.unit_amount_decimal ?? null,
+      },
+      quantity: figures.quantity.toNumber(),
+      quantity_decimal: figures.quantity.toFixed(),
+      subscription: subscription.id,
+      subtotal: figures.amount,
+      taxes: [],
+    };
+  }
+
+  /** Re-prices the metered lines from the usage recorded now (at finalization). */
+  async refreshUsage(invoice: Invoice, subscription: Subscription): Promise<Invoice> {
+    const lines = await Promise.all(
+      invoice.lines.data.map(async (line) => {
+        if (!isMetered(line.price)) return line;
+        const item = { id: line.parent.subscription_item_details.subscription_item, price: line.price, created: line.period.start } as SubscriptionItem;
+        const fresh = await this.line(invoice.id, subscription, item, line.period);
+        return { ...fresh, id: line.id };
+      }),
+    );
+    return withLines(invoice, lines);
+  }
+
+  /** A new invoice of `subscription` with `lines`. */
+  draft(input: {
+    id: string;
+    subscription: Subscription;
+    customer: Customer | undefined;
+    reason: BillingReason;
+    created: number;
+    period: Period;
+    lines: InvoiceLine[];
+    finalizesAt: number | null;
+  }): Invoice {
+    const { subscription } = input;
+    const invoice: Invoice = {
+      id: input.id,
+      object: 'invoice',
+      amount_due: 0,
+      amount_overpaid: 0,
+      amount_paid: 0,
+      amount_remaining: 0,
+      amount_shipping: 0,
+      attempt_count: 0,
+      attempted: false,
+      auto_advance: true,
+      automatically_finalizes_at: input.finalizesAt,
+      billing_reason: input.reason,
+      collection_method: 'charge_automatically',
+      created: input.created,
+      currency: subscription.currency,
+      customer: subscription.customer,
+      customer_email: input.customer?.email ?? null,
+      customer_name: input.customer?.name ?? null,
+      description: null,
+      discounts: [],
+      due_date: null,
+      effective_at: null,
+      ending_balance: null,
+      lines: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/invoices/${input.id}/lines` },
+      livemode: subscription.livemode,
+      metadata: {},
+      number: null,
+      parent: {
+        type: 'subscription_details',
+        quote_details: null,
+        subscription_details: { metadata: subscription.metadata, subscription: subscription.id },
+      },
+      period_end: input.period.end,
+      period_start: input.period.start,
+      post_payment_credit_notes_amount: 0,
+      pre_payment_credit_notes_amount: 0,
+      starting_balance: 0,
+      status: 'draft',
+      status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+      subscription: subscription.id,
+      subtotal: 0,
+      subtotal_excluding_tax: 0,
+      test_clock: subscription.test_clock,
+      total: 0,
+      total_discount_amounts: [],
+      total_excluding_tax: 0,
+      total_pretax_credit_amounts: [],
+      total_taxes: [],
+      webhooks_delivered_at: null,
+    };
+    return withLines(invoice, input.lines);
+  }
+}
+
+/** The invoice with `lines` and the totals they add up to. */
+export function withLines(invoice: Invoice, lines: InvoiceLine[]): Invoice {
+  const totals = invoiceTotals(
+    lines.map((line) => line.amount),
+    invoice.amount_paid,
+  );
+  return {
+    ...invoice,
+    ...totals,
+    subtotal_excluding_tax: totals.subtotal,
+    total_excluding_tax: totals.total,
+    lines: { ...invoice.lines, data: lines, total_count: lines.length },
+  };
+}

@@ -1,0 +1,72 @@
+import type { Customer } from '../customers/customers';
+import { InvalidRequestError } from '../errors';
+import { period, prorationFactor } from '../domain/periods';
+import type { Params } from '../http/params';
+import type { SubscriptionDeps } from './create-subscription';
+import { isMetered } from './invoice-builder';
+import type { Invoice, InvoiceLine, Subscription } from './model';
+import { loadSubscription } from './update-subscription';
+
+/**
+ * POST /v1/invoices/create_preview: the invoice the subscription's current period will close
+ * with, as of now — the usage so far and, unless it ends, the next period's licensed fees.
+ * Nothing is written.
+ */
+export function makePreviewInvoice(deps: SubscriptionDeps) {
+  return async function previewInvoice(params: Params, requestNow: number): Promise<Invoice> {
+    const customerId = params.optionalString('customer');
+    const subscriptionId = params.optionalString('subscription');
+    params.done();
+    if (!customerId && !subscriptionId) throw new InvalidRequestError('Pass a customer or a subscription.', 'customer');
+    const customer = customerId ? await deps.customers.retrieve(customerId, 'customer') : undefined;
+    const stored = subscriptionId
+      ? await loadSubscription(deps, subscriptionId)
+      : await latestActive(deps, customer!.id);
+    const { subscription, billing } = stored;
+    if (customer && subscription.customer !== customer.id) {
+      throw new InvalidRequestError(`The subscription ${subscription.id} does not belong to ${customer.id}.`, 'subscription');
+    }
+    if (subscription.status !== 'active') {
+      throw new InvalidRequestError(`The subscription ${subscription.id} is canceled: it has no upcoming invoice.`, 'subscription', 'invoice_upcoming_none');
+    }
+    const now = await deps.clocks.timeOf(subscription.test_clock, requestNow);
+    const current = period(billing.cycle, billing.period);
+    const next = period(billing.cycle, billing.period + 1);
+    const id = `upcoming_${subscription.id}`;
+    const lines: InvoiceLine[] = [];
+    for (const item of subscription.items.data) {
+      if (isMetered(item.price)) lines.push(await deps.builder.line(id, subscription, item, { start: current.start, end: Math.min(now, current.end) }));
+    }
+    for (const { item, ended_at } of billing.ended_items) {
+      lines.push(await deps.builder.line(id, subscription, item, { start: current.start, end: ended_at }));
+    }
+    if (!subscription.cancel_at_period_end) {
+      const factor = prorationFactor(billing.cycle, billing.period + 1);
+      for (const item of subscription.items.data) {
+        if (!isMetered(item.price)) lines.push(await deps.builder.line(id, subscription, item, next, factor));
+      }
+    }
+    const owner = customer ?? (await deps.store.objects.get<Customer>('customer', subscription.customer));
+    return deps.builder.draft({
+      id,
+      subscription,
+      customer: owner,
+      reason: 'upcoming',
+      created: now,
+      period: current,
+      lines,
+      finalizesAt: current.end + deps.graceSeconds,
+    });
+  };
+}
+
+async function latestActive(deps: SubscriptionDeps, customerId: string) {
+  const page = await deps.store.objects.list<Subscription>('subscription', {
+    limit: 1,
+    owner: customerId,
+    filter: { name: 'status', value: 'active' },
+  });
+  const found = page.data[0];
+  if (!found) throw new InvalidRequestError(`The customer ${customerId} has no active subscription to preview.`, 'customer', 'invoice_upcoming_none');
+  return loadSubscription(deps, found.id);
+}

@@ -1,0 +1,21 @@
+import type { QueuePublisher } from '../queue/publisher';
+import type { BillingStore } from './billing-store';
+import { billingJobBody } from './jobs';
+
+/**
+ * The scheduler's use case: finds the subscriptions with work due by `now` through the byDue
+ * index (never a scan) and puts one job per subscription on the billing-jobs queue, a page at a
+ * time so memory stays flat however many are due. Two runs at once only queue duplicate jobs,
+ * which the worker absorbs.
+ */
+export function makeQueueDueSubscriptions(deps: { store: BillingStore; jobs: QueuePublisher | undefined }) {
+  return async function queueDueSubscriptions(now: number): Promise<{ queued: number }> {
+    if (!deps.jobs) throw new Error('No billing-jobs queue is configured for this function.');
+    let queued = 0;
+    for await (const ids of deps.store.dueSubscriptions(now)) {
+      await deps.jobs.publish(ids.map((subscription) => billingJobBody({ subscription })));
+      queued += ids.length;
+    }
+    return { queued };
+  };
+}

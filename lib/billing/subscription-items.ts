@@ -1,0 +1,74 @@
+import { InvalidRequestError } from '../errors';
+import { newId } from '../domain/ids';
+import { applyMetadata, type Params } from '../http/params';
+import type { Price, Prices } from '../catalog/prices';
+import type { SubscriptionItem } from './model';
+import { isMetered } from './invoice-builder';
+
+/** An item a request asks for, with the parameter path errors should name. */
+export interface RequestedItem {
+  price: Price;
+  quantity: number | undefined;
+  metadata: Record<string, string>;
+  param: string;
+}
+
+/** Reads `price`, `quantity` and `metadata` of one `items[i]` entry and checks the price can be subscribed to. */
+export async function readRequestedItem(item: Params, prices: Prices): Promise<RequestedItem> {
+  const priceParam = item.path('price');
+  const price = await prices.retrieve(item.string('price'), priceParam);
+  const quantity = item.optionalInteger('quantity', { min: 0 });
+  const metadata = applyMetadata({}, item.metadata());
+  if (!price.active) throw new InvalidRequestError(`The price ${price.id} is not active.`, priceParam);
+  if (!price.recurring) {
+    throw new InvalidRequestError(`The price ${price.id} is a one-time price; subscriptions need recurring prices.`, priceParam);
+  }
+  if (isMetered(price) && quantity !== undefined) {
+    throw new InvalidRequestError('Metered prices are billed by usage and take no quantity.', item.path('quantity'));
+  }
+  return { price, quantity, metadata, param: priceParam };
+}
+
+/**
+ * One currency, one interval and no price twice per subscription: the items of a subscription
+ * share its periods and its invoices.
+ */
+export function checkCompatible(items: readonly { price: Price; param: string }[]): void {
+  const first = items[0];
+  if (!first) return;
+  const seen = new Set<string>();
+  for (const { price, param } of items) {
+    if (price.currency !== first.price.currency) {
+      throw new InvalidRequestError(
+        `All prices on a subscription must have the same currency: ${price.id} is in ${price.currency}, ${first.price.id} in ${first.price.currency}.`,
+        param,
+      );
+    }
+    const [a, b] = [price.recurring!, first.price.recurring!];
+    if (a.interval !== b.interval || a.interval_count !== b.interval_count) {
+      throw new InvalidRequestError(
+        `All prices on a subscription must have the same recurring interval: ${price.id} bills every ${a.interval_count} ${a.interval}, ${first.price.id} every ${b.interval_count} ${b.interval}.`,
+        param,
+      );
+    }
+    if (seen.has(price.id)) throw new InvalidRequestError(`The price ${price.id} appears twice; use quantity instead.`, param);
+    seen.add(price.id);
+  }
+}
+
+/** A new subscription item for a requested price, in the current period. */
+export function newItem(requested: RequestedItem, subscriptionId: string, period: { start: number; end: number }, created: number, nowMs: number): SubscriptionItem {
+  return {
+    id: newId('subscriptionItem', nowMs),
+    object: 'subscription_item',
+    created,
+    current_period_start: period.start,
+    current_period_end: period.end,
+    discounts: [],
+    metadata: requested.metadata,
+    price: requested.price,
+    ...(isMetered(requested.price) ? {} : { quantity: requested.quantity ?? 1 }),
+    subscription: subscriptionId,
+    tax_rates: [],
+  };
+}

@@ -1,0 +1,125 @@
+import { InvalidRequestError, NotFoundError } from '../errors';
+import { forEachLimited } from '../domain/concurrency';
+import { newId } from '../domain/ids';
+import { DAY } from '../domain/time';
+import type { Params } from '../http/params';
+import { objectItem, type ObjectStore } from '../store/objects';
+import type { BillingStore } from './billing-store';
+
+export interface TestClock {
+  id: string;
+  object: 'test_helpers.test_clock';
+  created: number;
+  deletes_after: number;
+  frozen_time: number;
+  livemode: boolean;
+  name: string | null;
+  status: 'ready' | 'advancing' | 'internal_failure';
+  status_details: { advancing?: { target_frozen_time: number } };
+}
+
+export interface DeletedTestClock {
+  id: string;
+  object: 'test_helpers.test_clock';
+  created: number;
+  deleted: true;
+}
+
+/** Stripe deletes a test clock 30 days after its creation. */
+const LIFETIME_SECONDS = 30 * DAY;
+/** Subscriptions of one clock advanced at once. */
+const ADVANCE_CONCURRENCY = 4;
+
+export interface TestClockDeps {
+  objects: ObjectStore;
+  billing: BillingStore;
+  advanceSubscription(subscriptionId: string, now: number): Promise<void>;
+}
+
+/**
+ * Test clocks: customers created on a clock live on its frozen time. Advancing a clock runs the
+ * billing cycle of the clock's subscriptions through every boundary crossed, in time order, with
+ * the same worker code the schedule runs, then reports `ready`.
+ */
+export class TestClocks {
+  constructor(private readonly deps: TestClockDeps) {}
+
+  async create(params: Params, now: number, livemode: boolean): Promise<TestClock> {
+    const frozenTime = params.integer('frozen_time', { min: 0 });
+    const name = params.optionalString('name', { maxLength: 300 }) ?? null;
+    params.done();
+    const clock: TestClock = {
+      id: newId('testClock', now * 1000),
+      object: 'test_helpers.test_clock',
+      created: now,
+      deletes_after: now + LIFETIME_SECONDS,
+      frozen_time: frozenTime,
+      livemode,
+      name,
+      status: 'ready',
+      status_details: {},
+    };
+    await this.deps.objects.create('test_clock', clock);
+    return clock;
+  }
+
+  /** The live clock, or NotFoundError naming `param`. */
+  async retrieve(id: string, param = 'id'): Promise<TestClock> {
+    const clock = await this.deps.objects.get<TestClock | DeletedTestClock>('test_clock', id);
+    if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id, param);
+    return clock;
+  }
+
+  /** "Now" for an object on `clockId` (its frozen time), or `now` for live objects. */
+  async timeOf(clockId: string | null, now: number): Promise<number> {
+    return clockId ? (await this.retrieve(clockId, 'test_clock')).frozen_time : now;
+  }
+
+  async delete(id: string): Promise<DeletedTestClock> {
+    const clock = await this.retrieve(id);
+    const deleted: DeletedTestClock = { id, object: 'test_helpers.test_clock', created: clock.created, deleted: true };
+    await this.deps.objects.tombstone('test_clock', deleted);
+    return deleted;
+  }
+
+  async advance(id: string, params: Params): Promise<TestClock> {
+    const target = params.integer('frozen_time', { min: 0 });
+    params.done();
+    const clock = await this.retrieve(id);
+    if (clock.status === 'advancing') {
+      throw new InvalidRequestError('The test clock is already advancing; wait until it is ready.', undefined, 'test_clock_advancing');
+    }
+    if (target <= clock.frozen_time) {
+      throw new InvalidRequestError('frozen_time must be later than the clock\'s current frozen_time.', 'frozen_time');
+    }
+    const advancing: TestClock = { ...clock, frozen_time: target, status: 'advancing', status_details: { advancing: { target_frozen_time: target } } };
+    await this.save(advancing, clock.status);
+    try {
+      for await (const ids of this.deps.billing.dueSubscriptions(target, id)) {
+        await forEachLimited(ids, ADVANCE_CONCURRENCY, (subscription) => this.deps.advanceSubscription(subscription, target));
+      }
+    } catch (error) {
+      await this.save({ ...advancing, status: 'internal_failure' }, 'advancing');
+      throw error;
+    }
+    const ready: TestClock = { ...advancing, status: 'ready', status_details: {} };
+    await this.save(ready, 'advancing');
+    return ready;
+  }
+
+  /** Replaces the clock if its status is still `expected` (two advances at once: one wins). */
+  private async save(clock: TestClock, expected: TestClock['status']): Promise<void> {
+    const saved = await this.deps.objects.transact([
+      {
+        Put: {
+          TableName: this.deps.objects.tableName,
+          Item: objectItem('test_clock', clock),
+          ConditionExpression: '#o.#s = :s',
+          ExpressionAttributeNames: { '#o': 'object', '#s': 'status' },
+          ExpressionAttributeValues: { ':s': expected },
+        },
+      },
+    ]);
+    if (!saved) throw new InvalidRequestError('The test clock changed while advancing; retry.', undefined, 'test_clock_advancing');
+  }
+}

@@ -1,0 +1,61 @@
+import { newId } from '../domain/ids';
+import { objectItem } from '../store/objects';
+
+/** A Stripe event: a state change of an API object, recorded in the same transaction as the change. */
+export interface StripeEvent {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  data: { object: unknown; previous_attributes?: Record<string, unknown> };
+  livemode: boolean;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+}
+
+/** The API version Meterline's objects follow (the one the `stripe` SDK it is tested with pins). */
+export const API_VERSION = '2026-10-28.endive';
+
+/** Events are kept 30 days (Stripe's retention for the events API), then DynamoDB TTL removes them. */
+const RETENTION_SECONDS = 30 * 86_400;
+
+export interface EventInput {
+  type: string;
+  object: { livemode: boolean };
+  /** Unix seconds the change happened (a test clock's time for objects on a clock). */
+  created: number;
+  previous?: Record<string, unknown>;
+  /** Wall clock, milliseconds: orders event ids and fixes the expiry. */
+  nowMs: number;
+}
+
+/** The event for a change. */
+export function newEvent(input: EventInput): StripeEvent {
+  return {
+    id: newId('event', input.nowMs),
+    object: 'event',
+    api_version: API_VERSION,
+    created: input.created,
+    data: input.previous ? { object: input.object, previous_attributes: input.previous } : { object: input.object },
+    livemode: input.object.livemode,
+    pending_webhooks: 0,
+    request: { id: null, idempotency_key: null },
+    type: input.type,
+  };
+}
+
+/** A transaction Put that records the event, listed by type. */
+export function eventPut(tableName: string, input: EventInput) {
+  const event = newEvent(input);
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...objectItem('event', event, { name: 'type', value: event.type }),
+        expires_at: Math.floor(input.nowMs / 1000) + RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
