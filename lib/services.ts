@@ -4,6 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiKeys } from './auth/api-keys';
 import type { BillingCycle } from './billing/billing-cycle';
 import type { Config } from './config';
+import { Prices } from './catalog/prices';
+import { Products } from './catalog/products';
 import { Customers } from './customers/customers';
 import { IdempotencyStore } from './http/idempotency';
 import type { HttpDeps } from './http/handler';
@@ -40,6 +42,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
   const store = new ObjectStore(db, config.mainTableName);
   const usage = new UsageStore(db, config.usageTableName);
   const meters = new Meters(store);
+  const products = new Products(store);
   const directory = new Directory(store, meters);
   const apiKeys = new ApiKeys(db, config.mainTableName);
   const sessions = new MeterEventSessions(store);
@@ -58,6 +61,8 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     customers: new Customers(store),
     billing: makeBillingCycle(),
     meters,
+    products,
+    prices: new Prices(store, meters, products),
     directory,
     recordMeterEvents: makeRecordMeterEvents({
       directory,

@@ -4,6 +4,7 @@ import { listResponse } from '../http/response';
 import { NotFoundError } from '../errors';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
 import type { Services } from '../services';
+import { catalogRoutes } from './catalog-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: Services): Route[] {
@@ -61,6 +62,8 @@ export function apiRoutes(s: Services): Route[] {
         return { body: listResponse(c.url, page.data, page.hasMore) };
       },
     },
+
+    ...catalogRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).
     {
