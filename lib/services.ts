@@ -2,7 +2,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiKeys } from './auth/api-keys';
-import type { BillingCycle } from './billing/billing-cycle';
+import type { Step } from './billing/advance-subscription';
+import { createBilling } from './billing/billing';
 import type { Config } from './config';
 import { Prices } from './catalog/prices';
 import { Products } from './catalog/products';
@@ -28,6 +29,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Test hook for the consumer's crash window. */
   afterClaims?: () => Promise<void>;
+  /** Test hook for the billing worker's crash window (after a step is built, before it commits). */
+  beforeBillingCommit?: (step: Step) => Promise<void>;
 }
 
 /**
@@ -43,6 +46,8 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
   const usage = new UsageStore(db, config.usageTableName);
   const meters = new Meters(store);
   const products = new Products(store);
+  const prices = new Prices(store, meters, products);
+  const customers = new Customers(store);
   const directory = new Directory(store, meters);
   const apiKeys = new ApiKeys(db, config.mainTableName);
   const sessions = new MeterEventSessions(store);
@@ -58,11 +63,22 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     http,
     apiKeys,
     sessions,
-    customers: new Customers(store),
-    billing: makeBillingCycle(),
+    customers,
+    billing: createBilling({
+      objects: store,
+      usage,
+      meters,
+      customers,
+      prices,
+      jobs: config.billingJobsQueueUrl ? new QueuePublisher(sqs, config.billingJobsQueueUrl) : undefined,
+      graceSeconds: config.invoiceGraceSeconds,
+      nowMs,
+      logger,
+      beforeCommit: options.beforeBillingCommit,
+    }),
     meters,
     products,
-    prices: new Prices(store, meters, products),
+    prices,
     directory,
     recordMeterEvents: makeRecordMeterEvents({
       directory,
@@ -82,11 +98,3 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
 }
 
 export type Services = ReturnType<typeof createServices>;
-
-// Replaced by the real billing cycle in this session.
-function makeBillingCycle(): BillingCycle {
-  return {
-    queueDueSubscriptions: async () => ({ queued: 0 }),
-    advanceSubscription: async () => {},
-  };
-}

@@ -4,7 +4,9 @@ import { listResponse } from '../http/response';
 import { NotFoundError } from '../errors';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
 import type { Services } from '../services';
+import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
+import { eventRoutes } from './event-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: Services): Route[] {
@@ -64,6 +66,8 @@ export function apiRoutes(s: Services): Route[] {
     },
 
     ...catalogRoutes(s),
+    ...billingRoutes(s),
+    ...eventRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).
     {
