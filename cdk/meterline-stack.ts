@@ -1,17 +1,38 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { mainTable, meterEventsQueue, usageTable } from '../lib/store/resources';
+import { billingJobsQueue, mainTable, meterEventsQueue, usageTable } from '../lib/store/resources';
 import { Api } from './constructs/api';
+import { BillingCycle } from './constructs/billing-cycle';
 import { Ingestion } from './constructs/ingestion';
 import { MeterlineTables } from './constructs/tables';
 
-/** Meterline in one account and region: tables, meter ingestion and the HTTP API. */
+/** CDK context keys that tune a deployment: `cdk deploy -c billingScheduleRateMinutes=1`. */
+export const contextKeys = {
+  billingScheduleRateMinutes: 'billingScheduleRateMinutes',
+  invoiceGraceSeconds: 'invoiceGraceSeconds',
+} as const;
+
+export interface MeterlineStackProps extends StackProps {
+  /**
+   * Minutes between billing scheduler runs.
+   * @default the `billingScheduleRateMinutes` context value, else billingSchedule.defaultRateMinutes (5)
+   */
+  readonly billingScheduleRateMinutes?: number;
+  /**
+   * Grace period of draft invoices, in seconds (0 to 72 h).
+   * @default the `invoiceGraceSeconds` context value, else invoiceGrace.defaultSeconds (3600)
+   */
+  readonly invoiceGraceSeconds?: number;
+}
+
+/** Meterline in one account and region: tables, meter ingestion, the billing cycle and the HTTP API. */
 export class MeterlineStack extends Stack {
   public readonly tables: MeterlineTables;
   public readonly ingestion: Ingestion;
+  public readonly billing: BillingCycle;
   public readonly api: Api;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: MeterlineStackProps = {}) {
     super(scope, id, {
       description: 'Meterline: Stripe-compatible usage-based billing',
       ...props,
@@ -22,15 +43,36 @@ export class MeterlineStack extends Stack {
       mainTable: this.tables.main,
       usageTable: this.tables.usage,
     });
+    this.billing = new BillingCycle(this, 'BillingCycle', {
+      mainTable: this.tables.main,
+      usageTable: this.tables.usage,
+      scheduleRateMinutes:
+        props.billingScheduleRateMinutes ?? this.numberFromContext(contextKeys.billingScheduleRateMinutes),
+      invoiceGraceSeconds: props.invoiceGraceSeconds ?? this.numberFromContext(contextKeys.invoiceGraceSeconds),
+    });
     this.api = new Api(this, 'Api', {
       mainTable: this.tables.main,
       usageTable: this.tables.usage,
       meterEventsQueue: this.ingestion.queue,
+      // The api function bills synchronously too: both must wait the same grace period.
+      invoiceGraceSeconds: this.billing.invoiceGraceSeconds,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
     new CfnOutput(this, `${mainTable.id}Name`, { value: this.tables.main.tableName });
     new CfnOutput(this, `${usageTable.id}Name`, { value: this.tables.usage.tableName });
     new CfnOutput(this, `${meterEventsQueue.id}Url`, { value: this.ingestion.queue.queueUrl });
+    new CfnOutput(this, `${billingJobsQueue.id}Url`, { value: this.billing.queue.queueUrl });
+  }
+
+  /** A number from the CDK context (`-c key=value` gives a string); undefined when not set. */
+  private numberFromContext(key: string): number | undefined {
+    const raw: unknown = this.node.tryGetContext(key);
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    const value = Number(raw);
+    if (typeof raw === 'boolean' || !Number.isFinite(value)) {
+      throw new Error(`Context value ${key} must be a number, got '${String(raw)}'`);
+    }
+    return value;
   }
 }

@@ -24,7 +24,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-function graceSeconds(env: NodeJS.ProcessEnv): number {
+/** The invoice grace period from METERLINE_INVOICE_GRACE_SECONDS (default 1 h); throws when out of range. */
+export function graceSeconds(env: NodeJS.ProcessEnv): number {
   const raw = env[invoiceGrace.envVar];
   if (raw === undefined || raw === '') return invoiceGrace.defaultSeconds;
   const seconds = Number(raw);
@@ -36,9 +37,13 @@ function graceSeconds(env: NodeJS.ProcessEnv): number {
 
 /**
  * Reads the configuration from environment variables and fails loudly when one is missing.
- * Functions that put on or take from the meter-events queue need its URL.
+ * Functions that put on or take from the meter-events queue need its URL; the billing scheduler
+ * needs the billing-jobs queue's (`billingJobs`).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: { queue: boolean } = { queue: true }): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  needs: { queue: boolean; billingJobs?: boolean } = { queue: true },
+): Config {
   return {
     mainTableName: required(env, mainTable.envVar),
     usageTableName: required(env, usageTable.envVar),
@@ -47,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: { queue:
     sqsEndpoint: env.METERLINE_SQS_ENDPOINT,
     region: env.AWS_REGION,
     consumerTimeoutMs: meterConsumer.timeoutSeconds * 1000,
-    billingJobsQueueUrl: env[billingJobsQueue.envVar],
+    billingJobsQueueUrl: needs.billingJobs ? required(env, billingJobsQueue.envVar) : env[billingJobsQueue.envVar],
     invoiceGraceSeconds: graceSeconds(env),
   };
 }

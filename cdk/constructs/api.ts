@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import {
   functionEntries,
   ingestRoutes,
+  invoiceGrace,
   mainTable,
   meterEventsQueue,
   usageTable,
@@ -22,6 +23,12 @@ export interface ApiProps {
   readonly usageTable: dynamodb.ITable;
   /** The meter-events queue the ingest function sends to. */
   readonly meterEventsQueue: sqs.IQueue;
+  /**
+   * Grace period of draft invoices: the api function bills synchronously when a subscription is
+   * created or cancelled and when a test clock advances, so it must use the worker's value.
+   * @default invoiceGrace.defaultSeconds (3600) from lib/store/resources.ts
+   */
+  readonly invoiceGraceSeconds?: number;
   /**
    * Steady-state request rate and burst of the default stage, for all routes together.
    * @default { rateLimit: 1000, burstLimit: 2000 } (each request carries up to 100 events)
@@ -55,6 +62,10 @@ export class Api extends Construct {
     })
       .useTable(props.mainTable, mainTable, 'readWrite')
       .useTable(props.usageTable, usageTable, 'read');
+    this.apiFunction.function.addEnvironment(
+      invoiceGrace.envVar,
+      String(props.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds),
+    );
     this.ingestFunction = new MeterlineFunction(this, 'IngestFunction', {
       entry: functionEntries.ingest,
       description: 'Validates meter events and queues them',

@@ -96,17 +96,22 @@ export async function ensureQueue(
   return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl! };
 }
 
-/** Every table and queue of the stack, created from the shared definitions. */
+/**
+ * Every table and queue of the stack, created from the shared definitions. Tests shorten the
+ * visibility timeout of some queues (keyed by queue definition id) to see retries sooner.
+ */
 export async function bootstrap(
   dynamo: DynamoDBClient,
   sqs: SQSClient,
   prefix: string,
-  overrides: { visibilityTimeoutSeconds?: number } = {},
+  overrides: { visibilityTimeoutSeconds?: Readonly<Partial<Record<string, number>>> } = {},
 ): Promise<LocalResources> {
   const tableNames = await ensureTables(dynamo, prefix);
   const queueUrls: Record<string, string> = {};
   for (const definition of queues) {
-    const { url, dlqUrl } = await ensureQueue(sqs, definition, `${prefix}-${definition.id}`, overrides);
+    const { url, dlqUrl } = await ensureQueue(sqs, definition, `${prefix}-${definition.id}`, {
+      visibilityTimeoutSeconds: overrides.visibilityTimeoutSeconds?.[definition.id],
+    });
     queueUrls[definition.id] = url;
     queueUrls[`${definition.id}Dlq`] = dlqUrl;
   }

@@ -138,11 +138,16 @@ export class SqsPoller {
     return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
   }
 
+  /** True when the queue is empty and no batch is being handled. */
+  async idle(): Promise<boolean> {
+    return this.inFlight === 0 && (await this.depth()) === 0;
+  }
+
   /** Resolves once the queue is empty and no batch is being handled (or after `timeoutMs`). */
   async drain(timeoutMs = 60_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.inFlight === 0 && (await this.depth()) === 0) return true;
+      if (await this.idle()) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
     return false;

@@ -1,17 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ScheduledEvent } from 'aws-lambda';
 import { apiRoutes } from '../api/api-routes';
 import { ingestRoutes } from '../api/ingest-routes';
 import type { Config } from '../config';
 import { makeHttpHandler } from '../http/handler';
+import { makeBillingSchedulerHandler } from '../queue/billing-scheduler-handler';
+import { makeBillingWorkerHandler } from '../queue/billing-worker-handler';
 import { makeMeterConsumerHandler, type SqsHandler } from '../queue/meter-consumer-handler';
-import { billingJobsQueue, invoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from '../store/resources';
+import {
+  billingJobsQueue,
+  billingWorker,
+  invoiceGrace,
+  mainTable,
+  meterConsumer,
+  meterEventsQueue,
+  usageTable,
+} from '../store/resources';
 import { createServices, type ServiceOptions, type Services } from '../services';
 import { bootstrap } from './bootstrap';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, useLocalCredentials, type RunningEmulator } from './emulators';
 import { startGateway } from './gateway';
 import { SqsPoller } from './poller';
+import { LocalSchedule } from './scheduler';
 
 export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port; 0 picks a free one. */
@@ -23,30 +36,72 @@ export interface LocalStackOptions extends ServiceOptions {
   dataDir?: string;
   /** Prefix of table and queue names, so that several stacks share one emulator. */
   prefix?: string;
-  /** Shorter consumer timeout for tests: the queue's visibility timeout follows (6x). */
+  /** Shorter consumer timeout for tests: the meter-events queue's visibility timeout follows (6x). */
   consumerTimeoutMs?: number;
+  /** Invocations in flight at once, per queue. @default 2 */
   pollerConcurrency?: number;
+  /** Fault injection: every meter-events batch is handed to the consumer twice, concurrently. */
   deliverTwice?: boolean;
   /** Grace period of draft invoices (default 1 h). */
   invoiceGraceSeconds?: number;
   /** Wraps the consumer handler (fault injection in tests). */
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
+  /**
+   * Shorter billing worker timeout for tests: the billing-jobs queue's visibility timeout (6x)
+   * follows, so a failed job comes back sooner. @default billingWorker.timeoutSeconds (60 s)
+   */
+  billingWorkerTimeoutMs?: number;
+  /** Milliseconds between billing scheduler runs, the first at start; 0 (the default) disables the timer. */
+  schedulerIntervalMs?: number;
+  /** Wraps the billing worker handler (fault injection in tests). */
+  wrapBillingWorker?: (handler: SqsHandler) => SqsHandler;
+  /** Fault injection: every billing-jobs batch is handed to the worker twice, concurrently. */
+  deliverBillingTwice?: boolean;
 }
 
 export interface LocalStack {
   url: string;
   port: number;
   services: Services;
+  /** The meter-events consumer's poller. */
   poller: SqsPoller;
+  /** The meter-events queue and its dead-letter queue. */
   queueUrl: string;
   dlqUrl: string;
+  /** The billing worker's poller. */
+  billingPoller: SqsPoller;
+  billingJobsQueueUrl: string;
+  billingDlqUrl: string;
   dynamoEndpoint: string;
   sqsEndpoint: string;
-  /** Messages currently in the dead-letter queue. */
+  /** Messages currently in the meter-events dead-letter queue. */
   dlqDepth(): Promise<number>;
-  /** Waits until every queued message has been consumed. */
+  /** Messages currently in the billing-jobs dead-letter queue. */
+  billingDlqDepth(): Promise<number>;
+  /**
+   * Runs the billing scheduler once, as the schedule would: at `nowSeconds` when given, else at
+   * the services clock. The jobs it queues are then worked by the billing poller (see `drain`).
+   */
+  runBillingScheduler(nowSeconds?: number): Promise<{ queued: number }>;
+  /** Waits until both queues are empty, no batch is being handled and no scheduler run is in progress. */
   drain(timeoutMs?: number): Promise<boolean>;
+  /** Stops the schedule, drains both queues, stops the pollers, the gateway and owned emulators. */
   stop(): Promise<void>;
+}
+
+/** The event EventBridge sends a scheduled rule's target. */
+function scheduledEvent(nowMs: number): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date(nowMs).toISOString(),
+    region: LOCAL_REGION,
+    resources: [],
+    detail: {},
+  };
 }
 
 /**
@@ -70,14 +125,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const prefix = options.prefix ?? 'meterline';
   const consumerTimeoutMs = options.consumerTimeoutMs ?? meterConsumer.timeoutSeconds * 1000;
+  const billingWorkerTimeoutMs = options.billingWorkerTimeoutMs ?? billingWorker.timeoutSeconds * 1000;
   const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION });
   const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION });
+  // As on AWS, each queue hides a message for six times the timeout of the function it feeds.
   const resources = await bootstrap(dynamoClient, sqsClient, prefix, {
-    visibilityTimeoutSeconds: Math.ceil((6 * consumerTimeoutMs) / 1000),
+    visibilityTimeoutSeconds: {
+      [meterEventsQueue.id]: Math.ceil((6 * consumerTimeoutMs) / 1000),
+      [billingJobsQueue.id]: Math.ceil((6 * billingWorkerTimeoutMs) / 1000),
+    },
   });
   dynamoClient.destroy();
 
   const queueUrl = resources.queueUrls[meterEventsQueue.id]!;
+  const billingJobsQueueUrl = resources.queueUrls[billingJobsQueue.id]!;
   const config: Config = {
     mainTableName: resources.tableNames[mainTable.id]!,
     usageTableName: resources.tableNames[usageTable.id]!,
@@ -86,7 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqsEndpoint,
     region: LOCAL_REGION,
     consumerTimeoutMs,
-    billingJobsQueueUrl: resources.queueUrls[billingJobsQueue.id]!,
+    billingJobsQueueUrl,
     invoiceGraceSeconds: options.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds,
   };
   const services = createServices(config, { ...options, sqs: sqsClient });
@@ -100,6 +161,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     concurrency: options.pollerConcurrency,
     deliverTwice: options.deliverTwice,
   });
+  const worker = makeBillingWorkerHandler(services);
+  const billingPoller = new SqsPoller({
+    sqs: sqsClient,
+    queueUrl: billingJobsQueueUrl,
+    handler: options.wrapBillingWorker ? options.wrapBillingWorker(worker) : worker,
+    batchSize: billingWorker.batchSize,
+    batchingWindowMs: billingWorker.maxBatchingWindowSeconds * 1000,
+    concurrency: options.pollerConcurrency,
+    deliverTwice: options.deliverBillingTwice,
+  });
+  /** The scheduler function's path, at a given clock. */
+  const runScheduler = (nowMs: () => number) =>
+    makeBillingSchedulerHandler({ billing: services.billing, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
+  const schedule = new LocalSchedule({
+    intervalMs: options.schedulerIntervalMs ?? 0,
+    run: () => runScheduler(services.nowMs),
+    onError: (error) => services.logger.error('billing scheduler run failed', { error: error as Error }),
+  });
   const server: Server = await startGateway(
     {
       api: makeHttpHandler(apiRoutes(services), services.http),
@@ -108,9 +187,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.port ?? 0,
   );
   poller.start();
+  billingPoller.start();
+  schedule.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const dlqUrl = resources.queueUrls[`${meterEventsQueue.id}Dlq`]!;
+  const billingDlqUrl = resources.queueUrls[`${billingJobsQueue.id}Dlq`]!;
+
+  const visibleMessages = async (url: string) => {
+    const out = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+  };
+  // Both queues at once: a scheduler run (or a test) may queue jobs while the meter-events queue
+  // drains, so each poller being idle in turn is not enough.
+  const drain = async (timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!schedule.busy && (await poller.idle()) && (await billingPoller.idle())) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -119,18 +216,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     poller,
     queueUrl,
     dlqUrl,
+    billingPoller,
+    billingJobsQueueUrl,
+    billingDlqUrl,
     dynamoEndpoint,
     sqsEndpoint,
-    async dlqDepth() {
-      const out = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
-    },
-    drain: (timeoutMs) => poller.drain(timeoutMs),
+    dlqDepth: () => visibleMessages(dlqUrl),
+    billingDlqDepth: () => visibleMessages(billingDlqUrl),
+    runBillingScheduler: (nowSeconds) =>
+      runScheduler(nowSeconds === undefined ? services.nowMs : () => nowSeconds * 1000),
+    drain,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
-      await poller.drain(30_000);
-      await poller.stop();
+      await schedule.stop();
+      await drain(30_000);
+      await Promise.all([poller.stop(), billingPoller.stop()]);
       for (const emulator of owned.reverse()) await emulator.stop();
     },
   };

@@ -11,12 +11,17 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import * as esbuild from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BillingCycle } from '../../cdk/constructs/billing-cycle';
 import { Ingestion } from '../../cdk/constructs/ingestion';
 import { MeterlineFunction } from '../../cdk/constructs/meterline-function';
 import { MeterlineStack } from '../../cdk/meterline-stack';
 import { loadConfig } from '../../lib/config';
 import {
+  billingJobsQueue,
+  billingSchedule,
+  billingWorker,
   ingestRoutes,
+  invoiceGrace,
   mainTable,
   meterConsumer,
   meterEventsQueue,
@@ -32,6 +37,9 @@ const apiRouteKeys = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'];
 
 const SOURCE_MAPS = '--enable-source-maps';
 
+/** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker. */
+const FUNCTION_COUNT = 5;
+
 interface CfnResource {
   readonly Type: string;
   readonly Properties: Record<string, any>;
@@ -41,6 +49,18 @@ interface CfnResource {
 
 const logicalIdOf = (construct: IConstruct): string =>
   Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+
+/**
+ * A function's environment as the stack sets it: literal values (the grace period) as they are,
+ * a placeholder for references to resources (table names, queue URLs).
+ */
+const placeholderEnv = (fn: CfnResource): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(fn.Properties.Environment.Variables as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : 'placeholder',
+    ]),
+  );
 
 /** The folder of the cloud assembly that holds a function's bundle. */
 const bundleDirOf = (assembly: CloudAssembly, fn: CfnResource): string => {
@@ -118,7 +138,7 @@ describe('MeterlineStack', () => {
   describe('functions', () => {
     it('runs every function on nodejs22.x on arm64 with source maps enabled', () => {
       const functions = resourcesOfType('AWS::Lambda::Function');
-      expect(functions).toHaveLength(3);
+      expect(functions).toHaveLength(FUNCTION_COUNT);
       for (const fn of functions) {
         expect(fn.Properties.Runtime).toBe('nodejs22.x');
         expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -144,7 +164,7 @@ describe('MeterlineStack', () => {
     it('ships an api bundle that starts with its environment and answers GET /healthz', () => {
       const fn = functionResource(stack.api.apiFunction);
       const bundle = path.join(bundleDirOf(assembly, fn), 'index.mjs');
-      const env = Object.fromEntries(Object.keys(fn.Properties.Environment.Variables).map((k) => [k, 'placeholder']));
+      const env = placeholderEnv(fn);
       const script = `const { handler } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
         const res = await handler({ version: '2.0', rawPath: '/healthz', rawQueryString: '', headers: {},
           requestContext: { requestId: 'r1', http: { method: 'GET', path: '/healthz' } }, isBase64Encoded: false }, {});
@@ -157,11 +177,25 @@ describe('MeterlineStack', () => {
       expect(out.trim().split('\n').at(-1)).toBe('200 {"status":"ok"}');
     });
 
+    it('ships every bundle so that it loads (and reads its configuration) with its environment', () => {
+      for (const fn of resourcesOfType('AWS::Lambda::Function')) {
+        const bundle = path.join(bundleDirOf(assembly, fn), 'index.mjs');
+        const env = placeholderEnv(fn);
+        const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`;
+        const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env, NODE_OPTIONS: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        expect(out.trim().split('\n').at(-1), fn.Properties.Description).toBe('function');
+      }
+    });
+
     it('gives each function its own log group that expires its logs', () => {
       const logGroupIds = resourcesOfType('AWS::Lambda::Function').map(
         (fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string,
       );
-      expect(new Set(logGroupIds).size).toBe(3);
+      expect(new Set(logGroupIds).size).toBe(FUNCTION_COUNT);
       for (const id of logGroupIds) expect(resource(id).Properties.RetentionInDays).toBe(30);
     });
 
@@ -171,10 +205,21 @@ describe('MeterlineStack', () => {
       expect(consumer.Properties.MemorySize).toBe(meterConsumer.memoryMb);
     });
 
+    it('gives the billing worker and scheduler the timeouts and memory of their definitions', () => {
+      const worker = functionResource(stack.billing.worker);
+      expect(worker.Properties.Timeout).toBe(billingWorker.timeoutSeconds);
+      expect(worker.Properties.MemorySize).toBe(billingWorker.memoryMb);
+      const scheduler = functionResource(stack.billing.scheduler);
+      expect(scheduler.Properties.Timeout).toBe(billingSchedule.timeoutSeconds);
+      expect(scheduler.Properties.MemorySize).toBe(billingSchedule.memoryMb);
+    });
+
     it('passes each function the names of its tables and the URL of its queue', () => {
       const main = { Ref: logicalIdOf(stack.tables.main) };
       const usage = { Ref: logicalIdOf(stack.tables.usage) };
       const queue = { Ref: logicalIdOf(stack.ingestion.queue) };
+      const jobs = { Ref: logicalIdOf(stack.billing.queue) };
+      const grace = String(invoiceGrace.defaultSeconds);
       const variablesOf = (fn: MeterlineFunction) =>
         functionResource(fn).Properties.Environment.Variables;
 
@@ -182,6 +227,20 @@ describe('MeterlineStack', () => {
         NODE_OPTIONS: SOURCE_MAPS,
         [mainTable.envVar]: main,
         [usageTable.envVar]: usage,
+        [invoiceGrace.envVar]: grace,
+      });
+      expect(variablesOf(stack.billing.scheduler)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
+        [billingJobsQueue.envVar]: jobs,
+      });
+      expect(variablesOf(stack.billing.worker)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
+        [billingJobsQueue.envVar]: jobs,
+        [invoiceGrace.envVar]: grace,
       });
       expect(variablesOf(stack.api.ingestFunction)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
@@ -198,11 +257,15 @@ describe('MeterlineStack', () => {
     });
 
     it('gives each function every variable the configuration of its entry requires', () => {
-      const variablesOf = (fn: MeterlineFunction) => functionResource(fn).Properties.Environment.Variables as Record<string, unknown>;
-      const env = (fn: MeterlineFunction) => Object.fromEntries(Object.keys(variablesOf(fn)).map((k) => [k, 'x']));
+      const env = (fn: MeterlineFunction) => placeholderEnv(functionResource(fn));
       expect(() => loadConfig(env(stack.api.apiFunction), { queue: false })).not.toThrow();
       expect(() => loadConfig(env(stack.api.ingestFunction))).not.toThrow();
       expect(() => loadConfig(env(stack.ingestion.consumer))).not.toThrow();
+      expect(() => loadConfig(env(stack.billing.worker), { queue: false })).not.toThrow();
+      expect(() => loadConfig(env(stack.billing.scheduler), { queue: false, billingJobs: true })).not.toThrow();
+      // The guard is real: without the jobs queue the scheduler refuses to start.
+      const { [billingJobsQueue.envVar]: _jobs, ...withoutJobs } = env(stack.billing.scheduler);
+      expect(() => loadConfig(withoutJobs, { queue: false, billingJobs: true })).toThrow(billingJobsQueue.envVar);
     });
 
     it('lets the api function read the usage table but not write it', () => {
@@ -237,6 +300,37 @@ describe('MeterlineStack', () => {
       );
     });
 
+    it('lets the billing scheduler read the main table and send jobs, nothing more', () => {
+      const role = logicalIdOf(stack.billing.scheduler.role);
+      const mainActions = actionsOn(role, logicalIdOf(stack.tables.main));
+      expect(mainActions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']));
+      for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
+        expect(mainActions).not.toContain(`dynamodb:${write}`);
+      }
+      expect(actionsOn(role, logicalIdOf(stack.tables.usage))).toEqual([]);
+      const jobActions = actionsOn(role, logicalIdOf(stack.billing.queue));
+      expect(jobActions).toContain('sqs:SendMessage');
+      expect(jobActions).not.toContain('sqs:ReceiveMessage');
+      expect(actionsOn(role, logicalIdOf(stack.ingestion.queue))).toEqual([]);
+    });
+
+    it('lets the billing worker take jobs, write the main table and read (not write) usage', () => {
+      const role = logicalIdOf(stack.billing.worker.role);
+      expect(actionsOn(role, logicalIdOf(stack.billing.queue))).toEqual(
+        expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']),
+      );
+      expect(actionsOn(role, logicalIdOf(stack.tables.main))).toEqual(
+        // Transactions are authorized by the actions they contain; there is no TransactWriteItems action.
+        expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query']),
+      );
+      const usageActions = actionsOn(role, logicalIdOf(stack.tables.usage));
+      expect(usageActions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem']));
+      for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'PartiQLInsert']) {
+        expect(usageActions).not.toContain(`dynamodb:${write}`);
+      }
+      expect(actionsOn(role, logicalIdOf(stack.ingestion.queue))).toEqual([]);
+    });
+
     it('attaches no AWS managed policy to any role', () => {
       for (const role of resourcesOfType('AWS::IAM::Role')) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -244,10 +338,11 @@ describe('MeterlineStack', () => {
     });
   });
 
-  describe('meter-events queue', () => {
-    it('is encrypted and refuses requests without TLS, like its dead-letter queue', () => {
+  describe('queues', () => {
+    it('encrypts every queue and refuses requests without TLS', () => {
       const queues = template.findResources('AWS::SQS::Queue');
-      expect(Object.keys(queues)).toHaveLength(2);
+      // Meter events, billing jobs, their dead-letter queues and the scheduler's failed runs.
+      expect(Object.keys(queues)).toHaveLength(5);
       for (const [queueId, queue] of Object.entries(queues)) {
         const { SqsManagedSseEnabled, KmsMasterKeyId } = queue.Properties;
         expect(SqsManagedSseEnabled === true || KmsMasterKeyId !== undefined).toBe(true);
@@ -265,7 +360,9 @@ describe('MeterlineStack', () => {
         });
       }
     });
+  });
 
+  describe('meter-events queue', () => {
     it('moves a message to the dead-letter queue after maxReceiveCount receives', () => {
       const queue = resource(logicalIdOf(stack.ingestion.queue));
       const redrive = queue.Properties.RedrivePolicy;
@@ -281,18 +378,22 @@ describe('MeterlineStack', () => {
 
     it('hides a message for at least six times the timeout of its consumer function', () => {
       const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping');
-      expect(mappings).toHaveLength(1);
-      const { EventSourceArn, FunctionName } = mappings[0]!.Properties;
-      const queue = resource(EventSourceArn['Fn::GetAtt'][0]);
-      const consumer = resource(FunctionName.Ref);
-      expect(queue.Properties.VisibilityTimeout).toBe(meterEventsQueue.visibilityTimeoutSeconds);
-      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
-        6 * consumer.Properties.Timeout,
+      expect(mappings).toHaveLength(2);
+      for (const mapping of mappings) {
+        const { EventSourceArn, FunctionName } = mapping.Properties;
+        const queue = resource(EventSourceArn['Fn::GetAtt'][0]);
+        const consumer = resource(FunctionName.Ref);
+        expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+          6 * consumer.Properties.Timeout,
+        );
+      }
+      expect(resource(logicalIdOf(stack.ingestion.queue)).Properties.VisibilityTimeout).toBe(
+        meterEventsQueue.visibilityTimeoutSeconds,
       );
     });
 
     it('feeds the consumer batches and lets it report the messages that failed', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.ingestion.queue), 'Arn'] },
         FunctionName: { Ref: logicalIdOf(stack.ingestion.consumer.function) },
@@ -301,6 +402,80 @@ describe('MeterlineStack', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });
+  });
+
+  describe('billing cycle', () => {
+    it('runs the scheduler every billingSchedule.defaultRateMinutes minutes', () => {
+      expect(billingSchedule.defaultRateMinutes).toBe(5);
+      template.resourceCountIs('AWS::Events::Rule', 1);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [logicalIdOf(stack.billing.scheduler.function), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack.billing.failedRunsQueue), 'Arn'] } },
+          }),
+        ],
+      });
+    });
+
+    it('does not retry a failed scheduler run (the next run redoes it) but keeps it in a dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalIdOf(stack.billing.scheduler.function) },
+        MaximumRetryAttempts: 0,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack.billing.failedRunsQueue), 'Arn'] } },
+        },
+      });
+      expect(actionsOn(logicalIdOf(stack.billing.scheduler.role), logicalIdOf(stack.billing.failedRunsQueue))).toContain(
+        'sqs:SendMessage',
+      );
+    });
+
+    it('moves a job to its dead-letter queue after maxReceiveCount receives and hides it for 6x the worker timeout', () => {
+      const queue = resource(logicalIdOf(stack.billing.queue));
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(billingJobsQueue.maxReceiveCount);
+      expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+      expect(queue.Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+        'Fn::GetAtt': [logicalIdOf(stack.billing.deadLetterQueue), 'Arn'],
+      });
+      expect(queue.Properties.VisibilityTimeout).toBe(360);
+      expect(queue.Properties.VisibilityTimeout).toBe(6 * functionResource(stack.billing.worker).Properties.Timeout);
+      expect(queue.Properties.MessageRetentionPeriod).toBe(billingJobsQueue.retentionSeconds);
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resource(logicalIdOf(stack.billing.deadLetterQueue)).Properties.MessageRetentionPeriod).toBe(
+        billingJobsQueue.deadLetterRetentionSeconds,
+      );
+    });
+
+    it('feeds the worker batches of jobs and lets it report the jobs that failed', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.billing.queue), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack.billing.worker.function) },
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(billingWorker.batchSize).toBe(10);
+    });
+
+    it('takes the schedule rate and the grace period from the CDK context', () => {
+      const app = new App({
+        context: { billingScheduleRateMinutes: '1', invoiceGraceSeconds: '7200' },
+      });
+      const custom = Template.fromStack(new MeterlineStack(app, 'Custom'));
+      custom.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 60 }) })],
+      });
+      const graces = Object.values(custom.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment.Variables[invoiceGrace.envVar])
+        .filter((value) => value !== undefined);
+      // The worker and the api function, which bills synchronously.
+      expect(graces).toEqual(['7200', '7200']);
+    }, SYNTH_TIMEOUT_MS);
   });
 
   describe('tables', () => {
@@ -329,7 +504,7 @@ describe('MeterlineStack', () => {
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' },
           })),
         );
         for (const attribute of table.Properties.AttributeDefinitions) {
@@ -385,12 +560,18 @@ describe('MeterlineStack', () => {
       });
     });
 
-    it('outputs the API URL, the table names and the queue URL', () => {
+    it('outputs the API URL, the table names and the queue URLs', () => {
       const outputs = template.toJSON().Outputs;
       expect(Object.keys(outputs).sort()).toEqual(
-        ['ApiUrl', `${mainTable.id}Name`, `${usageTable.id}Name`, `${meterEventsQueue.id}Url`]
-          .sort(),
+        [
+          'ApiUrl',
+          `${mainTable.id}Name`,
+          `${usageTable.id}Name`,
+          `${meterEventsQueue.id}Url`,
+          `${billingJobsQueue.id}Url`,
+        ].sort(),
       );
+      expect(outputs[`${billingJobsQueue.id}Url`].Value).toEqual({ Ref: logicalIdOf(stack.billing.queue) });
       expect(outputs[`${mainTable.id}Name`].Value).toEqual({ Ref: logicalIdOf(stack.tables.main) });
       expect(outputs[`${meterEventsQueue.id}Url`].Value).toEqual({
         Ref: logicalIdOf(stack.ingestion.queue),
@@ -437,6 +618,45 @@ describe('Ingestion', () => {
           queueDefinition: tooShort,
         }),
     ).toThrow(/6 x the consumer timeout/);
+  });
+});
+
+describe('BillingCycle', () => {
+  /** A stack with an imported table to hand the construct as both tables. */
+  const guard = () => {
+    const stack = new Stack(new App(), 'Guard');
+    return { stack, tables: { mainTable: dynamodb.Table.fromTableName(stack, 'Table', 'meterline-test') } };
+  };
+  const withTables = (tables: { mainTable: dynamodb.ITable }) => ({ ...tables, usageTable: tables.mainTable });
+
+  it.each([0, 1.5, -1, Number.NaN])('refuses a schedule rate of %s minutes', (minutes) => {
+    const { stack, tables } = guard();
+    expect(
+      () => new BillingCycle(stack, 'Billing', { ...withTables(tables), scheduleRateMinutes: minutes }),
+    ).toThrow(/whole number of minutes/);
+  });
+
+  it.each([-1, 0.5, invoiceGrace.maxSeconds + 1])('refuses a grace period of %s seconds', (seconds) => {
+    const { stack, tables } = guard();
+    expect(
+      () => new BillingCycle(stack, 'Billing', { ...withTables(tables), invoiceGraceSeconds: seconds }),
+    ).toThrow(/grace period/);
+  });
+
+  it('refuses a visibility timeout under six times the worker timeout', () => {
+    const { stack, tables } = guard();
+    expect(
+      () =>
+        new BillingCycle(stack, 'Billing', {
+          ...withTables(tables),
+          queueDefinition: { ...billingJobsQueue, visibilityTimeoutSeconds: 5 * billingWorker.timeoutSeconds },
+        }),
+    ).toThrow(/6 x the worker timeout/);
+  });
+
+  it('refuses a context value that is not a number', () => {
+    const app = new App({ context: { billingScheduleRateMinutes: 'often' } });
+    expect(() => new MeterlineStack(app, 'Bad')).toThrow(/billingScheduleRateMinutes must be a number/);
   });
 });
 

@@ -1,0 +1,48 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { BillingCycle } from '../billing/billing-cycle';
+import { parseBillingJob } from '../billing/jobs';
+import { forEachLimited } from '../domain/concurrency';
+import type { SqsHandler } from './meter-consumer-handler';
+import { toBatchResponse } from './sqs-batch';
+
+export interface BillingWorkerDeps {
+  billing: Pick<BillingCycle, 'advanceSubscription'>;
+  nowMs: () => number;
+  logger: Pick<Logger, 'debug' | 'error'>;
+  /** Subscriptions advanced at once. @default 5 (half a batch: each job is a handful of DynamoDB round trips) */
+  concurrency?: number;
+}
+
+/**
+ * The billing worker as a Lambda SQS handler with partial batch responses: each job advances
+ * one subscription, and only the messages whose job failed (or that are no job at all) return
+ * to the queue, to be retried alone and eventually dead-lettered.
+ */
+export function makeBillingWorkerHandler(deps: BillingWorkerDeps): SqsHandler {
+  const concurrency = deps.concurrency ?? 5;
+  return async (event) => {
+    const failed: string[] = [];
+    // The scheduler may queue a subscription again before its previous job ran: one run
+    // serves every message of it in the batch (and they succeed or fail together).
+    const messagesBySubscription = new Map<string, string[]>();
+    for (const record of event.Records) {
+      try {
+        const { subscription } = parseBillingJob(record.body);
+        messagesBySubscription.set(subscription, [...(messagesBySubscription.get(subscription) ?? []), record.messageId]);
+      } catch (error) {
+        deps.logger.error('not a billing job', { messageId: record.messageId, error: error as Error });
+        failed.push(record.messageId);
+      }
+    }
+    await forEachLimited([...messagesBySubscription], concurrency, async ([subscription, messageIds]) => {
+      try {
+        await deps.billing.advanceSubscription(subscription, Math.floor(deps.nowMs() / 1000));
+      } catch (error) {
+        deps.logger.error('billing job failed', { subscription, error: error as Error });
+        failed.push(...messageIds);
+      }
+    });
+    deps.logger.debug('billing jobs done', { subscriptions: messagesBySubscription.size, failed: failed.length });
+    return toBatchResponse(failed);
+  };
+}
