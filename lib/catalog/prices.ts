@@ -196,23 +196,6 @@ function readTransformQuantity(params: Params): TransformQuantity | undefined {
   return { divide_by: divideBy, round };
 }
 
-/**
- * Reads a list of strings (`lookup_keys[0]=a` or a JSON array). Params has no reader for lists of
- * strings yet, so this one reads its raw input; it marks the parameter as read like Params does.
- */
-function readStringList(params: Params, name: string, maxItems: number): string[] | undefined {
-  const inner = params as unknown as { raw: Record<string, unknown>; seen: Set<string> };
-  inner.seen.add(name);
-  const value = inner.raw[name];
-  if (value === undefined) return undefined;
-  const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [value];
-  if (list.length > maxItems) throw new InvalidRequestError(`You can pass at most ${maxItems} ${name}.`, name);
-  return list.map((item, i) => {
-    if (typeof item !== 'string' || item === '') throw new InvalidRequestError(`Invalid string: ${JSON.stringify(item)}`, `${name}[${i}]`);
-    return item;
-  });
-}
-
 type TransactItems = Parameters<ObjectStore['transact']>[0];
 
 /** Condition: the stored price still has the lookup key `price` was read with. */
@@ -384,7 +367,7 @@ export class Prices {
     const usageType = recurringParams?.optionalString('usage_type', { oneOf: ['licensed', 'metered'] });
     const meter = recurringParams?.optionalString('meter');
     recurringParams?.done();
-    const lookupKeys = readStringList(params, 'lookup_keys', MAX_LOOKUP_KEYS);
+    const lookupKeys = params.optionalStringList('lookup_keys', MAX_LOOKUP_KEYS);
     params.done();
     if (currency !== undefined && !isCurrency(currency)) throw new InvalidRequestError(`Invalid currency: ${currency}.`, 'currency');
 

@@ -145,6 +145,18 @@ export class Params {
     return list.map((item, i) => Params.of(item, `${this.path(name)}[${i}]`));
   }
 
+  /** A list of non-empty strings (`lookup_keys[0]=a` or a JSON array), at most `maxItems`. */
+  optionalStringList(name: string, maxItems: number): string[] | undefined {
+    const value = this.take(name);
+    if (value === undefined) return undefined;
+    const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [value];
+    if (list.length > maxItems) throw new InvalidRequestError(`You can pass at most ${maxItems} ${name}.`, this.path(name));
+    return list.map((item, i) => {
+      if (typeof item !== 'string' || item === '') throw new InvalidRequestError(`Invalid string: ${JSON.stringify(item)}`, `${this.path(name)}[${i}]`);
+      return item;
+    });
+  }
+
   /** A hash of string values (`payload[...]`), at most `maxKeys` keys. */
   stringMap(name: string, maxKeys = 50): Record<string, string> | undefined {
     const value = this.take(name);
