@@ -59,9 +59,10 @@ export function makeCancelSubscription(deps: SubscriptionDeps) {
         });
         drafts.push({ invoice: invoiceId, finalize_at: now + deps.graceSeconds });
         latest = invoiceId;
+        // No (subscription, boundary) claim: the cancel may happen at an instant that already has
+        // one (creation, a closed boundary); the version condition below makes this invoice unique.
         writes.push(
           deps.store.invoicePut(invoice, null),
-          deps.store.invoiceClaim(id, now, invoiceId),
           eventPut(deps.store.tableName, { type: 'invoice.created', object: invoice, created: now, nowMs: deps.nowMs() }),
         );
       }

@@ -85,7 +85,8 @@ export class InvoiceBuilder {
         price_details: { price: price.id, product: price.product },
         unit_amount_decimal: price.unit_amount_decimal ?? null,
       },
-      quantity: figures.quantity.toNumber(),
+      // Stripe's integer quantity truncates; quantity_decimal is exact.
+      quantity: figures.quantity.trunc().toNumber(),
       quantity_decimal: figures.quantity.toFixed(),
       subscription: subscription.id,
       subtotal: figures.amount,

@@ -36,6 +36,8 @@ export function makeUpdateSubscription(deps: SubscriptionDeps) {
 
     let items: SubscriptionItem[] = [...current.items.data];
     const ended: EndedItem[] = [...stored.billing.ended_items];
+    // Errors about an added item name the request's parameter (items[i][price]), not its place on the subscription.
+    const addedParams = new Map<SubscriptionItem, string>();
     for (const item of itemParams) {
       const itemId = item.optionalString('id');
       const deleted = item.optionalBoolean('deleted') ?? false;
@@ -43,7 +45,9 @@ export function makeUpdateSubscription(deps: SubscriptionDeps) {
         if (deleted) throw new InvalidRequestError('deleted needs the id of the item to remove.', item.path('deleted'));
         const requested = await readRequestedItem(item, deps.prices);
         item.done();
-        items.push(newItem(requested, id, currentPeriod, now, deps.nowMs()));
+        const added = newItem(requested, id, currentPeriod, now, deps.nowMs());
+        addedParams.set(added, requested.param);
+        items.push(added);
         continue;
       }
       const existing = items.find((candidate) => candidate.id === itemId);
@@ -71,7 +75,7 @@ export function makeUpdateSubscription(deps: SubscriptionDeps) {
       throw new InvalidRequestError('A canceled subscription cannot be updated.', undefined, 'subscription_canceled');
     }
     if (items.length === 0) throw new InvalidRequestError('A subscription needs at least one item.', 'items');
-    checkCompatible(items.map((item, i) => ({ price: item.price, param: `items[${i}][price]` })));
+    checkCompatible(items.map((item) => ({ price: item.price, param: addedParams.get(item) ?? 'items' })));
 
     const cancel = cancelAtPeriodEnd ?? current.cancel_at_period_end;
     const next: Subscription = {
