@@ -281,6 +281,20 @@ describe('the billing lifecycle', () => {
     });
   });
 
+  describe('events', () => {
+    it('records invoice.created and invoice.finalized once each, at the clock\'s time, readable through GET /v1/events', async () => {
+      const { invoice } = await withOpenInvoice();
+      const ofInvoice = async (type: string) =>
+        (await stripe.events.list({ type, limit: 100 })).data.filter((event) => (event.data.object as { id: string }).id === invoice.id);
+      const [created] = await ofInvoice('invoice.created');
+      const finalized = await ofInvoice('invoice.finalized');
+      expect(finalized).toHaveLength(1);
+      expect(created).toMatchObject({ object: 'event', created: april.start, livemode: false });
+      expect(finalized[0]).toMatchObject({ created: april.start + GRACE, data: { object: { status: 'open', total: 1050 } } });
+      expect(await stripe.events.retrieve(finalized[0]!.id)).toEqual(finalized[0]);
+    });
+  });
+
   describe('test clocks', () => {
     it('lists, retrieves and deletes clocks, and never moves one backwards', async () => {
       const { clock } = await clockedCustomer(stripe, march.start);
