@@ -1,13 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Customer } from '../customers/customers';
 import { newId } from '../domain/ids';
-import { period, prorationFactor } from '../domain/periods';
+import { period } from '../domain/periods';
 import { eventPut } from '../events/events';
 import type { BillingStore } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
-import { isMetered } from './invoice-builder';
-import type { InvoiceLine, PendingDraft, StoredSubscription } from './model';
+import type { PendingDraft, StoredSubscription } from './model';
 
 export interface AdvanceDeps {
   store: BillingStore;
@@ -53,19 +52,7 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
     const next = period(billing.cycle, billing.period + 1);
     const ending = subscription.cancel_at_period_end;
     const invoiceId = newId('invoice', deps.nowMs());
-    const lines: InvoiceLine[] = [];
-    for (const item of subscription.items.data) {
-      if (isMetered(item.price)) lines.push(await builder.line(invoiceId, subscription, item, ended));
-    }
-    for (const { item, ended_at } of billing.ended_items) {
-      lines.push(await builder.line(invoiceId, subscription, item, { start: ended.start, end: Math.min(ended_at, ended.end) }));
-    }
-    if (!ending) {
-      const factor = prorationFactor(billing.cycle, billing.period + 1);
-      for (const item of subscription.items.data) {
-        if (!isMetered(item.price)) lines.push(await builder.line(invoiceId, subscription, item, next, factor));
-      }
-    }
+    const lines = await builder.periodLines(invoiceId, stored, ended.end, !ending);
     const customer = await store.objects.get<Customer>('customer', subscription.customer);
     const drafts = [...billing.drafts];
     const writes = [];

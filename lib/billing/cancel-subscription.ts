@@ -5,8 +5,7 @@ import { period } from '../domain/periods';
 import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { SubscriptionDeps } from './create-subscription';
-import { isMetered } from './invoice-builder';
-import type { InvoiceLine, StoredSubscription, Subscription } from './model';
+import type { StoredSubscription, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
 
 const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
@@ -38,13 +37,7 @@ export function makeCancelSubscription(deps: SubscriptionDeps) {
     if (invoiceNow) {
       const invoiceId = newId('invoice', deps.nowMs());
       const sofar = { start: current.start, end: now };
-      const lines: InvoiceLine[] = [];
-      for (const item of subscription.items.data) {
-        if (isMetered(item.price)) lines.push(await deps.builder.line(invoiceId, subscription, item, sofar));
-      }
-      for (const { item, ended_at } of billing.ended_items) {
-        lines.push(await deps.builder.line(invoiceId, subscription, item, { start: current.start, end: ended_at }));
-      }
+      const lines = await deps.builder.periodLines(invoiceId, stored, now, false);
       if (lines.length) {
         const customer = await deps.store.objects.get<Customer>('customer', subscription.customer);
         const invoice = deps.builder.draft({

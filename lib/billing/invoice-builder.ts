@@ -7,7 +7,8 @@ import type { Meters, Meter } from '../meters/meters';
 import type { Price } from '../catalog/prices';
 import { aggregate } from '../metering/summarize-usage';
 import type { UsageStore } from '../metering/usage-store';
-import type { BillingReason, Invoice, InvoiceLine, Subscription, SubscriptionItem } from './model';
+import { period, prorationFactor } from '../domain/periods';
+import type { BillingReason, Invoice, InvoiceLine, StoredSubscription, Subscription, SubscriptionItem } from './model';
 
 export interface InvoiceBuilderDeps {
   usage: UsageStore;
@@ -92,6 +93,26 @@ export class InvoiceBuilder {
       subtotal: figures.amount,
       taxes: [],
     };
+  }
+
+  /**
+   * The lines of an invoice for the subscription's current period: the usage of its metered
+   * items up to `usageEnd` (a removed item's up to its removal) and, with `withNextFees`, the
+   * licensed fees of the next period, billed in advance.
+   */
+  async periodLines(invoiceId: string, stored: StoredSubscription, usageEnd: number, withNextFees: boolean): Promise<InvoiceLine[]> {
+    const { subscription, billing } = stored;
+    const current = period(billing.cycle, billing.period);
+    const next = period(billing.cycle, billing.period + 1);
+    const factor = prorationFactor(billing.cycle, billing.period + 1);
+    const items = subscription.items.data;
+    const usage = items.filter((item) => isMetered(item.price)).map((item) => ({ item, end: usageEnd }));
+    const removed = billing.ended_items.map(({ item, ended_at }) => ({ item, end: Math.min(ended_at, usageEnd) }));
+    const fees = withNextFees ? items.filter((item) => !isMetered(item.price)) : [];
+    return Promise.all([
+      ...[...usage, ...removed].map(({ item, end }) => this.line(invoiceId, subscription, item, { start: current.start, end })),
+      ...fees.map((item) => this.line(invoiceId, subscription, item, next, factor)),
+    ]);
   }
 
   /** Re-prices the metered lines from the usage recorded now (at finalization). */

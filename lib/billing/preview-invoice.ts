@@ -1,10 +1,9 @@
 import type { Customer } from '../customers/customers';
 import { InvalidRequestError } from '../errors';
-import { period, prorationFactor } from '../domain/periods';
+import { period } from '../domain/periods';
 import type { Params } from '../http/params';
 import type { SubscriptionDeps } from './create-subscription';
-import { isMetered } from './invoice-builder';
-import type { Invoice, InvoiceLine, Subscription } from './model';
+import type { Invoice, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
 
 /**
@@ -31,21 +30,8 @@ export function makePreviewInvoice(deps: SubscriptionDeps) {
     }
     const now = await deps.clocks.timeOf(subscription.test_clock, requestNow);
     const current = period(billing.cycle, billing.period);
-    const next = period(billing.cycle, billing.period + 1);
     const id = `upcoming_${subscription.id}`;
-    const lines: InvoiceLine[] = [];
-    for (const item of subscription.items.data) {
-      if (isMetered(item.price)) lines.push(await deps.builder.line(id, subscription, item, { start: current.start, end: Math.min(now, current.end) }));
-    }
-    for (const { item, ended_at } of billing.ended_items) {
-      lines.push(await deps.builder.line(id, subscription, item, { start: current.start, end: ended_at }));
-    }
-    if (!subscription.cancel_at_period_end) {
-      const factor = prorationFactor(billing.cycle, billing.period + 1);
-      for (const item of subscription.items.data) {
-        if (!isMetered(item.price)) lines.push(await deps.builder.line(id, subscription, item, next, factor));
-      }
-    }
+    const lines = await deps.builder.periodLines(id, stored, Math.min(now, current.end), !subscription.cancel_at_period_end);
     const owner = customer ?? (await deps.store.objects.get<Customer>('customer', subscription.customer));
     return deps.builder.draft({
       id,
