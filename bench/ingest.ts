@@ -10,8 +10,13 @@
  * BENCH_BATCH_SIZE (experiment: overrides meterConsumer.batchSize of lib/store/resources.ts for
  * this process only), BENCH_CONDITIONAL_FLOOR (items for the conditional-put reference, default
  * min(BENCH_EVENTS, 50000); 0 skips it).
+ *
+ * Then the billing run (bench/billing.ts, its own variables) runs in a child process and its
+ * figures join the JSON line; BENCH_BILLING=0 skips it.
  */
+import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -109,6 +114,7 @@ async function main() {
   sqs.install(stack.services.sqs);
 
   let exitCode = 0;
+  let summary: Record<string, unknown> = {};
   try {
     // ---------------------------------------------------------------- setup (not timed)
     const setupStart = performance.now();
@@ -449,30 +455,62 @@ async function main() {
       exitCode = 1;
       for (const f of failures) console.error(`FAIL: ${f}`);
     }
-    log(
-      JSON.stringify({
-        events_per_s: round(eventsPerSecond, 1),
-        floor_events_per_s: round(floor.itemsPerSecond, 1),
-        ratio: round(ratio, 3),
-        wru_per_event: round(writeUnits / EVENTS, 3),
-        usd_per_million_events: round(cost.total, 4),
-        peak_rss_mb: round(rss.peakMb, 1),
-        events: EVENTS,
-        unique_events: uniqueEvents,
-        duplicates,
-        customers: CUSTOMERS,
-        rru_per_event: round(readUnits / EVENTS, 3),
-        dynamodb_local_peak_rss_mb: javaRss ? round(javaRss.peakMb, 1) : null,
-        summaries_exact: mismatches.length === 0,
-        conditional_put_floor_events_per_s: conditionalFloor ? round(conditionalFloor.itemsPerSecond, 1) : null,
-        consumer_pollers: POLLERS,
-        consumer_batch_size: meterConsumer.batchSize,
-      }),
-    );
+    summary = {
+      events_per_s: round(eventsPerSecond, 1),
+      floor_events_per_s: round(floor.itemsPerSecond, 1),
+      ratio: round(ratio, 3),
+      wru_per_event: round(writeUnits / EVENTS, 3),
+      usd_per_million_events: round(cost.total, 4),
+      peak_rss_mb: round(rss.peakMb, 1),
+      events: EVENTS,
+      unique_events: uniqueEvents,
+      duplicates,
+      customers: CUSTOMERS,
+      rru_per_event: round(readUnits / EVENTS, 3),
+      dynamodb_local_peak_rss_mb: javaRss ? round(javaRss.peakMb, 1) : null,
+      summaries_exact: mismatches.length === 0,
+      conditional_put_floor_events_per_s: conditionalFloor ? round(conditionalFloor.itemsPerSecond, 1) : null,
+      consumer_pollers: POLLERS,
+      consumer_batch_size: meterConsumer.batchSize,
+    };
   } finally {
     await stack.stop();
   }
+  // The billing run (bench/billing.ts) in its own process, so its memory figures are its own.
+  if (process.env.BENCH_BILLING !== '0') {
+    log();
+    const billing = await runBillingChild();
+    if (!billing || billing.billing_exact !== true) exitCode = 1;
+    Object.assign(summary, billing ?? { billing_exact: false });
+  }
+  log(JSON.stringify(summary));
   process.exit(exitCode);
+}
+
+/** Runs bench/billing.ts in a child process, echoing its report; returns its JSON line. */
+function runBillingChild(): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./billing.ts', import.meta.url))], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let last = '';
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) last = line;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      if (pending.trim()) last = pending;
+      try {
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
 }
 
 main().catch((error) => {
