@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { newId, randomToken } from '../domain/ids';
 import { keys } from '../store/keys';
 import { mainTable } from '../store/resources';
-import { isConditionFailure } from '../store/dynamo';
+import { batchGetItems, isConditionFailure } from '../store/dynamo';
 
 /** Permissions a restricted key can hold. Secret keys hold all of them. */
 export const scopes = ['meter_events:write'] as const;
@@ -133,7 +133,13 @@ export class ApiKeys {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) records.push({ ...(item.key as ApiKeyRecord), hash: String(item.hash) });
+      // The index holds keys only: the records themselves are one BatchGetItem away.
+      const items = await batchGetItems(this.db, this.tableName, (out.Items ?? []).map((entry) => ({ pk: entry.pk, sk: entry.sk })));
+      const byPk = new Map(items.map((item) => [String(item.pk), item]));
+      for (const entry of out.Items ?? []) {
+        const item = byPk.get(String(entry.pk));
+        if (item) records.push({ ...(item.key as ApiKeyRecord), hash: String(item.hash) });
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return records;

@@ -154,6 +154,7 @@ export class ObjectStore {
       range = ` AND ${index.sortKey} ${forward ? '>' : '<'} :c`;
     }
     const found: T[] = [];
+    const filtered = Boolean(query.match || filter);
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
@@ -163,21 +164,34 @@ export class ObjectStore {
           KeyConditionExpression: `${index.partitionKey} = :p${range}`,
           ExpressionAttributeValues: values,
           ScanIndexForward: forward,
-          Limit: query.match || filter ? 100 : query.limit + 1,
+          Limit: filtered ? 100 : query.limit + 1,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) {
-        const object = item.object as T;
-        if (match(object)) found.push(object);
+      for (const object of await this.objectsAt(out.Items ?? [])) {
+        if (match(object as T)) found.push(object as T);
       }
       startKey = out.LastEvaluatedKey;
-    } while (startKey && found.length <= query.limit && (query.match || filter));
+    } while (startKey && found.length <= query.limit && filtered);
     const hasMore = found.length > query.limit;
     const page = found.slice(0, query.limit);
     // ending_before walks towards newer objects; the page is still shown newest first.
     if (forward) page.reverse();
     return { data: page, hasMore };
+  }
+
+  /**
+   * The objects behind index entries, in index order. The list indexes copy keys only (an
+   * object is written once, not once per list), so a page costs one BatchGetItem; an entry
+   * whose object was deleted in the meantime (the index lags the table) is skipped.
+   */
+  private async objectsAt(entries: readonly Record<string, unknown>[]): Promise<StoredObject[]> {
+    const items = await batchGetItems(this.db, this.tableName, entries.map((entry) => ({ pk: entry.pk, sk: entry.sk })));
+    const byPk = new Map(items.map((item) => [String(item.pk), item.object as StoredObject & { deleted?: true }]));
+    return entries.flatMap((entry) => {
+      const object = byPk.get(String(entry.pk));
+      return object && !object.deleted ? [object] : [];
+    });
   }
 
   private listIndex(kind: ObjectKind, query: ListQuery<never>) {

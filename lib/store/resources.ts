@@ -9,7 +9,7 @@ export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
-  /** What the index copies: every attribute (default) or only the keys (cheaper writes and reads). */
+  /** What the index copies: every attribute (default) or only the keys (an item is then written once, not once per index). */
   readonly projection?: 'all' | 'keys';
 }
 
@@ -52,11 +52,11 @@ export const mainTable: TableDefinition = {
   ttlAttribute: 'expires_at',
   indexes: [
     // Every object of one kind, newest first (GET /v1/customers, /v1/billing/meters).
-    { name: 'byKind', partitionKey: 'kind_pk', sortKey: 'kind_sk' },
+    { name: 'byKind', partitionKey: 'kind_pk', sortKey: 'kind_sk', projection: 'keys' },
     // Objects of one kind with one filter value, newest first (meters by status).
-    { name: 'byFilter', partitionKey: 'filter_pk', sortKey: 'filter_sk' },
+    { name: 'byFilter', partitionKey: 'filter_pk', sortKey: 'filter_sk', projection: 'keys' },
     // Objects of one kind that belong to one owner, newest first (invoices of a customer).
-    { name: 'byOwner', partitionKey: 'owner_pk', sortKey: 'owner_sk' },
+    { name: 'byOwner', partitionKey: 'owner_pk', sortKey: 'owner_sk', projection: 'keys' },
     // Subscriptions with billing work due, soonest first, per clock (the scheduler's query).
     { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk', projection: 'keys' },
   ],
