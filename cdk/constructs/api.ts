@@ -13,6 +13,7 @@ import {
   mainTable,
   meterEventsQueue,
   usageTable,
+  apiFunction,
 } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
 
@@ -59,6 +60,8 @@ export class Api extends Construct {
     this.apiFunction = new MeterlineFunction(this, 'ApiFunction', {
       entry: functionEntries.api,
       description: 'Stripe-compatible billing API',
+      timeoutSeconds: apiFunction.timeoutSeconds,
+      memoryMb: apiFunction.memoryMb,
     })
       .useTable(props.mainTable, mainTable, 'readWrite')
       .useTable(props.usageTable, usageTable, 'read');

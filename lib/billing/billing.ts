@@ -43,7 +43,7 @@ export function createBilling(deps: BillingDeps) {
     logger: deps.logger,
     beforeCommit: deps.beforeCommit,
   });
-  const clocks = new TestClocks({ objects: deps.objects, billing: store, advanceSubscription });
+  const clocks = new TestClocks({ objects: deps.objects, billing: store, advanceSubscription, nowMs: deps.nowMs });
   const subscriptionDeps: SubscriptionDeps = {
     store,
     builder,

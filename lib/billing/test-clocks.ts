@@ -3,7 +3,9 @@ import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { DAY } from '../domain/time';
 import type { Params } from '../http/params';
+import { keys } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
+import { apiFunction } from '../store/resources';
 import type { BillingStore } from './billing-store';
 
 export interface TestClock {
@@ -29,11 +31,19 @@ export interface DeletedTestClock {
 const LIFETIME_SECONDS = 30 * DAY;
 /** Subscriptions of one clock advanced at once. */
 const ADVANCE_CONCURRENCY = 4;
+/**
+ * An advance runs inside one API request; a request cut off by its timeout leaves the clock
+ * `advancing`. After this long such a clock may be advanced again, which resumes the work
+ * (every billing step is idempotent).
+ */
+const STALE_ADVANCE_MS = (apiFunction.timeoutSeconds + 30) * 1000;
 
 export interface TestClockDeps {
   objects: ObjectStore;
   billing: BillingStore;
   advanceSubscription(subscriptionId: string, now: number): Promise<void>;
+  /** Wall clock (ms): tells a live advance from one cut off by a timeout. */
+  nowMs: () => number;
 }
 
 /**
@@ -85,38 +95,48 @@ export class TestClocks {
   async advance(id: string, params: Params): Promise<TestClock> {
     const target = params.integer('frozen_time', { min: 0 });
     params.done();
-    const clock = await this.retrieve(id);
-    if (clock.status === 'advancing') {
+    await this.retrieve(id);
+    const item = (await this.deps.objects.getItem(keys.object('test_clock', id), true))!;
+    const clock = item.object as TestClock;
+    const since = typeof item.advancing_since === 'number' ? item.advancing_since : 0;
+    const nowMs = this.deps.nowMs();
+    if (clock.status === 'advancing' && nowMs - since < STALE_ADVANCE_MS) {
       throw new InvalidRequestError('The test clock is already advancing; wait until it is ready.', undefined, 'test_clock_advancing');
     }
-    if (target <= clock.frozen_time) {
+    // A clock whose last advance failed or was cut off may be advanced to the same time again.
+    const resuming = clock.status !== 'ready';
+    if (target < clock.frozen_time || (target === clock.frozen_time && !resuming)) {
       throw new InvalidRequestError('frozen_time must be later than the clock\'s current frozen_time.', 'frozen_time');
     }
     const advancing: TestClock = { ...clock, frozen_time: target, status: 'advancing', status_details: { advancing: { target_frozen_time: target } } };
-    await this.save(advancing, clock.status);
+    await this.save(advancing, { status: clock.status, since }, nowMs);
+    const mine = { status: 'advancing' as const, since: nowMs };
     try {
       for await (const ids of this.deps.billing.dueSubscriptions(target, id)) {
         await forEachLimited(ids, ADVANCE_CONCURRENCY, (subscription) => this.deps.advanceSubscription(subscription, target));
       }
     } catch (error) {
-      await this.save({ ...advancing, status: 'internal_failure' }, 'advancing');
+      await this.save({ ...advancing, status: 'internal_failure' }, mine);
       throw error;
     }
     const ready: TestClock = { ...advancing, status: 'ready', status_details: {} };
-    await this.save(ready, 'advancing');
+    await this.save(ready, mine);
     return ready;
   }
 
-  /** Replaces the clock if its status is still `expected` (two advances at once: one wins). */
-  private async save(clock: TestClock, expected: TestClock['status']): Promise<void> {
+  /**
+   * Replaces the clock if it is still as it was read (same status, same advance): of two
+   * advances at once, one wins. `advancingSince` stamps the start of a new advance.
+   */
+  private async save(clock: TestClock, expected: { status: TestClock['status']; since: number }, advancingSince?: number): Promise<void> {
     const saved = await this.deps.objects.transact([
       {
         Put: {
           TableName: this.deps.objects.tableName,
-          Item: objectItem('test_clock', clock),
-          ConditionExpression: '#o.#s = :s',
+          Item: { ...objectItem('test_clock', clock), ...(advancingSince === undefined ? {} : { advancing_since: advancingSince }) },
+          ConditionExpression: '#o.#s = :s AND (attribute_not_exists(advancing_since) OR advancing_since = :since)',
           ExpressionAttributeNames: { '#o': 'object', '#s': 'status' },
-          ExpressionAttributeValues: { ':s': expected },
+          ExpressionAttributeValues: { ':s': expected.status, ':since': expected.since },
         },
       },
     ]);
