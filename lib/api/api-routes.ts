@@ -17,7 +17,15 @@ export function apiRoutes(s: Services): Route[] {
     { method: 'POST', pattern: '/v1/customers', handle: async (c) => ({ body: await s.customers.create(c.params, c.now, c.principal.livemode) }) },
     { method: 'GET', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.retrieveAny(c.path.id!) }) },
     { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params) }) },
-    { method: 'DELETE', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.delete(c.path.id!) }) },
+    {
+      method: 'DELETE',
+      pattern: '/v1/customers/:id',
+      handle: async (c) => {
+        // Deleting a customer cancels its subscriptions at once, as in Stripe.
+        await s.billing.cancelCustomerSubscriptions((await s.customers.retrieve(c.path.id!)).id, c.now);
+        return { body: await s.customers.delete(c.path.id!) };
+      },
+    },
     {
       method: 'GET',
       pattern: '/v1/customers',

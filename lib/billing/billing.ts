@@ -8,7 +8,7 @@ import type { ObjectStore } from '../store/objects';
 import { makeAdvanceSubscription, type Step } from './advance-subscription';
 import type { BillingCycle } from './billing-cycle';
 import { BillingStore } from './billing-store';
-import { makeCancelSubscription } from './cancel-subscription';
+import { makeCancelCustomerSubscriptions, makeCancelSubscription } from './cancel-subscription';
 import { makeCreateSubscription, type SubscriptionDeps } from './create-subscription';
 import { InvoiceActions } from './invoice-actions';
 import { InvoiceBuilder } from './invoice-builder';
@@ -53,6 +53,7 @@ export function createBilling(deps: BillingDeps) {
     graceSeconds: deps.graceSeconds,
     nowMs: deps.nowMs,
   };
+  const cancelSubscription = makeCancelSubscription(subscriptionDeps);
   const cycle: BillingCycle = {
     queueDueSubscriptions: makeQueueDueSubscriptions({ store, jobs: deps.jobs }),
     advanceSubscription,
@@ -64,7 +65,8 @@ export function createBilling(deps: BillingDeps) {
     invoices: new InvoiceActions({ store, builder, clocks, nowMs: deps.nowMs }),
     createSubscription: makeCreateSubscription(subscriptionDeps),
     updateSubscription: makeUpdateSubscription(subscriptionDeps),
-    cancelSubscription: makeCancelSubscription(subscriptionDeps),
+    cancelSubscription,
+    cancelCustomerSubscriptions: makeCancelCustomerSubscriptions(subscriptionDeps, cancelSubscription),
     previewInvoice: makePreviewInvoice(subscriptionDeps),
   };
 }

@@ -2,11 +2,31 @@ import type { Customer } from '../customers/customers';
 import { InvalidRequestError } from '../errors';
 import { newId } from '../domain/ids';
 import { period } from '../domain/periods';
-import type { Params } from '../http/params';
+import { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { SubscriptionDeps } from './create-subscription';
 import type { StoredSubscription, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
+
+/**
+ * Cancels every active subscription of a customer, without final invoices: what deleting a
+ * customer does (as in Stripe).
+ */
+export function makeCancelCustomerSubscriptions(deps: SubscriptionDeps, cancel: ReturnType<typeof makeCancelSubscription>) {
+  return async function cancelCustomerSubscriptions(customerId: string, requestNow: number): Promise<void> {
+    let startingAfter: string | undefined;
+    do {
+      const page = await deps.store.objects.list<Subscription>('subscription', {
+        limit: 100,
+        startingAfter,
+        owner: customerId,
+        filter: { name: 'status', value: 'active' },
+      });
+      for (const subscription of page.data) await cancel(subscription.id, Params.of({}), requestNow);
+      startingAfter = page.hasMore ? page.data.at(-1)?.id : undefined;
+    } while (startingAfter);
+  };
+}
 
 const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
 

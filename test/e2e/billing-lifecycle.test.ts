@@ -279,6 +279,17 @@ describe('the billing lifecycle', () => {
         expectedInvoice('subscription_update', 'paid', span(boundary), [line(calls, '0', 0, boundary)]),
       ]);
     });
+
+    it('cancels every subscription of a deleted customer, and bills it no more', async () => {
+      const { clock, customer, calls, subscription } = await subscribed();
+      const second = await stripe.subscriptions.create(subscriptionParams(customer, [item(calls)]));
+      await stripe.customers.del(customer.id);
+      for (const id of [subscription.id, second.id]) {
+        expect(await stripe.subscriptions.retrieve(id)).toMatchObject({ status: 'canceled', ended_at: march.start });
+      }
+      await advance(stripe, clock, april.start + 2 * HOUR);
+      expect(await invoicesOf(stripe, subscription)).toHaveLength(1);
+    });
   });
 
   describe('events', () => {
