@@ -8,6 +8,8 @@ export interface RawMeterEvent {
   event_name: string;
   timestamp: number | string;
   payload: Record<string, string>;
+  /** Sent without a timestamp: it happened at its customer's "now" (a test clock's frozen time). */
+  untimed?: true;
 }
 
 /** A validated event: everything the consumer needs to claim and aggregate it. */
@@ -134,10 +136,10 @@ export function validateMeterEvent(
   }
   const customerKey = meter.customer_mapping.event_payload_key;
   const customerId = event.payload[customerKey];
-  const timestamp = parseTimestamp(event.timestamp);
+  const now = (customerId ? context.clockNow?.(customerId) : undefined) ?? context.now;
+  const timestamp = event.untimed ? now : parseTimestamp(event.timestamp);
   if (timestamp === undefined) return fail('timestamp_invalid', 'The timestamp is not a valid time.', 'timestamp');
   // An accepted event was checked on receipt; a test clock may have moved on since.
-  const now = (customerId ? context.clockNow?.(customerId) : undefined) ?? context.now;
   if (!context.accepted && timestamp < now - MAX_PAST_SECONDS) {
     return fail('timestamp_too_far_in_past', 'The timestamp must be within the past 35 days.', 'timestamp');
   }

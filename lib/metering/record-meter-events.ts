@@ -42,14 +42,9 @@ function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterE
   const payload = params.stringMap('payload');
   if (!payload) throw new MissingParameterError(params.path('payload'));
   const identifier = params.optionalString('identifier', { maxLength: MAX_IDENTIFIER_LENGTH }) || randomUUID();
-  let timestamp: number | string = now;
-  if (version === 'v1') timestamp = params.optionalInteger('timestamp', { min: 0 }) ?? now;
-  else {
-    const raw = params.optionalString('timestamp');
-    if (raw !== undefined) timestamp = raw;
-  }
+  const timestamp = version === 'v1' ? params.optionalInteger('timestamp', { min: 0 }) : params.optionalString('timestamp');
   params.done();
-  return { identifier, event_name: eventName, timestamp, payload };
+  return { identifier, event_name: eventName, timestamp: timestamp ?? now, payload, ...(timestamp === undefined ? { untimed: true as const } : {}) };
 }
 
 /**
@@ -59,21 +54,19 @@ function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterE
  */
 export function makeRecordMeterEvents(deps: IngestDeps) {
   /**
-   * Validates one event now; returns it with its timestamp (an event without one happens "now":
-   * for a customer on a test clock, at the clock's frozen time).
+   * Validates one event now; returns it with its timestamp in Unix seconds (an event without one
+   * happens "now": for a customer on a test clock, at the clock's frozen time).
    */
-  async function validateNow(event: RawMeterEvent, now: number, timed: boolean): Promise<RawMeterEvent> {
+  async function validateNow(event: RawMeterEvent, now: number): Promise<RawMeterEvent & { timestamp: number }> {
     const nowMs = deps.nowMs();
     const meter = await deps.directory.meterFor(event.event_name, nowMs);
     const customerKey = meter?.customer_mapping.event_payload_key;
     const customerId = customerKey ? event.payload[customerKey] : undefined;
     const customers = customerId ? await deps.directory.existingCustomers([customerId], nowMs) : new Map<string, string | null>();
     const clockTimes = await deps.directory.clockTimes(customers);
-    const clockNow = customerId ? clockTimes.get(customerId) : undefined;
-    const stamped = timed || clockNow === undefined ? event : { ...event, timestamp: clockNow };
-    const result = validateMeterEvent(stamped, { meter, customerExists: (id) => customers.has(id), now, clockNow: (id) => clockTimes.get(id) });
+    const result = validateMeterEvent(event, { meter, customerExists: (id) => customers.has(id), now, clockNow: (id) => clockTimes.get(id) });
     if (!result.ok) throw new InvalidRequestError(result.error.message, result.error.param, result.error.code);
-    return stamped;
+    return { identifier: event.identifier, event_name: event.event_name, payload: event.payload, timestamp: result.event.timestamp };
   }
 
   async function enqueue(message: MeterQueueMessage) {
@@ -84,8 +77,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
   return {
     /** POST /v1/billing/meter_events */
     async createV1(params: Params, principal: Principal, now: number) {
-      const timed = params.has('timestamp');
-      const event = await validateNow(readEvent(params, now, 'v1'), now, timed);
+      const event = await validateNow(readEvent(params, now, 'v1'), now);
       await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'billing.meter_event',
@@ -100,10 +92,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
 
     /** POST /v2/billing/meter_events */
     async createV2(params: Params, principal: Principal, now: number) {
-      const timed = params.has('timestamp');
-      const event = await validateNow(readEvent(params, now, 'v2'), now, timed);
-      const timestamp = parseTimestamp(event.timestamp)!;
-      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [{ ...event, timestamp }], accepted: true });
+      const event = await validateNow(readEvent(params, now, 'v2'), now);
+      await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'v2.billing.meter_event',
         created: iso(now),
@@ -111,7 +101,7 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
         identifier: event.identifier,
         livemode: principal.livemode,
         payload: event.payload,
-        timestamp: iso(timestamp),
+        timestamp: iso(event.timestamp),
       };
     },
 

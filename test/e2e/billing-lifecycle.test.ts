@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { decimal } from '../fixtures/catalog';
-import { expectInvalid, expectStripeError, HOUR, MINUTE } from '../fixtures/stripe';
+import { DAY, drained, expectInvalid, expectStripeError, HOUR, MINUTE, streamClient } from '../fixtures/stripe';
 import {
   advance,
   clockedCustomer,
@@ -307,6 +307,22 @@ describe('the billing lifecycle', () => {
   });
 
   describe('test clocks', () => {
+    it('times events sent without a timestamp at the clock\'s frozen time, synchronously validated or streamed', async () => {
+      const { clock, customer, meter, calls, subscription } = await subscribed();
+      await advance(stripe, clock, march.start + 10 * DAY);
+      const single = await stripe.billing.meterEvents.create({ event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value: '2' } });
+      expect(single.timestamp).toBe(march.start + 10 * DAY);
+      const stream = await streamClient(stack);
+      await stream.v2.billing.meterEventStream.create({
+        events: [{ event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value: '3' } }],
+      });
+      await drained(stack);
+      await advance(stripe, clock, april.start + 2 * HOUR);
+      const [, march_] = await invoicesOf(stripe, subscription);
+      const usageLine = march_!.lines.data.find((l) => l.pricing?.price_details?.price === calls.id)!;
+      expect([String(usageLine.quantity_decimal), usageLine.amount]).toEqual(['5', 25]);
+    });
+
     it('lists, retrieves and deletes clocks, and never moves one backwards', async () => {
       const { clock } = await clockedCustomer(stripe, march.start);
       const listed = await stripe.testHelpers.testClocks.list({ limit: 100 });
