@@ -3,8 +3,11 @@
  * (Implementation lands with lib/billing/advance-subscription.ts and queue-due-subscriptions.ts.)
  */
 export interface BillingCycle {
-  /** Puts one job per subscription with work due at or before `now` on the billing-jobs queue. */
-  queueDueSubscriptions(now: number): Promise<{ queued: number }>;
+  /**
+   * Puts one job per subscription with work due at or before `now` on the billing-jobs queue;
+   * stops between pages once `outOfTime()` says so (what is left is still due for the next run).
+   */
+  queueDueSubscriptions(now: number, outOfTime?: () => boolean): Promise<{ queued: number; complete: boolean }>;
   /** Closes every period of the subscription that ended by `now` and finalizes drafts whose grace has passed, in time order. Safe to retry and to run concurrently. */
   advanceSubscription(subscriptionId: string, now: number): Promise<void>;
 }

@@ -9,13 +9,15 @@ import { billingJobBody } from './jobs';
  * which the worker absorbs.
  */
 export function makeQueueDueSubscriptions(deps: { store: BillingStore; jobs: QueuePublisher | undefined }) {
-  return async function queueDueSubscriptions(now: number): Promise<{ queued: number }> {
+  return async function queueDueSubscriptions(now: number, outOfTime = () => false): Promise<{ queued: number; complete: boolean }> {
     if (!deps.jobs) throw new Error('No billing-jobs queue is configured for this function.');
     let queued = 0;
     for await (const ids of deps.store.dueSubscriptions(now)) {
       await deps.jobs.publish(ids.map((subscription) => billingJobBody({ subscription })));
       queued += ids.length;
+      // A run cut off by its timeout would start over next time; stopping early queues no job twice.
+      if (outOfTime()) return { queued, complete: false };
     }
-    return { queued };
+    return { queued, complete: true };
   };
 }

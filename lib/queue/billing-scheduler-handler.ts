@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { BillingCycle } from '../billing/billing-cycle';
 
 export interface BillingSchedulerDeps {
@@ -8,16 +8,20 @@ export interface BillingSchedulerDeps {
   logger: Pick<Logger, 'info'>;
 }
 
-export type BillingSchedulerHandler = (event: ScheduledEvent) => Promise<{ queued: number }>;
+export type BillingSchedulerHandler = (event: ScheduledEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<{ queued: number; complete: boolean }>;
+
+/** Time a run keeps in reserve to publish its last page and return before the Lambda timeout. */
+const RESERVE_MS = 15_000;
 
 /**
  * The billing scheduler as an EventBridge scheduled-event handler: queues one job per
  * subscription with billing work due now. A failed run throws; the next run finds the same work.
  */
 export function makeBillingSchedulerHandler(deps: BillingSchedulerDeps): BillingSchedulerHandler {
-  return async () => {
-    const result = await deps.billing.queueDueSubscriptions(Math.floor(deps.nowMs() / 1000));
-    deps.logger.info('billing jobs queued', { queued: result.queued });
+  return async (_event, context) => {
+    const outOfTime = () => (context ? context.getRemainingTimeInMillis() < RESERVE_MS : false);
+    const result = await deps.billing.queueDueSubscriptions(Math.floor(deps.nowMs() / 1000), outOfTime);
+    deps.logger.info('billing jobs queued', { ...result });
     return result;
   };
 }
