@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { keys, LIVE_CLOCK } from '../store/keys';
+import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
 import { mainTable } from '../store/resources';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { period } from '../domain/periods';
@@ -90,22 +90,24 @@ export class BillingStore {
     return this.objects.transact(items);
   }
 
-  /** Ids of the subscriptions on `clock` with work due at or before `until`, a page at a time, soonest first. */
+  /** Ids of the subscriptions on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
   async *dueSubscriptions(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.objects.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: byDue.name,
-          KeyConditionExpression: `${byDue.partitionKey} = :p AND ${byDue.sortKey} <= :t`,
-          ExpressionAttributeValues: { ':p': keys.duePartition(clock), ':t': keys.dueUntil(until) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const ids = (out.Items ?? []).map((item) => String(item[byDue.sortKey]).split('#')[1]!);
-      if (ids.length) yield ids;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for (const partition of duePartitions(clock)) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await this.objects.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: byDue.name,
+            KeyConditionExpression: `${byDue.partitionKey} = :p AND ${byDue.sortKey} <= :t`,
+            ExpressionAttributeValues: { ':p': partition, ':t': keys.dueUntil(until) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const ids = (out.Items ?? []).map((item) => String(item[byDue.sortKey]).split('#')[1]!);
+        if (ids.length) yield ids;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    }
   }
 }

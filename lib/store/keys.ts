@@ -11,7 +11,7 @@
  *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT
  *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT
  *   objects by owner             byOwner  owner_pk=KIND#<kind>#<owner>  owner_sk=<created>#<id>
- *   subscriptions with work due  byDue    due_pk=DUE#<clock id | live>  due_sk=<due at>#<id>
+ *   subscriptions with work due  byDue    due_pk=DUE#live#<shard> | DUE#<clock id>  due_sk=<due at>#<id>
  *   price by lookup key          pk=PRICE_LOOKUP#<lookup_key> sk=OBJECT
  *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
  *
@@ -53,6 +53,24 @@ const kindTag: Record<ObjectKind, string> = {
 /** Partition of the due index for subscriptions that run on the wall clock. */
 export const LIVE_CLOCK = 'live';
 
+/**
+ * Live subscriptions spread over this many due-index partitions, so that a month-end burst of
+ * period closes does not funnel every due-entry write into one index partition.
+ */
+export const LIVE_DUE_SHARDS = 16;
+
+/** The due-index shard of a live subscription: a stable hash of its id. */
+export function dueShard(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % LIVE_DUE_SHARDS;
+}
+
+/** Every due-index partition of a clock: the live shards, or the one partition of a test clock. */
+export function duePartitions(clock: string): string[] {
+  return clock === LIVE_CLOCK ? Array.from({ length: LIVE_DUE_SHARDS }, (_, shard) => `DUE#${LIVE_CLOCK}#${shard}`) : [`DUE#${clock}`];
+}
+
 /** Unix seconds padded so that string order is time order (valid until the year 2286). */
 export function sortableTime(unixSeconds: number): string {
   return String(unixSeconds).padStart(10, '0');
@@ -88,12 +106,11 @@ export const keys = {
   }),
   ownerListPartition: (kind: ObjectKind, owner: string) => `KIND#${kind}#${owner}`,
 
-  /** Attributes that put a subscription into the due index of its clock (`LIVE_CLOCK` or a test clock id). */
+  /** Attributes that put a subscription into the due index of its clock (`LIVE_CLOCK`, sharded, or a test clock id). */
   due: (clock: string, dueAt: number, id: string) => ({
-    due_pk: keys.duePartition(clock),
+    due_pk: clock === LIVE_CLOCK ? `DUE#${LIVE_CLOCK}#${dueShard(id)}` : `DUE#${clock}`,
     due_sk: `${sortableTime(dueAt)}#${id}`,
   }),
-  duePartition: (clock: string) => `DUE#${clock}`,
   /** Upper bound of due_sk for everything due at or before `t`. */
   dueUntil: (t: number) => `${sortableTime(t)}#~`,
 
