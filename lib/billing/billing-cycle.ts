@@ -10,4 +10,10 @@ export interface BillingCycle {
   queueDueSubscriptions(now: number, outOfTime?: () => boolean): Promise<{ queued: number; complete: boolean }>;
   /** Closes every period of the subscription that ended by `now` and finalizes drafts whose grace has passed, in time order. Safe to retry and to run concurrently. */
   advanceSubscription(subscriptionId: string, now: number): Promise<void>;
+  /**
+   * After a failed job: moves the subscription's due time back by a backoff that doubles with
+   * each failure (1 min up to 1 day), so the scheduler does not queue a job that keeps failing
+   * every run. The next successful step clears it.
+   */
+  deferSubscription(subscriptionId: string, now: number): Promise<void>;
 }

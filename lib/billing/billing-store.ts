@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
 import { mainTable } from '../store/resources';
 import { objectItem, type ObjectStore } from '../store/objects';
+import { isConditionFailure } from '../store/dynamo';
 import { period } from '../domain/periods';
 import type { Invoice, StoredSubscription } from './model';
 
@@ -54,6 +55,33 @@ export class BillingStore {
         ExpressionAttributeValues: expected === null ? undefined : { ':v': expected },
       },
     };
+  }
+
+  /**
+   * Pushes a failing subscription's due time to `now` + a backoff that doubles per failure (one
+   * minute up to a day). Conditioned on the version read, so it never delays work a successful
+   * step has just rescheduled; any successful write replaces the item and forgets the failures.
+   */
+  async deferSubscription(id: string, now: number): Promise<void> {
+    const { Item } = await this.objects.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.object('subscription', id), ConsistentRead: true, ProjectionExpression: 'version, failures, due_pk' }),
+    );
+    if (!Item?.due_pk) return;
+    const failures = Number(Item.failures ?? 0) + 1;
+    const delay = Math.min(60 * 2 ** (failures - 1), 86_400);
+    try {
+      await this.objects.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.object('subscription', id),
+          UpdateExpression: 'SET due_sk = :sk, failures = :f',
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':sk': keys.dueSort(now + delay, id), ':f': failures, ':v': Item.version },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async getInvoice(id: string, consistent = false): Promise<Invoice | undefined> {

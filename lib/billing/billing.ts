@@ -57,6 +57,7 @@ export function createBilling(deps: BillingDeps) {
   const cycle: BillingCycle = {
     queueDueSubscriptions: makeQueueDueSubscriptions({ store, jobs: deps.jobs }),
     advanceSubscription,
+    deferSubscription: (id, now) => store.deferSubscription(id, now),
   };
   return {
     ...cycle,

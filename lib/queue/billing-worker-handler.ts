@@ -6,7 +6,7 @@ import type { SqsHandler } from './meter-consumer-handler';
 import { toBatchResponse } from './sqs-batch';
 
 export interface BillingWorkerDeps {
-  billing: Pick<BillingCycle, 'advanceSubscription'>;
+  billing: Pick<BillingCycle, 'advanceSubscription' | 'deferSubscription'>;
   nowMs: () => number;
   logger: Pick<Logger, 'debug' | 'error'>;
   /** Subscriptions advanced at once. @default 5 (half a batch: each job is a handful of DynamoDB round trips) */
@@ -35,11 +35,16 @@ export function makeBillingWorkerHandler(deps: BillingWorkerDeps): SqsHandler {
       }
     }
     await forEachLimited([...messagesBySubscription], concurrency, async ([subscription, messageIds]) => {
+      const now = Math.floor(deps.nowMs() / 1000);
       try {
-        await deps.billing.advanceSubscription(subscription, Math.floor(deps.nowMs() / 1000));
+        await deps.billing.advanceSubscription(subscription, now);
       } catch (error) {
         deps.logger.error('billing job failed', { subscription, error: error as Error });
         failed.push(...messageIds);
+        // The message is retried from the queue; the scheduler holds back until the backoff passes.
+        await deps.billing.deferSubscription(subscription, now).catch((deferError: unknown) =>
+          deps.logger.error('could not defer a failing subscription', { subscription, error: deferError as Error }),
+        );
       }
     });
     deps.logger.debug('billing jobs done', { subscriptions: messagesBySubscription.size, failed: failed.length });

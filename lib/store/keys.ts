@@ -109,8 +109,9 @@ export const keys = {
   /** Attributes that put a subscription into the due index of its clock (`LIVE_CLOCK`, sharded, or a test clock id). */
   due: (clock: string, dueAt: number, id: string) => ({
     due_pk: clock === LIVE_CLOCK ? `DUE#${LIVE_CLOCK}#${dueShard(id)}` : `DUE#${clock}`,
-    due_sk: `${sortableTime(dueAt)}#${id}`,
+    due_sk: keys.dueSort(dueAt, id),
   }),
+  dueSort: (dueAt: number, id: string) => `${sortableTime(dueAt)}#${id}`,
   /** Upper bound of due_sk for everything due at or before `t`. */
   dueUntil: (t: number) => `${sortableTime(t)}#~`,
 

@@ -254,8 +254,12 @@ describe('the billing cycle under faults', () => {
     // Nothing half-written for the failing one: only its creation invoice, and it is still due.
     expect((await invoicesOf(stack, poison!.id)).map((i) => i.billing_reason)).toEqual(['subscription_create']);
 
-    // Once the bug is fixed, the next scheduler run bills it, once.
+    // Each failure doubled its backoff: the scheduler leaves it alone instead of feeding the DLQ
+    // a new job every run, until 2^4 minutes after the last failure.
+    expect((await stack.runBillingScheduler()).queued).toBe(0);
+    // Once the bug is fixed and the backoff has passed, the next scheduler run bills it, once.
     poisonEnd = -1;
+    clock.set(clock.seconds + 17 * 60);
     expect((await stack.runBillingScheduler()).queued).toBe(1);
     expect(await stack.drain(20_000)).toBe(true);
     await expectEachPeriodBilledOnce(stack, fixture, 1);

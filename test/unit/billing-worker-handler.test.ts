@@ -42,6 +42,7 @@ function workerWith(options: { failing?: string[]; concurrency?: number } = {}) 
       if (options.failing?.includes(subscription)) throw new Error(`cannot bill ${subscription}`);
       advanced.push([subscription, now]);
     }),
+    deferSubscription: vi.fn(async (_subscription: string, _now: number) => {}),
   };
   const logger = { debug: vi.fn(), error: vi.fn() };
   const handler = makeBillingWorkerHandler({ billing, nowMs: () => NOW_MS, logger, concurrency: options.concurrency });
@@ -68,6 +69,18 @@ describe('the billing worker handler', () => {
     expect(failedIds(response)).toEqual(['m2']);
     expect(advanced.map(([s]) => s).sort()).toEqual(['sub_a', 'sub_c']);
     expect(logger.error).toHaveBeenCalledWith('billing job failed', expect.objectContaining({ subscription: 'sub_bad' }));
+  });
+
+  it('holds back a subscription whose job failed, and only that one', async () => {
+    const { handler, billing } = workerWith({ failing: ['sub_bad'] });
+    await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_bad')));
+    expect(billing.deferSubscription.mock.calls).toEqual([['sub_bad', Math.floor(NOW_MS / 1000)]]);
+  });
+
+  it('still reports the failure when holding the subscription back fails too', async () => {
+    const { handler, billing } = workerWith({ failing: ['sub_bad'] });
+    billing.deferSubscription.mockRejectedValueOnce(new Error('throttled'));
+    expect(failedIds(await handler(eventOf(job('m2', 'sub_bad'))))).toEqual(['m2']);
   });
 
   it.each([
