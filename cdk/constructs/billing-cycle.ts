@@ -3,7 +3,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
@@ -19,6 +18,7 @@ import {
   type QueueDefinition,
 } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
+import { consumeInBatches, secureQueue, workQueue } from './queues';
 
 export interface BillingCycleProps {
   /** The main table: the scheduler queries its byDue index, the worker reads and writes it. */
@@ -86,33 +86,8 @@ export class BillingCycle extends Construct {
     this.scheduleRateMinutes = validScheduleRateMinutes(props.scheduleRateMinutes ?? billingSchedule.defaultRateMinutes);
     this.invoiceGraceSeconds = validInvoiceGraceSeconds(props.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds);
 
-    // A job still running when its message reappears would run twice; AWS asks for a visibility
-    // timeout of at least six times the worker's timeout.
-    if (queueDefinition.visibilityTimeoutSeconds < 6 * workerDefinition.timeoutSeconds) {
-      throw new Error(
-        `${queueDefinition.id}: visibility timeout ${queueDefinition.visibilityTimeoutSeconds} s ` +
-          `is under 6 x the worker timeout (${workerDefinition.timeoutSeconds} s)`,
-      );
-    }
-
-    this.deadLetterQueue = new sqs.Queue(this, `${queueDefinition.id}DeadLetter`, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.seconds(queueDefinition.deadLetterRetentionSeconds),
-    });
-    this.queue = new sqs.Queue(this, queueDefinition.id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(queueDefinition.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(queueDefinition.retentionSeconds),
-      deadLetterQueue: {
-        queue: this.deadLetterQueue,
-        maxReceiveCount: queueDefinition.maxReceiveCount,
-      },
-    });
-    this.failedRunsQueue = new sqs.Queue(this, 'SchedulerDeadLetter', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, queueDefinition, workerDefinition, 'worker'));
+    this.failedRunsQueue = secureQueue(this, 'SchedulerDeadLetter', {
       retentionPeriod: Duration.seconds(queueDefinition.deadLetterRetentionSeconds),
     });
     NagSuppressions.addResourceSuppressions(this.failedRunsQueue, [
@@ -164,12 +139,6 @@ export class BillingCycle extends Construct {
       .useTable(props.usageTable, usageTable, 'read')
       .useQueue(this.queue, queueDefinition, 'consume');
     this.worker.function.addEnvironment(invoiceGrace.envVar, String(this.invoiceGraceSeconds));
-    this.worker.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: workerDefinition.batchSize,
-        maxBatchingWindow: Duration.seconds(workerDefinition.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-      }),
-    );
+    consumeInBatches(this.worker.function, this.queue, workerDefinition);
   }
 }

@@ -1,7 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   functionEntries,
@@ -13,6 +11,7 @@ import {
   type QueueDefinition,
 } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
+import { consumeInBatches, workQueue } from './queues';
 
 export interface IngestionProps {
   /** The main table (customers, meters): the consumer reads and writes it. */
@@ -40,30 +39,7 @@ export class Ingestion extends Construct {
     const queueDefinition = props.queueDefinition ?? meterEventsQueue;
     const consumerDefinition = props.consumerDefinition ?? meterConsumer;
 
-    // A batch still in flight when the message reappears would be processed twice; AWS asks for
-    // a visibility timeout of at least six times the consumer's timeout.
-    if (queueDefinition.visibilityTimeoutSeconds < 6 * consumerDefinition.timeoutSeconds) {
-      throw new Error(
-        `${queueDefinition.id}: visibility timeout ${queueDefinition.visibilityTimeoutSeconds} s ` +
-          `is under 6 x the consumer timeout (${consumerDefinition.timeoutSeconds} s)`,
-      );
-    }
-
-    this.deadLetterQueue = new sqs.Queue(this, `${queueDefinition.id}DeadLetter`, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.seconds(queueDefinition.deadLetterRetentionSeconds),
-    });
-    this.queue = new sqs.Queue(this, queueDefinition.id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(queueDefinition.visibilityTimeoutSeconds),
-      retentionPeriod: Duration.seconds(queueDefinition.retentionSeconds),
-      deadLetterQueue: {
-        queue: this.deadLetterQueue,
-        maxReceiveCount: queueDefinition.maxReceiveCount,
-      },
-    });
+    ({ queue: this.queue, deadLetterQueue: this.deadLetterQueue } = workQueue(this, queueDefinition, consumerDefinition, 'consumer'));
 
     this.consumer = new MeterlineFunction(this, 'Consumer', {
       entry: functionEntries.meterConsumer,
@@ -74,12 +50,6 @@ export class Ingestion extends Construct {
       .useTable(props.mainTable, mainTable, 'readWrite')
       .useTable(props.usageTable, usageTable, 'readWrite')
       .useQueue(this.queue, queueDefinition, 'consume');
-    this.consumer.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: consumerDefinition.batchSize,
-        maxBatchingWindow: Duration.seconds(consumerDefinition.maxBatchingWindowSeconds),
-        reportBatchItemFailures: true,
-      }),
-    );
+    consumeInBatches(this.consumer.function, this.queue, consumerDefinition);
   }
 }
