@@ -1,9 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Customer } from '../customers/customers';
-import { newId } from '../domain/ids';
 import { period } from '../domain/periods';
 import { eventPut } from '../events/events';
 import type { BillingStore } from './billing-store';
+import { draftInvoice } from './draft-invoice';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
 import type { PendingDraft, StoredSubscription } from './model';
@@ -51,31 +50,10 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
     const ended = period(billing.cycle, billing.period);
     const next = period(billing.cycle, billing.period + 1);
     const ending = subscription.cancel_at_period_end;
-    const invoiceId = newId('invoice', deps.nowMs());
-    const lines = await builder.periodLines(invoiceId, stored, ended.end, !ending);
-    const customer = await store.objects.get<Customer>('customer', subscription.customer);
-    const drafts = [...billing.drafts];
-    const writes = [];
-    let latest = subscription.latest_invoice;
-    if (lines.length) {
-      const invoice = builder.draft({
-        id: invoiceId,
-        subscription,
-        customer,
-        reason: 'subscription_cycle',
-        created: at,
-        period: ended,
-        lines,
-        finalizesAt: at + deps.graceSeconds,
-      });
-      drafts.push({ invoice: invoiceId, finalize_at: at + deps.graceSeconds });
-      latest = invoiceId;
-      writes.push(
-        store.invoicePut(invoice, null),
-        store.invoiceClaim(subscription.id, at, invoiceId),
-        eventPut(store.tableName, { type: 'invoice.created', object: invoice, created: at, nowMs: deps.nowMs() }),
-      );
-    }
+    const draft = await draftInvoice(deps, stored, { reason: 'subscription_cycle', at, usage: ended, withNextFees: !ending, claim: true });
+    const drafts = draft ? [...billing.drafts, draft.reminder] : billing.drafts;
+    const writes = draft ? [...draft.writes] : [];
+    const latest = draft?.invoice.id ?? subscription.latest_invoice;
     const items = subscription.items.data.map((item) => ({ ...item, current_period_start: next.start, current_period_end: next.end }));
     const advanced: StoredSubscription = {
       subscription: {

@@ -1,10 +1,9 @@
-import type { Customer } from '../customers/customers';
 import { InvalidRequestError } from '../errors';
-import { newId } from '../domain/ids';
 import { period } from '../domain/periods';
 import { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { SubscriptionDeps } from './create-subscription';
+import { draftInvoice } from './draft-invoice';
 import type { StoredSubscription, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
 
@@ -51,35 +50,14 @@ export function makeCancelSubscription(deps: SubscriptionDeps) {
     }
     const now = await deps.clocks.timeOf(subscription.test_clock, requestNow);
     const current = period(billing.cycle, billing.period);
-    const writes = [];
-    const drafts = [...billing.drafts];
-    let latest = subscription.latest_invoice;
-    if (invoiceNow) {
-      const invoiceId = newId('invoice', deps.nowMs());
-      const sofar = { start: current.start, end: now };
-      const lines = await deps.builder.periodLines(invoiceId, stored, now, false);
-      if (lines.length) {
-        const customer = await deps.store.objects.get<Customer>('customer', subscription.customer);
-        const invoice = deps.builder.draft({
-          id: invoiceId,
-          subscription,
-          customer,
-          reason: 'subscription_update',
-          created: now,
-          period: sofar,
-          lines,
-          finalizesAt: now + deps.graceSeconds,
-        });
-        drafts.push({ invoice: invoiceId, finalize_at: now + deps.graceSeconds });
-        latest = invoiceId;
-        // No (subscription, boundary) claim: the cancel may happen at an instant that already has
-        // one (creation, a closed boundary); the version condition below makes this invoice unique.
-        writes.push(
-          deps.store.invoicePut(invoice, null),
-          eventPut(deps.store.tableName, { type: 'invoice.created', object: invoice, created: now, nowMs: deps.nowMs() }),
-        );
-      }
-    }
+    // No (subscription, boundary) claim: a cancel may happen at an instant that already has one
+    // (creation, a closed boundary); the version condition below makes this invoice unique.
+    const draft = invoiceNow
+      ? await draftInvoice(deps, stored, { reason: 'subscription_update', at: now, usage: { start: current.start, end: now }, withNextFees: false, claim: false })
+      : undefined;
+    const drafts = draft ? [...billing.drafts, draft.reminder] : billing.drafts;
+    const writes = draft ? [...draft.writes] : [];
+    const latest = draft?.invoice.id ?? subscription.latest_invoice;
     const canceled: Subscription = {
       ...subscription,
       status: 'canceled',
