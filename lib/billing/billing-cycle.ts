@@ -1,6 +1,6 @@
 /**
- * The billing cycle's two entry points, as the scheduler and worker functions call them.
- * (Implementation lands with lib/billing/advance-subscription.ts and queue-due-subscriptions.ts.)
+ * The billing cycle's entry points, as the scheduler and worker functions call them
+ * (implemented by queue-due-subscriptions.ts, advance-subscription.ts and the billing store).
  */
 export interface BillingCycle {
   /**

@@ -56,32 +56,32 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
     params.done();
 
     checkCompatible(requested);
-    const first = requested[0]!.price;
-    if (currency !== undefined && currency !== first.currency) {
-      throw new InvalidRequestError(`currency ${currency} does not match the prices' currency ${first.currency}.`, 'currency');
+    const firstPrice = requested[0]!.price;
+    if (currency !== undefined && currency !== firstPrice.currency) {
+      throw new InvalidRequestError(`currency ${currency} does not match the prices' currency ${firstPrice.currency}.`, 'currency');
     }
     const now = await deps.clocks.timeOf(customer.test_clock, requestNow);
-    const { interval, interval_count: intervalCount } = first.recurring!;
+    const { interval, interval_count: intervalCount } = firstPrice.recurring!;
     const anchor = anchorParam ?? now;
     if (anchor < now || anchor > shiftByIntervals(now, interval, intervalCount)) {
       throw new InvalidRequestError('billing_cycle_anchor must be between now and the end of the first full period.', 'billing_cycle_anchor');
     }
     const cycle: BillingCycle = { start: now, anchor, interval, intervalCount };
-    const first0 = period(cycle, 0);
+    const firstPeriod = period(cycle, 0);
     const id = newId('subscription', deps.nowMs());
     const invoiceId = newId('invoice', deps.nowMs());
-    const items = requested.map((item) => newItem(item, id, first0, now, deps.nowMs()));
+    const items = requested.map((item) => newItem(item, id, firstPeriod, now, deps.nowMs()));
     const subscription: Subscription = {
       id,
       object: 'subscription',
       billing_cycle_anchor: anchor,
-      cancel_at: cancelAtPeriodEnd ? first0.end : null,
+      cancel_at: cancelAtPeriodEnd ? firstPeriod.end : null,
       cancel_at_period_end: cancelAtPeriodEnd,
       canceled_at: null,
       cancellation_details: { comment: null, feedback: null, reason: null },
       collection_method: 'charge_automatically',
       created: now,
-      currency: first.currency,
+      currency: firstPrice.currency,
       customer: customer.id,
       days_until_due: null,
       description,
@@ -105,8 +105,8 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
     // included (it is billed with the period's usage when the period closes).
     const lines = items.map((item) =>
       isMetered(item.price)
-        ? { ...deps.builder.lineOf(invoiceId, subscription, item, first0, new Money(0)), amount: 0, subtotal: 0 }
-        : deps.builder.lineOf(invoiceId, subscription, item, first0, new Money(item.quantity ?? 1), factor),
+        ? { ...deps.builder.lineOf(invoiceId, subscription, item, firstPeriod, new Money(0)), amount: 0, subtotal: 0 }
+        : deps.builder.lineOf(invoiceId, subscription, item, firstPeriod, new Money(item.quantity ?? 1), factor),
     );
     const draft = deps.builder.draft({
       id: invoiceId,
