@@ -48,15 +48,17 @@ export class Customers {
       test_clock: params.optionalString('test_clock') ?? null,
     };
     params.done();
-    if (customer.test_clock) await this.checkClock(customer.test_clock);
+    // A customer on a test clock lives on its time from the start, as in Stripe.
+    if (customer.test_clock) customer.created = (await this.clock(customer.test_clock)).frozen_time;
     await this.store.create('customer', customer);
     return customer;
   }
 
-  /** A customer can only join a clock that exists (and has not been deleted). */
-  private async checkClock(id: string): Promise<void> {
+  /** The clock a customer joins: it must exist and not have been deleted. */
+  private async clock(id: string): Promise<TestClock> {
     const clock = await this.store.get<TestClock | DeletedTestClock>('test_clock', id);
     if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id, 'test_clock');
+    return clock;
   }
 
   /** The live customer, or NotFoundError (deleted customers are not found). */

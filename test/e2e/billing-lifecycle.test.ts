@@ -324,7 +324,8 @@ describe('the billing lifecycle', () => {
     });
 
     it('lists, retrieves and deletes clocks, and never moves one backwards', async () => {
-      const { clock } = await clockedCustomer(stripe, march.start);
+      const { clock, customer } = await clockedCustomer(stripe, march.start);
+      expect(customer).toMatchObject({ test_clock: clock.id, created: march.start });
       const listed = await stripe.testHelpers.testClocks.list({ limit: 100 });
       expect(listed.data.map((c) => c.id)).toContain(clock.id);
       expect(await stripe.testHelpers.testClocks.retrieve(clock.id)).toMatchObject({
