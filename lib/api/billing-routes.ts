@@ -40,18 +40,14 @@ export function billingRoutes(s: Services): Route[] {
         const price = c.params.optionalString('price');
         c.params.done();
         if (customer) await s.customers.retrieveAny(customer).catch(() => Promise.reject(new NotFoundError('customer', customer, 'customer')));
-        // Stripe leaves canceled subscriptions out unless asked for them.
-        const statusMatch: Record<string, (sub: Subscription) => boolean> = {
-          default: (sub) => sub.status !== 'canceled',
-          all: () => true,
-          ended: (sub) => sub.status === 'canceled',
-        };
-        const indexed = status === 'active' || status === 'canceled' ? { name: 'status', value: status } : undefined;
+        // `ended` subscriptions are the canceled ones; without a status, Stripe leaves them out.
+        const indexed = status === 'active' ? 'active' : status === 'canceled' || status === 'ended' ? 'canceled' : undefined;
         const page = await s.store.list<Subscription>('subscription', {
           ...query,
           owner: customer,
-          filter: indexed,
-          match: (sub) => (statusMatch[status]?.(sub) ?? true) && (!price || sub.items.data.some((item) => item.price.id === price)),
+          filter: indexed ? { name: 'status', value: indexed } : undefined,
+          match: (sub) =>
+            (status !== 'default' || sub.status !== 'canceled') && (!price || sub.items.data.some((item) => item.price.id === price)),
         });
         return { body: listResponse(c.url, page.data, page.hasMore) };
       },

@@ -45,7 +45,8 @@ const MAX_LOST_RACES = 25;
 export function makeAdvanceSubscription(deps: AdvanceDeps) {
   const { store, builder } = deps;
 
-  async function closePeriod(stored: StoredSubscription, at: number): Promise<boolean> {
+  /** Each step returns the subscription as it wrote it, or undefined when its transaction lost a race. */
+  async function closePeriod(stored: StoredSubscription, at: number): Promise<StoredSubscription | undefined> {
     const { subscription, billing } = stored;
     const ended = period(billing.cycle, billing.period);
     const next = period(billing.cycle, billing.period + 1);
@@ -70,10 +71,10 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
       writes.push(eventPut(store.tableName, { type: 'customer.subscription.deleted', object: advanced.subscription, created: at, nowMs: deps.nowMs() }));
     }
     await deps.beforeCommit?.({ kind: 'close', at });
-    return store.transact(writes);
+    return (await store.transact(writes)) ? advanced : undefined;
   }
 
-  async function finalizeDraft(stored: StoredSubscription, step: Extract<Step, { kind: 'finalize' }>): Promise<boolean> {
+  async function finalizeDraft(stored: StoredSubscription, step: Extract<Step, { kind: 'finalize' }>): Promise<StoredSubscription | undefined> {
     const remaining = stored.billing.drafts.filter((draft) => draft.invoice !== step.draft.invoice);
     const after: StoredSubscription = { ...stored, billing: { ...stored.billing, drafts: remaining }, version: stored.version + 1 };
     const writes = [store.subscriptionPut(after, stored.version)];
@@ -84,21 +85,24 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
       writes.push(...finalized);
     }
     await deps.beforeCommit?.(step);
-    return store.transact(writes);
+    return (await store.transact(writes)) ? after : undefined;
   }
 
   return async function advanceSubscription(subscriptionId: string, now: number): Promise<void> {
     let lost = 0;
-    for (let steps = 0; steps < MAX_STEPS; steps++) {
-      const stored = await store.getSubscription(subscriptionId);
-      if (!stored) return;
+    // After a step that committed, the state it wrote is the state to plan from; only a lost race
+    // (someone else changed the subscription) needs a fresh read.
+    let stored = await store.getSubscription(subscriptionId);
+    for (let steps = 0; stored && steps < MAX_STEPS; steps++) {
       const step = nextStep(stored, now);
       if (!step) return;
-      const done = step.kind === 'close' ? await closePeriod(stored, step.at) : await finalizeDraft(stored, step);
-      if (done) lost = 0;
+      const written = step.kind === 'close' ? await closePeriod(stored, step.at) : await finalizeDraft(stored, step);
+      if (written) lost = 0;
       else if (++lost > MAX_LOST_RACES) throw new Error(`Subscription ${subscriptionId}: step at ${step.at} keeps failing its conditions.`);
       else deps.logger?.debug('billing step lost a race; re-planning', { subscriptionId, step });
+      stored = written ?? (await store.getSubscription(subscriptionId));
     }
+    if (!stored) return;
     throw new Error(`Subscription ${subscriptionId} still has work due after ${MAX_STEPS} steps.`);
   };
 }

@@ -30,11 +30,9 @@ export class BillingStore {
   }
 
   async getSubscription(id: string): Promise<StoredSubscription | undefined> {
-    const { Item } = await this.objects.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.object('subscription', id), ConsistentRead: true }),
-    );
-    if (!Item?.billing) return undefined;
-    return { subscription: Item.object, billing: Item.billing, version: Number(Item.version) } as StoredSubscription;
+    const item = await this.objects.getItem(keys.object('subscription', id), true);
+    if (!item?.billing) return undefined;
+    return { subscription: item.object, billing: item.billing, version: Number(item.version) } as StoredSubscription;
   }
 
   /** Writes the subscription if its stored version is still `expected` (null: it must not exist yet); bumps the version. */
@@ -84,9 +82,8 @@ export class BillingStore {
     }
   }
 
-  async getInvoice(id: string, consistent = false): Promise<Invoice | undefined> {
-    const item = await this.objects.getItem(keys.object('invoice', id), consistent);
-    return item?.object as Invoice | undefined;
+  getInvoice(id: string, consistent = false): Promise<Invoice | undefined> {
+    return this.objects.get<Invoice>('invoice', id, consistent);
   }
 
   /** Writes an invoice: a new one, or a replacement while its status is still `expectedStatus`. */

@@ -101,11 +101,9 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
     // A future anchor makes the first period partial: prorated, or free with proration_behavior=none.
     const partial = anchor > now;
     const factor = partial ? (proration === 'none' ? new Money(0) : prorationFactor(cycle, 0)) : undefined;
-    // Usage is billed in arrears: metered items show at zero here, a first tier's flat amount
-    // included (it is billed with the period's usage when the period closes).
     const lines = items.map((item) =>
       isMetered(item.price)
-        ? { ...deps.builder.lineOf(invoiceId, subscription, item, firstPeriod, new Money(0)), amount: 0, subtotal: 0 }
+        ? deps.builder.placeholderLine(invoiceId, subscription, item, firstPeriod)
         : deps.builder.lineOf(invoiceId, subscription, item, firstPeriod, new Money(item.quantity ?? 1), factor),
     );
     const draft = deps.builder.draft({

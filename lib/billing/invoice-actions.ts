@@ -42,13 +42,11 @@ export class InvoiceActions {
 
   async void(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.done();
-    const current = await this.inState(id, ['open', 'uncollectible'], 'void');
-    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
-    return this.transition(current, 'invoice.voided', {
+    return this.move(id, ['open', 'uncollectible'], 'void', 'invoice.voided', (current, at) => ({
       status: 'void',
       amount_remaining: 0,
       status_transitions: { ...current.status_transitions, voided_at: at },
-    }, at);
+    }), requestNow);
   }
 
   /** Records a payment made outside Meterline (Meterline moves no money). */
@@ -58,24 +56,20 @@ export class InvoiceActions {
     if (!outOfBand) {
       throw new InvalidRequestError('Meterline collects no payments: record one made elsewhere with paid_out_of_band=true.', 'paid_out_of_band');
     }
-    const current = await this.inState(id, ['open', 'uncollectible'], 'pay');
-    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
-    return this.transition(current, 'invoice.paid', {
+    return this.move(id, ['open', 'uncollectible'], 'pay', 'invoice.paid', (current, at) => ({
       status: 'paid',
       amount_paid: current.amount_due,
       amount_remaining: 0,
       status_transitions: { ...current.status_transitions, paid_at: at },
-    }, at);
+    }), requestNow);
   }
 
   async markUncollectible(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.done();
-    const current = await this.inState(id, ['open'], 'mark uncollectible');
-    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
-    return this.transition(current, 'invoice.marked_uncollectible', {
+    return this.move(id, ['open'], 'mark uncollectible', 'invoice.marked_uncollectible', (current, at) => ({
       status: 'uncollectible',
       status_transitions: { ...current.status_transitions, marked_uncollectible_at: at },
-    }, at);
+    }), requestNow);
   }
 
   private async inState(id: string, allowed: InvoiceStatus[], action: string): Promise<Invoice> {
@@ -86,7 +80,21 @@ export class InvoiceActions {
     return invoice;
   }
 
-  private async transition(current: Invoice, type: string, change: Partial<Invoice>, at: number): Promise<Invoice> {
+  /**
+   * Moves an invoice out of one of the `from` states, at the time of its clock, recording `type`
+   * with the attributes the change replaced.
+   */
+  private async move(
+    id: string,
+    from: InvoiceStatus[],
+    action: string,
+    type: string,
+    changeOf: (current: Invoice, at: number) => Partial<Invoice>,
+    requestNow: number,
+  ): Promise<Invoice> {
+    const current = await this.inState(id, from, action);
+    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
+    const change = changeOf(current, at);
     const next: Invoice = { ...current, ...change };
     const previous = Object.fromEntries(Object.keys(change).map((key) => [key, current[key as keyof Invoice]]));
     await this.commit([

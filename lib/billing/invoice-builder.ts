@@ -26,14 +26,27 @@ export const isMetered = (price: Price) => price.recurring?.usage_type === 'mete
 
 /** Builds invoices and their lines from subscription items, prices and metered usage. */
 export class InvoiceBuilder {
+  /** A meter's id and formula never change, so one read per container serves every invoice. */
+  private readonly meters = new Map<string, Promise<Meter>>();
+
   constructor(private readonly deps: InvoiceBuilderDeps) {}
+
+  private meter(id: string): Promise<Meter> {
+    let meter = this.meters.get(id);
+    if (!meter) {
+      meter = this.deps.meters.retrieve(id);
+      this.meters.set(id, meter);
+      meter.catch(() => this.meters.delete(id));
+    }
+    return meter;
+  }
 
   /**
    * Usage of `customer` on the price's meter over [start, end). Usage is stored per minute, so
    * the bounds are taken at minute resolution: each minute belongs to exactly one period.
    */
   async usage(price: Price, customerId: string, range: Period): Promise<Decimal> {
-    const meter: Meter = await this.deps.meters.retrieve(price.recurring!.meter!);
+    const meter = await this.meter(price.recurring!.meter!);
     const start = floorTo(range.start, 'minute');
     const end = floorTo(range.end, 'minute');
     if (end <= start) return new Decimal(0);
@@ -50,8 +63,16 @@ export class InvoiceBuilder {
     return this.lineOf(invoiceId, subscription, item, range, await this.usage(price, subscription.customer, range), factor);
   }
 
-  /** A line with a known quantity (metered lines of a subscription's first invoice show 0). */
-  lineOf(invoiceId: string, subscription: Subscription, item: SubscriptionItem, period: Period, quantity: Decimal, factor?: Decimal): InvoiceLine {
+  /**
+   * A metered item's line on an invoice billed in advance (a subscription's first): quantity and
+   * amount 0, since usage, a first tier's flat amount included, is billed when the period closes.
+   */
+  placeholderLine(invoiceId: string, subscription: Subscription, item: SubscriptionItem, period: Period): InvoiceLine {
+    return { ...this.lineOf(invoiceId, subscription, item, period, new Decimal(0)), amount: 0, subtotal: 0 };
+  }
+
+  /** A line with a known quantity. */
+  lineOf(invoiceId: string, subscription: Subscription, item: Pick<SubscriptionItem, 'id' | 'price'>, period: Period, quantity: Decimal, factor?: Decimal): InvoiceLine {
     const price = item.price;
     const figures = lineFigures(price, quantity, factor);
     const prorated = factor !== undefined && !factor.eq(1);
@@ -120,9 +141,9 @@ export class InvoiceBuilder {
     const lines = await Promise.all(
       invoice.lines.data.map(async (line) => {
         if (!isMetered(line.price)) return line;
-        const item = { id: line.parent.subscription_item_details.subscription_item, price: line.price, created: line.period.start } as SubscriptionItem;
-        const fresh = await this.line(invoice.id, subscription, item, line.period);
-        return { ...fresh, id: line.id };
+        const item = { id: line.parent.subscription_item_details.subscription_item, price: line.price };
+        const quantity = await this.usage(line.price, subscription.customer, line.period);
+        return { ...this.lineOf(invoice.id, subscription, item, line.period, quantity), id: line.id };
       }),
     );
     return withLines(invoice, lines);

@@ -95,10 +95,10 @@ export class TestClocks {
   async advance(id: string, params: Params): Promise<TestClock> {
     const target = params.integer('frozen_time', { min: 0 });
     params.done();
-    await this.retrieve(id);
-    const item = (await this.deps.objects.getItem(keys.object('test_clock', id), true))!;
-    const clock = item.object as TestClock;
-    const since = typeof item.advancing_since === 'number' ? item.advancing_since : 0;
+    const item = await this.deps.objects.getItem(keys.object('test_clock', id), true);
+    const clock = item?.object as TestClock | DeletedTestClock | undefined;
+    if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id);
+    const since = typeof item?.advancing_since === 'number' ? item.advancing_since : 0;
     const nowMs = this.deps.nowMs();
     if (clock.status === 'advancing' && nowMs - since < STALE_ADVANCE_MS) {
       throw new InvalidRequestError('The test clock is already advancing; wait until it is ready.', undefined, 'test_clock_advancing');

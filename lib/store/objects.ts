@@ -73,11 +73,8 @@ export class ObjectStore {
     readonly tableName: string,
   ) {}
 
-  async get<T extends StoredObject>(kind: ObjectKind, id: string): Promise<T | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.object(kind, id) }),
-    );
-    return Item?.object as T | undefined;
+  async get<T extends StoredObject>(kind: ObjectKind, id: string, consistent = false): Promise<T | undefined> {
+    return (await this.getItem(keys.object(kind, id), consistent))?.object as T | undefined;
   }
 
   /** A raw item by key (for the few items that are not API objects). */
