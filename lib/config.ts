@@ -1,4 +1,4 @@
-import { billingJobsQueue, invoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
+import { billingJobsQueue, invoiceGrace, isValidInvoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
 
 /** Everything a function needs to know about its environment, read once at cold start. */
 export interface Config {
@@ -29,7 +29,7 @@ export function graceSeconds(env: NodeJS.ProcessEnv): number {
   const raw = env[invoiceGrace.envVar];
   if (raw === undefined || raw === '') return invoiceGrace.defaultSeconds;
   const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > invoiceGrace.maxSeconds) {
+  if (!isValidInvoiceGrace(seconds)) {
     throw new Error(`${invoiceGrace.envVar} must be a whole number of seconds from 0 to ${invoiceGrace.maxSeconds}, got '${raw}'.`);
   }
   return seconds;

@@ -70,7 +70,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       meters,
       customers,
       prices,
-      jobs: config.billingJobsQueueUrl ? new QueuePublisher(sqs, config.billingJobsQueueUrl) : undefined,
+      jobs: config.billingJobsQueueUrl ? new QueuePublisher(sqs, config.billingJobsQueueUrl, undefined, 'Billing jobs') : undefined,
       graceSeconds: config.invoiceGraceSeconds,
       nowMs,
       logger,

@@ -16,6 +16,7 @@ import {
   usageTable,
   type ConsumerDefinition,
   type QueueDefinition,
+  isValidInvoiceGrace,
 } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
 import { consumeInBatches, secureQueue, workQueue } from './queues';
@@ -52,7 +53,7 @@ export function validScheduleRateMinutes(minutes: number): number {
 
 /** Checks an invoice grace period in seconds; throws when it is not a whole number from 0 to 72 h. */
 export function validInvoiceGraceSeconds(seconds: number): number {
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > invoiceGrace.maxSeconds) {
+  if (!isValidInvoiceGrace(seconds)) {
     throw new Error(
       `The invoice grace period must be a whole number of seconds from 0 to ${invoiceGrace.maxSeconds}; got ${seconds}`,
     );

@@ -48,7 +48,7 @@ export class Ingestion extends Construct {
       memoryMb: consumerDefinition.memoryMb,
     })
       .useTable(props.mainTable, mainTable, 'readWrite')
-      .useTable(props.usageTable, usageTable, 'readWrite')
+      .useTable(props.usageTable, usageTable, 'claim')
       .useQueue(this.queue, queueDefinition, 'consume');
     consumeInBatches(this.consumer.function, this.queue, consumerDefinition);
   }

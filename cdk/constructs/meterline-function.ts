@@ -14,8 +14,8 @@ import type { QueueDefinition, TableDefinition } from '../../lib/store/resources
 /** The repository root: entries in `functionEntries` are relative to it. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What a function may do with a table. */
-export type TableAccess = 'read' | 'readWrite';
+/** What a function may do with a table; `claim` is readWrite plus PartiQL INSERT (the consumer's identifier claims). */
+export type TableAccess = 'read' | 'readWrite' | 'claim';
 
 /** What a function may do with a queue. */
 export type QueueAccess = 'send' | 'consume';
@@ -123,7 +123,7 @@ export class MeterlineFunction extends Construct {
     else {
       table.grantReadWriteData(this.function);
       // The consumer claims identifiers with PartiQL INSERT, which CDK's data grants leave out.
-      table.grant(this.function, 'dynamodb:PartiQLInsert');
+      if (access === 'claim') table.grant(this.function, 'dynamodb:PartiQLInsert');
     }
     this.function.addEnvironment(definition.envVar, table.tableName);
 

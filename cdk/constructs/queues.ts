@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { ConsumerDefinition, QueueDefinition } from '../../lib/store/resources';
+import { visibilityTimeoutFor, type ConsumerDefinition, type QueueDefinition } from '../../lib/store/resources';
 
 /** An SQS queue with Meterline's secure defaults: SQS-managed encryption and TLS only. */
 export function secureQueue(scope: Construct, id: string, props: sqs.QueueProps = {}): sqs.Queue {
@@ -16,7 +16,7 @@ export function secureQueue(scope: Construct, id: string, props: sqs.QueueProps 
  * at least six times the consumer's timeout: a definition that breaks the rule is refused.
  */
 export function workQueue(scope: Construct, definition: QueueDefinition, consumer: ConsumerDefinition, consumerName: string) {
-  if (definition.visibilityTimeoutSeconds < 6 * consumer.timeoutSeconds) {
+  if (definition.visibilityTimeoutSeconds < visibilityTimeoutFor(consumer.timeoutSeconds)) {
     throw new Error(
       `${definition.id}: visibility timeout ${definition.visibilityTimeoutSeconds} s ` +
         `is under 6 x the ${consumerName} timeout (${consumer.timeoutSeconds} s)`,

@@ -5,10 +5,12 @@ import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { readListQuery } from '../http/pagination';
 import type { Meters } from '../meters/meters';
 import { keys } from '../store/keys';
-import { createdSeconds, objectItem, type ListFilter, type ListPage, type ObjectStore } from '../store/objects';
-import { buildProduct, Products, productItem, readNewProduct, type Product } from './products';
+import { createdSeconds, objectItem, type ListPage, type ObjectStore } from '../store/objects';
+import { activeFilter, buildProduct, Products, productItem, readNewProduct, type Product } from './products';
 
-export type Interval = 'day' | 'week' | 'month' | 'year';
+import { isValidIntervalCount, maxIntervalCount, type Interval } from '../domain/periods';
+
+export type { Interval };
 export type UsageType = 'licensed' | 'metered';
 export type BillingScheme = 'per_unit' | 'tiered';
 export type TiersMode = 'graduated' | 'volume';
@@ -69,18 +71,11 @@ export interface Price {
 }
 
 const intervals: readonly Interval[] = ['day', 'week', 'month', 'year'];
-/** Stripe's longest billing interval is three years. */
-const maxIntervalCount: Record<Interval, number> = { day: 1095, week: 156, month: 36, year: 3 };
 const LOOKUP_KEY = { maxLength: 200 };
 const NICKNAME = { maxLength: 5000 };
 /** 15 digits: the largest integers that read back from DynamoDB as exact JS numbers. */
 const MAX_INTEGER = 999_999_999_999_999;
 const MAX_LOOKUP_KEYS = 10;
-
-/** The list of prices with the same `active` value. */
-function activeFilter(active: boolean): ListFilter {
-  return { name: 'active', value: String(active) };
-}
 
 /** The item that stores `price`: in the byFilter list of its `active` value and its product's byOwner list. */
 function priceItem(price: Price) {
@@ -171,7 +166,7 @@ function readRecurring(params: Params): { recurring: PriceRecurring; meter?: str
   const meter = recurring.optionalString('meter');
   const trialDays = recurring.optionalInteger('trial_period_days', { min: 0, max: 730 });
   recurring.done();
-  if (intervalCount > maxIntervalCount[interval]) {
+  if (!isValidIntervalCount(interval, intervalCount)) {
     throw new InvalidRequestError(
       `The maximum billing interval is 3 years (${maxIntervalCount[interval]} ${interval}s).`,
       'recurring[interval_count]',
@@ -291,7 +286,7 @@ export class Prices {
       productData
         ? { Put: { TableName: this.store.tableName, Item: productItem(product), ConditionExpression: 'attribute_not_exists(pk)' } }
         : // A deleted product keeps a record without list keys: the price needs a live one.
-          { ConditionCheck: { TableName: this.store.tableName, Key: Products.key(product.id), ConditionExpression: 'attribute_exists(kind_pk)' } },
+          { ConditionCheck: { TableName: this.store.tableName, Key: keys.object('product', product.id), ConditionExpression: 'attribute_exists(kind_pk)' } },
     ];
     if (price.lookup_key !== null) items.push(...(await this.claimLookupKey(price.lookup_key, price.id, transfer)));
     if (!(await this.store.transact(items))) {
@@ -390,13 +385,13 @@ export class Prices {
     query: ReturnType<typeof readListQuery>,
     match: (price: Price) => boolean,
   ): Promise<ListPage<Price>> {
-    const claims = await Promise.all([...new Set(lookupKeys)].map((k) => this.store.getItem(keys.priceLookupKey(k))));
+    const claims = await this.store.getItems([...new Set(lookupKeys)].map((k) => keys.priceLookupKey(k)));
     const ids = claims.flatMap((claim) => (typeof claim?.price_id === 'string' ? [claim.price_id] : []));
     const position = (p: Price) => keys.listPosition(createdSeconds(p), p.id);
     let prices = (await this.store.getMany<Price>('price', ids)).filter(match).sort((a, b) => (position(a) < position(b) ? 1 : -1));
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {
-      const cursor = await this.store.get<Price>('price', cursorId);
+      const cursor = prices.find((p) => p.id === cursorId) ?? (await this.store.get<Price>('price', cursorId));
       if (!cursor) throw new NotFoundError('price', cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
       const at = position(cursor);
       prices = query.startingAfter ? prices.filter((p) => position(p) < at) : prices.filter((p) => position(p) > at);

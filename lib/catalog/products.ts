@@ -2,7 +2,6 @@ import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { readListQuery } from '../http/pagination';
-import { keys } from '../store/keys';
 import { objectItem, type ListFilter, type ListPage, type ObjectStore } from '../store/objects';
 
 /** Stripe's Product: what a customer buys; prices say how much and how often. */
@@ -54,14 +53,14 @@ const URL_RULE = { maxLength: 5000 };
 /** Custom ids become part of a key and of URLs: keep them to URL-safe characters. */
 const CUSTOM_ID = { maxLength: 255, pattern: /^[A-Za-z0-9_-]+$/ };
 
-/** The list of products with the same `active` value. */
-export function productActiveFilter(product: Pick<Product, 'active'>): ListFilter {
-  return { name: 'active', value: String(product.active) };
+/** The list of products, or of prices, with the same `active` value. */
+export function activeFilter(active: boolean): ListFilter {
+  return { name: 'active', value: String(active) };
 }
 
 /** The item that stores `product`, in the byKind list and the byFilter list of its `active` value. */
 export function productItem(product: Product) {
-  return objectItem('product', product, productActiveFilter(product));
+  return objectItem('product', product, activeFilter(product.active));
 }
 
 /**
@@ -118,7 +117,7 @@ export class Products {
     const input = readNewProduct(params, { inline: false });
     params.done();
     const product = buildProduct(input, now, livemode);
-    if (!(await this.store.create('product', product, productActiveFilter(product)))) {
+    if (!(await this.store.create('product', product, activeFilter(product.active)))) {
       throw new ConflictError(`Product already exists.`, 'id');
     }
     return product;
@@ -151,7 +150,7 @@ export class Products {
       metadata: applyMetadata(current.metadata, metadata),
       updated: now,
     };
-    if (!(await this.store.replace('product', next, productActiveFilter(next)))) throw new NotFoundError('product', id);
+    if (!(await this.store.replace('product', next, activeFilter(next.active)))) throw new NotFoundError('product', id);
     return next;
   }
 
@@ -179,12 +178,7 @@ export class Products {
     params.done();
     return this.store.list<Product>('product', {
       ...query,
-      filter: active === undefined ? undefined : productActiveFilter({ active }),
+      filter: active === undefined ? undefined : activeFilter(active),
     });
-  }
-
-  /** The key of a product's item, for condition checks in other objects' transactions. */
-  static key(id: string) {
-    return keys.object('product', id);
   }
 }

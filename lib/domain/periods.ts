@@ -22,7 +22,7 @@ const fixedSeconds = { day: DAY, week: 7 * DAY } as const;
 const monthsPer = { month: 1, year: 12 } as const;
 
 /** Stripe's limit: an interval spans at most three years. */
-const maxIntervalCount: Record<Interval, number> = { day: 1095, week: 156, month: 36, year: 3 };
+export const maxIntervalCount: Record<Interval, number> = { day: 1095, week: 156, month: 36, year: 3 };
 
 /** `anchor` shifted by n (an integer, may be negative) intervals, clamping the day of month. */
 export function shiftByIntervals(anchor: number, interval: Interval, n: number): number {

@@ -27,9 +27,3 @@ export function parseEventValue(raw: string): Quantity | undefined {
 export function formatQuantity(q: Quantity): string {
   return q.toFixed();
 }
-
-export function sumQuantities(values: Iterable<Quantity>): Quantity {
-  let total = new Quantity(0);
-  for (const v of values) total = total.plus(v);
-  return total;
-}

@@ -21,12 +21,3 @@ export function isAligned(t: number, window: GroupingWindow): boolean {
 export function windowLength(window: GroupingWindow): number {
   return windowSeconds[window];
 }
-
-/** Unix seconds of a Date-like millisecond clock reading. */
-export function toUnixSeconds(ms: number): number {
-  return Math.floor(ms / 1000);
-}
-
-/** A clock: the one place that reads the wall clock, injected everywhere else. */
-export type Clock = () => number;
-export const systemClock: Clock = () => toUnixSeconds(Date.now());

@@ -22,6 +22,12 @@ export interface MetadataUpdate {
   clear: boolean;
 }
 
+/** A list as JSON sends it, or as form bodies do (an index-keyed hash); undefined for a scalar. */
+function listOf(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  return typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+}
+
 /**
  * Reads and validates request parameters, naming the offending parameter the way Stripe does
  * (`default_aggregation[formula]`). `done()` rejects every parameter nobody read.
@@ -140,7 +146,7 @@ export class Params {
   optionalObjectList(name: string): Params[] | undefined {
     const value = this.take(name);
     if (value === undefined) return undefined;
-    const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+    const list = listOf(value);
     if (!list) throw new InvalidRequestError(`Invalid array`, this.path(name));
     return list.map((item, i) => Params.of(item, `${this.path(name)}[${i}]`));
   }
@@ -149,7 +155,7 @@ export class Params {
   optionalStringList(name: string, maxItems: number): string[] | undefined {
     const value = this.take(name);
     if (value === undefined) return undefined;
-    const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? Object.values(value) : [value];
+    const list = listOf(value) ?? [value];
     if (list.length > maxItems) throw new InvalidRequestError(`You can pass at most ${maxItems} ${name}.`, this.path(name));
     return list.map((item, i) => {
       if (typeof item !== 'string' || item === '') throw new InvalidRequestError(`Invalid string: ${JSON.stringify(item)}`, `${this.path(name)}[${i}]`);

@@ -8,7 +8,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queues, tables, type QueueDefinition, type TableDefinition } from '../store/resources';
 
-/** CreateTable input for a table definition: on-demand, string keys, every index projecting all. */
+/** CreateTable input for a table definition: on-demand, string keys, each index projected as defined. */
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
   const attributes = new Set([definition.partitionKey, definition.sortKey]);
   for (const index of definition.indexes) {

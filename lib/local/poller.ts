@@ -7,11 +7,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsHandler } from '../queue/meter-consumer-handler';
+import { LOCAL_REGION } from './emulators';
 
 export interface PollerOptions {
   sqs: SQSClient;
   queueUrl: string;
-  queueArn?: string;
   handler: SqsHandler;
   /** Messages per invocation, as the event source mapping's BatchSize. */
   batchSize: number;
@@ -39,7 +39,7 @@ function toRecord(message: Message, arn: string): SQSRecord {
     md5OfBody: message.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
     eventSourceARN: arn,
-    awsRegion: 'us-east-1',
+    awsRegion: LOCAL_REGION,
   };
 }
 
@@ -86,7 +86,7 @@ export class SqsPoller {
 
   private async loop(): Promise<void> {
     const { sqs, queueUrl, handler } = this.options;
-    const arn = this.options.queueArn ?? `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`;
+    const arn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueUrl.split('/').pop()}`;
     while (this.running) {
       let batch: Message[];
       try {
@@ -141,16 +141,6 @@ export class SqsPoller {
   /** True when the queue is empty and no batch is being handled. */
   async idle(): Promise<boolean> {
     return this.inFlight === 0 && (await this.depth()) === 0;
-  }
-
-  /** Resolves once the queue is empty and no batch is being handled (or after `timeoutMs`). */
-  async drain(timeoutMs = 60_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await this.idle()) return true;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return false;
   }
 
   async stop(): Promise<void> {

@@ -18,6 +18,7 @@ import {
   meterConsumer,
   meterEventsQueue,
   usageTable,
+  visibilityTimeoutFor,
 } from '../store/resources';
 import { createServices, type ServiceOptions, type Services } from '../services';
 import { bootstrap } from './bootstrap';
@@ -131,8 +132,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // As on AWS, each queue hides a message for six times the timeout of the function it feeds.
   const resources = await bootstrap(dynamoClient, sqsClient, prefix, {
     visibilityTimeoutSeconds: {
-      [meterEventsQueue.id]: Math.ceil((6 * consumerTimeoutMs) / 1000),
-      [billingJobsQueue.id]: Math.ceil((6 * billingWorkerTimeoutMs) / 1000),
+      [meterEventsQueue.id]: Math.ceil(visibilityTimeoutFor(consumerTimeoutMs / 1000)),
+      [billingJobsQueue.id]: Math.ceil(visibilityTimeoutFor(billingWorkerTimeoutMs / 1000)),
     },
   });
   dynamoClient.destroy();

@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { batchGetItems, exactNumber, isConditionFailure } from '../store/dynamo';
+import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons } from '../store/dynamo';
 import { forEachLimited } from '../domain/concurrency';
 import {
   HOUR_TOTAL_ATTRIBUTE,
@@ -240,7 +240,7 @@ export class UsageStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      if (cancellationReasons(error)) return false;
       throw error;
     }
   }
@@ -281,11 +281,11 @@ export class UsageStore {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+      const reasons = cancellationReasons(error);
+      if (reasons) {
         // The marker exists: this chunk was applied before (a retried call). Nothing to do.
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
-        throw new TransactionConflict(reasons.map((r) => r.Code).join(','));
+        if (reasons[0] === 'ConditionalCheckFailed') return;
+        throw new TransactionConflict(reasons.join(','));
       }
       throw error;
     }
@@ -346,7 +346,7 @@ export class UsageStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      if (cancellationReasons(error)) return false;
       throw error;
     }
   }
@@ -359,7 +359,7 @@ export class UsageStore {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [this.flagCancelled(claim, nowSeconds)] }));
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      if (cancellationReasons(error)) return false;
       throw error;
     }
     if (claim.formula === 'last') {

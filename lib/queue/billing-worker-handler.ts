@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BillingCycle } from '../billing/billing-cycle';
 import { parseBillingJob } from '../billing/jobs';
+import { groupBy } from '../domain/collections';
 import { forEachLimited } from '../domain/concurrency';
 import type { SqsHandler } from './meter-consumer-handler';
 import { toBatchResponse } from './sqs-batch';
@@ -22,19 +23,20 @@ export function makeBillingWorkerHandler(deps: BillingWorkerDeps): SqsHandler {
   const concurrency = deps.concurrency ?? 5;
   return async (event) => {
     const failed: string[] = [];
-    // The scheduler may queue a subscription again before its previous job ran: one run
-    // serves every message of it in the batch (and they succeed or fail together).
-    const messagesBySubscription = new Map<string, string[]>();
+    const jobs: { subscription: string; messageId: string }[] = [];
     for (const record of event.Records) {
       try {
-        const { subscription } = parseBillingJob(record.body);
-        messagesBySubscription.set(subscription, [...(messagesBySubscription.get(subscription) ?? []), record.messageId]);
+        jobs.push({ subscription: parseBillingJob(record.body).subscription, messageId: record.messageId });
       } catch (error) {
         deps.logger.error('not a billing job', { messageId: record.messageId, error: error as Error });
         failed.push(record.messageId);
       }
     }
-    await forEachLimited([...messagesBySubscription], concurrency, async ([subscription, messageIds]) => {
+    // The scheduler may queue a subscription again before its previous job ran: one run
+    // serves every message of it in the batch (and they succeed or fail together).
+    const messagesBySubscription = groupBy(jobs, (job) => job.subscription);
+    await forEachLimited([...messagesBySubscription], concurrency, async ([subscription, group]) => {
+      const messageIds = group.map((job) => job.messageId);
       const now = Math.floor(deps.nowMs() / 1000);
       try {
         await deps.billing.advanceSubscription(subscription, now);

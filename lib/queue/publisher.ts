@@ -16,6 +16,8 @@ export class QueuePublisher {
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
     private readonly attempts = 5,
+    /** What the messages are, for the error a caller sees when they cannot be queued. */
+    private readonly what = 'Meter events',
   ) {}
 
   async publish(bodies: readonly string[]): Promise<void> {
@@ -44,12 +46,12 @@ export class QueuePublisher {
         const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
         pending = pending.filter((entry) => failed.has(entry.Id));
-      } catch (error) {
-        if (attempt === this.attempts - 1) throw new ServiceUnavailableError('Meter events could not be queued. Please retry.');
+      } catch {
+        if (attempt === this.attempts - 1) break;
         continue;
       }
       if (pending.length === 0) return;
     }
-    throw new ServiceUnavailableError('Meter events could not be queued. Please retry.');
+    throw new ServiceUnavailableError(`${this.what} could not be queued. Please retry.`);
   }
 }

@@ -44,6 +44,12 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
+/** The per-item reasons of a cancelled transaction ('ConditionalCheckFailed', 'None', ...); undefined for any other error. */
+export function cancellationReasons(error: unknown): (string | undefined)[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((reason) => reason.Code);
+}
+
 /**
  * Every item of `itemKeys` that exists, 100 keys per BatchGetItem, retrying unprocessed keys
  * with backoff. Missing items are simply absent from the result.

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keys, type Key, type ObjectKind } from './keys';
 import { mainTable } from './resources';
-import { batchGetItems, isConditionFailure } from './dynamo';
+import { batchGetItems, cancellationReasons, isConditionFailure } from './dynamo';
 import { NotFoundError } from '../errors';
 
 /** Every API object has these; the rest is the object's own shape. */
@@ -83,6 +83,11 @@ export class ObjectStore {
     return Item;
   }
 
+  /** Raw items by key, in one BatchGetItem per 100 (missing ones are simply absent). */
+  getItems(itemKeys: readonly Key[]): Promise<Record<string, unknown>[]> {
+    return batchGetItems(this.db, this.tableName, itemKeys);
+  }
+
   /** Objects of one kind by id; missing ids are simply absent. */
   async getMany<T extends StoredObject>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
     const items = await batchGetItems(this.db, this.tableName, ids.map((id) => keys.object(kind, id)));
@@ -122,10 +127,7 @@ export class ObjectStore {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') {
-        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-        if (reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
-      }
+      if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) return false;
       throw error;
     }
   }

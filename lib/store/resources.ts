@@ -82,15 +82,22 @@ export const meterConsumer: ConsumerDefinition = {
   maxBatchingWindowSeconds: 1,
 };
 
-export const meterEventsQueue: QueueDefinition = {
-  id: 'MeterEventsQueue',
-  envVar: 'METERLINE_METER_EVENTS_QUEUE_URL',
-  // AWS asks for at least 6x the function timeout so a slow batch is not delivered twice.
-  visibilityTimeoutSeconds: 6 * meterConsumer.timeoutSeconds,
-  retentionSeconds: 4 * 24 * 3600,
-  maxReceiveCount: 5,
-  deadLetterRetentionSeconds: 14 * 24 * 3600,
-};
+/** AWS asks for a visibility timeout of at least 6x the consumer's timeout, so a slow batch is not delivered twice. */
+export const visibilityTimeoutFor = (consumerTimeoutSeconds: number) => 6 * consumerTimeoutSeconds;
+
+/** A work queue drained by `consumer`: kept 4 days, dead-lettered after 5 receives, dead letters kept 14 days. */
+function workQueue(id: string, envVar: string, consumer: ConsumerDefinition): QueueDefinition {
+  return {
+    id,
+    envVar,
+    visibilityTimeoutSeconds: visibilityTimeoutFor(consumer.timeoutSeconds),
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    deadLetterRetentionSeconds: 14 * 24 * 3600,
+  };
+}
+
+export const meterEventsQueue = workQueue('MeterEventsQueue', 'METERLINE_METER_EVENTS_QUEUE_URL', meterConsumer);
 
 /** The api function: it runs test clock advances in the request, so it gets HTTP API's whole 30 s. */
 export const apiFunction = {
@@ -106,14 +113,7 @@ export const billingWorker: ConsumerDefinition = {
   maxBatchingWindowSeconds: 1,
 };
 
-export const billingJobsQueue: QueueDefinition = {
-  id: 'BillingJobsQueue',
-  envVar: 'METERLINE_BILLING_JOBS_QUEUE_URL',
-  visibilityTimeoutSeconds: 6 * billingWorker.timeoutSeconds,
-  retentionSeconds: 4 * 24 * 3600,
-  maxReceiveCount: 5,
-  deadLetterRetentionSeconds: 14 * 24 * 3600,
-};
+export const billingJobsQueue = workQueue('BillingJobsQueue', 'METERLINE_BILLING_JOBS_QUEUE_URL', billingWorker);
 
 /** The EventBridge schedule that invokes the billing scheduler. */
 export const billingSchedule = {
@@ -129,6 +129,11 @@ export const invoiceGrace = {
   defaultSeconds: 3600,
   maxSeconds: 72 * 3600,
 } as const;
+
+/** True for a grace period Meterline accepts: whole seconds from 0 to 72 h. */
+export function isValidInvoiceGrace(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= invoiceGrace.maxSeconds;
+}
 
 export const queues = [meterEventsQueue, billingJobsQueue] as const;
 
