@@ -1,7 +1,6 @@
-import type { Route } from '../http/router';
+import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
-import { NotFoundError } from '../errors';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
 import type { Services } from '../services';
 import { billingRoutes } from './billing-routes';
@@ -33,7 +32,7 @@ export function apiRoutes(s: Services): Route[] {
         const query = readListQuery(c.params);
         c.params.done();
         const page = await s.store.list('customer', query);
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
 
@@ -42,10 +41,7 @@ export function apiRoutes(s: Services): Route[] {
     {
       method: 'GET',
       pattern: '/v1/billing/meters/:id',
-      handle: async (c) => {
-        c.params.done();
-        return { body: await s.meters.retrieve(c.path.id!) };
-      },
+      handle: async (c) => ({ body: await s.meters.retrieve(pathId(c)) }),
     },
     { method: 'POST', pattern: '/v1/billing/meters/:id', handle: async (c) => ({ body: await s.meters.update(c.path.id!, c.params, c.now) }) },
     { method: 'POST', pattern: '/v1/billing/meters/:id/deactivate', handle: async (c) => ({ body: await s.meters.deactivate(c.path.id!, c.params, c.now) }) },
@@ -58,7 +54,7 @@ export function apiRoutes(s: Services): Route[] {
         const status = c.params.optionalString('status', { oneOf: ['active', 'inactive'] });
         c.params.done();
         const page = await s.store.list('meter', { ...query, filter: status ? { name: 'status', value: status } : undefined });
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
     {
@@ -69,7 +65,7 @@ export function apiRoutes(s: Services): Route[] {
         const query = readSummaryQuery(c.params);
         await s.customers.retrieve(query.customerId, 'customer');
         const page = await summarizeUsage(s.usage, meter, query);
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
 
@@ -99,12 +95,7 @@ export function apiRoutes(s: Services): Route[] {
     {
       method: 'GET',
       pattern: '/v2/core/events/:id',
-      handle: async (c) => {
-        c.params.done();
-        const event = await s.store.get('v2_event', c.path.id!);
-        if (!event) throw new NotFoundError('event', c.path.id!);
-        return { body: event };
-      },
+      handle: async (c) => ({ body: await s.store.require('v2_event', pathId(c), 'event') }),
     },
   ];
 }

@@ -1,4 +1,4 @@
-import type { Route, RouteContext } from '../http/router';
+import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { NotFoundError } from '../errors';
@@ -11,22 +11,13 @@ const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as c
 /** Subscriptions, invoices and test clocks. */
 export function billingRoutes(s: Services): Route[] {
   const { billing } = s;
-  const read = (c: RouteContext) => {
-    c.params.done();
-    return c.path.id!;
-  };
   return [
     // Subscriptions
     { method: 'POST', pattern: '/v1/subscriptions', handle: async (c) => ({ body: await billing.createSubscription(c.params, c.now, c.principal.livemode) }) },
     {
       method: 'GET',
       pattern: '/v1/subscriptions/:id',
-      handle: async (c) => {
-        const id = read(c);
-        const subscription = await s.store.get<Subscription>('subscription', id);
-        if (!subscription) throw new NotFoundError('subscription', id);
-        return { body: subscription };
-      },
+      handle: async (c) => ({ body: await s.store.require<Subscription>('subscription', pathId(c)) }),
     },
     { method: 'POST', pattern: '/v1/subscriptions/:id', handle: async (c) => ({ body: await billing.updateSubscription(c.path.id!, c.params, c.now) }) },
     { method: 'DELETE', pattern: '/v1/subscriptions/:id', handle: async (c) => ({ body: await billing.cancelSubscription(c.path.id!, c.params, c.now) }) },
@@ -49,13 +40,13 @@ export function billingRoutes(s: Services): Route[] {
           match: (sub) =>
             (status !== 'default' || sub.status !== 'canceled') && (!price || sub.items.data.some((item) => item.price.id === price)),
         });
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
 
     // Invoices
     { method: 'POST', pattern: '/v1/invoices/create_preview', handle: async (c) => ({ body: await billing.previewInvoice(c.params, c.now) }) },
-    { method: 'GET', pattern: '/v1/invoices/:id', handle: async (c) => ({ body: await billing.invoices.retrieve(read(c)) }) },
+    { method: 'GET', pattern: '/v1/invoices/:id', handle: async (c) => ({ body: await billing.invoices.retrieve(pathId(c)) }) },
     {
       method: 'GET',
       pattern: '/v1/invoices/:id/lines',
@@ -74,7 +65,7 @@ export function billingRoutes(s: Services): Route[] {
         }
         const window = query.endingBefore ? lines.slice(Math.max(from, to - query.limit), to) : lines.slice(from, from + query.limit);
         const hasMore = query.endingBefore ? to - query.limit > from : from + query.limit < to;
-        return { body: listResponse(c.url, window, hasMore) };
+        return { body: listResponse(c.url, { data: window, hasMore }) };
       },
     },
     { method: 'POST', pattern: '/v1/invoices/:id/finalize', handle: async (c) => ({ body: await billing.invoices.finalize(c.path.id!, c.params, c.now) }) },
@@ -96,14 +87,14 @@ export function billingRoutes(s: Services): Route[] {
           filter: subscription ? { name: 'subscription', value: subscription } : undefined,
           match: status ? (invoice) => invoice.status === status : undefined,
         });
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
 
     // Test clocks
     { method: 'POST', pattern: '/v1/test_helpers/test_clocks', handle: async (c) => ({ body: await billing.clocks.create(c.params, c.now, c.principal.livemode) }) },
-    { method: 'GET', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.retrieve(read(c)) }) },
-    { method: 'DELETE', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.delete(read(c)) }) },
+    { method: 'GET', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.retrieve(pathId(c)) }) },
+    { method: 'DELETE', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.delete(pathId(c)) }) },
     { method: 'POST', pattern: '/v1/test_helpers/test_clocks/:id/advance', handle: async (c) => ({ body: await billing.clocks.advance(c.path.id!, c.params) }) },
     {
       method: 'GET',
@@ -112,7 +103,7 @@ export function billingRoutes(s: Services): Route[] {
         const query = readListQuery(c.params);
         c.params.done();
         const page = await s.store.list('test_clock', { ...query, match: (clock) => !('deleted' in clock) });
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
   ];

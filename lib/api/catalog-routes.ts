@@ -1,4 +1,4 @@
-import type { Route } from '../http/router';
+import { pathId, type Route } from '../http/router';
 import { listResponse } from '../http/response';
 import type { Services } from '../services';
 
@@ -10,10 +10,7 @@ export function catalogRoutes(s: Services): Route[] {
     {
       method: 'GET',
       pattern: '/v1/products/:id',
-      handle: async (c) => {
-        c.params.done();
-        return { body: await s.products.retrieve(c.path.id!) };
-      },
+      handle: async (c) => ({ body: await s.products.retrieve(pathId(c)) }),
     },
     { method: 'POST', pattern: '/v1/products/:id', handle: async (c) => ({ body: await s.products.update(c.path.id!, c.params, c.now) }) },
     { method: 'DELETE', pattern: '/v1/products/:id', handle: async (c) => ({ body: await s.products.delete(c.path.id!, c.params) }) },
@@ -22,7 +19,7 @@ export function catalogRoutes(s: Services): Route[] {
       pattern: '/v1/products',
       handle: async (c) => {
         const page = await s.products.list(c.params);
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
 
@@ -31,10 +28,7 @@ export function catalogRoutes(s: Services): Route[] {
     {
       method: 'GET',
       pattern: '/v1/prices/:id',
-      handle: async (c) => {
-        c.params.done();
-        return { body: await s.prices.retrieve(c.path.id!) };
-      },
+      handle: async (c) => ({ body: await s.prices.retrieve(pathId(c)) }),
     },
     { method: 'POST', pattern: '/v1/prices/:id', handle: async (c) => ({ body: await s.prices.update(c.path.id!, c.params) }) },
     {
@@ -42,7 +36,7 @@ export function catalogRoutes(s: Services): Route[] {
       pattern: '/v1/prices',
       handle: async (c) => {
         const page = await s.prices.list(c.params);
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
   ];

@@ -1,7 +1,6 @@
-import type { Route } from '../http/router';
+import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
-import { NotFoundError } from '../errors';
 import type { StripeEvent } from '../events/events';
 import type { Services } from '../services';
 
@@ -11,12 +10,7 @@ export function eventRoutes(s: Services): Route[] {
     {
       method: 'GET',
       pattern: '/v1/events/:id',
-      handle: async (c) => {
-        c.params.done();
-        const event = await s.store.get<StripeEvent>('event', c.path.id!);
-        if (!event) throw new NotFoundError('event', c.path.id!);
-        return { body: event };
-      },
+      handle: async (c) => ({ body: await s.store.require<StripeEvent>('event', pathId(c)) }),
     },
     {
       method: 'GET',
@@ -26,7 +20,7 @@ export function eventRoutes(s: Services): Route[] {
         const type = c.params.optionalString('type', { maxLength: 100 });
         c.params.done();
         const page = await s.store.list<StripeEvent>('event', { ...query, filter: type ? { name: 'type', value: type } : undefined });
-        return { body: listResponse(c.url, page.data, page.hasMore) };
+        return { body: listResponse(c.url, page) };
       },
     },
   ];

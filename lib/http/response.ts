@@ -30,6 +30,6 @@ export function errorResponse(error: unknown, requestId?: string): APIGatewayPro
 }
 
 /** Stripe's list envelope. */
-export function listResponse<T>(url: string, data: T[], hasMore: boolean) {
-  return { object: 'list' as const, url, has_more: hasMore, data };
+export function listResponse<T>(url: string, page: { data: T[]; hasMore: boolean }) {
+  return { object: 'list' as const, url, has_more: page.hasMore, data: page.data };
 }

@@ -29,6 +29,12 @@ export interface Route {
   handle(context: RouteContext): Promise<RouteResult>;
 }
 
+/** The `:id` of a route that takes no other parameters (GET or DELETE of one object). */
+export function pathId(c: RouteContext): string {
+  c.params.done();
+  return c.path.id!;
+}
+
 interface CompiledRoute {
   route: Route;
   regex: RegExp;

@@ -77,6 +77,13 @@ export class ObjectStore {
     return (await this.getItem(keys.object(kind, id), consistent))?.object as T | undefined;
   }
 
+  /** The object, or NotFoundError naming it as the API does (`No such event: 'evt_…'`). */
+  async require<T extends StoredObject>(kind: ObjectKind, id: string, name: string = kind): Promise<T> {
+    const object = await this.get<T>(kind, id);
+    if (!object) throw new NotFoundError(name, id);
+    return object;
+  }
+
   /** A raw item by key (for the few items that are not API objects). */
   async getItem(key: Key, consistent = false): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
