@@ -23,16 +23,10 @@ import { useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack, type LocalStack } from '../lib/local/stack';
 import { billingSchedule, billingWorker, invoiceGrace, mainTable, usageTable } from '../lib/store/resources';
 import { CapacityCounter, writeUnits, type CapacityTally } from './support/capacity';
-import { PRICES, round, table } from './support/cost';
-import { childPids, InvocationTimer, procRss, RssSampler, SqsCounter, type SqsTally } from './support/meters';
+import { fmt, intEnv, localStripe, log } from './support/cli';
+import { costLine, gbSeconds, PRICES, round, table } from './support/cost';
+import { billedSqsRequests, childPids, InvocationTimer, procRss, RssSampler, SqsCounter, type SqsTally } from './support/meters';
 import { runPool } from './support/pool';
-
-const intEnv = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`);
-  return value;
-};
 
 const LARGE = intEnv('BENCH_BILLING_SUBSCRIPTIONS', 10_000);
 const SMALL = intEnv('BENCH_BILLING_SMALL', Math.min(1000, Math.max(1, Math.floor(LARGE / 10))));
@@ -43,9 +37,6 @@ const EVENTS_PER_CUSTOMER = 3;
 const FLAT_CENTS = 2900;
 const METERED_UNIT = '0.35';
 const GRACE_SECONDS = invoiceGrace.defaultSeconds;
-
-const log = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 interface Phase {
   name: string;
@@ -113,8 +104,7 @@ async function runSize(n: number): Promise<SizeResult> {
     // ---------------------------------------------------------------- setup (not timed)
     const t = () => Math.floor(nowMs() / 1000);
     const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'bench', livemode: false, now: t() });
-    const { hostname, port } = new URL(stack.url);
-    const stripe = new Stripe(secret, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, telemetry: false });
+    const stripe = localStripe(secret, stack.url);
     const meter = await stripe.billing.meters.create({
       display_name: 'Bench tokens',
       event_name: `bench_billing_tokens_${n}`,
@@ -151,7 +141,7 @@ async function runSize(n: number): Promise<SizeResult> {
     // Usage: a few events per customer through the meter event stream, 100 per request, drained.
     t0 = performance.now();
     const session = await stripe.v2.billing.meterEventSession.create();
-    const streamer = new Stripe(session.authentication_token, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, telemetry: false });
+    const streamer = localStripe(session.authentication_token, stack.url);
     const events = n * EVENTS_PER_CUSTOMER;
     await runPool(Math.ceil(events / 100), 8, async (r) => {
       const batch: Stripe.V2.Billing.MeterEventCreateParams[] = [];
@@ -259,18 +249,23 @@ async function runSize(n: number): Promise<SizeResult> {
     const wru = phases.reduce((s, p) => s + writeUnits(p.capacity), 0);
     const tableWru = phases.reduce((s, p) => s + p.capacity.tableWriteUnits, 0);
     const rru = phases.reduce((s, p) => s + p.capacity.readUnits, 0);
-    const sqsBilled = phases.reduce((s, p) => s + Object.entries(p.sqs.billed).filter(([op]) => op !== 'GetQueueAttributes').reduce((a, [, v]) => a + v, 0), 0);
+    const sqsBilled = phases.reduce((s, p) => s + billedSqsRequests(p.sqs), 0);
     const workerInvocations = phases.reduce((s, p) => s + p.worker.invocations, 0);
-    const workerGbs = phases.reduce((s, p) => s + (p.worker.billedMs / 1000) * (billingWorker.memoryMb / 1024), 0);
-    const schedulerGbs = phases.reduce((s, p) => s + (Math.ceil(p.schedulerMs) / 1000) * (billingSchedule.memoryMb / 1024), 0);
+    const workerGbs = phases.reduce((s, p) => s + gbSeconds(p.worker.billedMs, billingWorker.memoryMb), 0);
+    const schedulerGbs = phases.reduce((s, p) => s + gbSeconds(Math.ceil(p.schedulerMs), billingSchedule.memoryMb), 0);
     const per1000 = 1000 / invoices;
+    /** A line per 1,000 invoices, its quantity shown with `digits` decimals. */
+    const line = (item: string, quantity: number, unit: string, price: number, digits: number) => {
+      const { scaled, usd } = costLine(item, quantity, unit, price, per1000);
+      return { item, quantity: `${fmt(scaled, digits)} ${unit}`, usd };
+    };
     const costLines = [
-      { item: 'DynamoDB write units', quantity: `${fmt(wru * per1000)} WRU`, usd: ((wru * per1000) / 1e6) * PRICES.dynamoPerMillionWriteUnits },
-      { item: 'DynamoDB read units', quantity: `${fmt(rru * per1000, 1)} RRU`, usd: ((rru * per1000) / 1e6) * PRICES.dynamoPerMillionReadUnits },
-      { item: 'SQS requests (64 KB chunks)', quantity: `${fmt(sqsBilled * per1000)} requests`, usd: ((sqsBilled * per1000) / 1e6) * PRICES.sqsPerMillionRequests },
-      { item: 'Lambda requests: scheduler + worker', quantity: `${fmt((phases.length + workerInvocations) * per1000, 1)} invocations`, usd: (((phases.length + workerInvocations) * per1000) / 1e6) * PRICES.lambdaPerMillionRequests },
-      { item: `Lambda duration: worker (${billingWorker.memoryMb} MB)`, quantity: `${fmt(workerGbs * per1000, 1)} GB-s`, usd: workerGbs * per1000 * PRICES.lambdaPerGbSecond },
-      { item: `Lambda duration: scheduler (${billingSchedule.memoryMb} MB)`, quantity: `${fmt(schedulerGbs * per1000, 2)} GB-s`, usd: schedulerGbs * per1000 * PRICES.lambdaPerGbSecond },
+      line('DynamoDB write units', wru, 'WRU', PRICES.dynamoPerMillionWriteUnits / 1e6, 0),
+      line('DynamoDB read units', rru, 'RRU', PRICES.dynamoPerMillionReadUnits / 1e6, 1),
+      line('SQS requests (64 KB chunks)', sqsBilled, 'requests', PRICES.sqsPerMillionRequests / 1e6, 0),
+      line('Lambda requests: scheduler + worker', phases.length + workerInvocations, 'invocations', PRICES.lambdaPerMillionRequests / 1e6, 1),
+      line(`Lambda duration: worker (${billingWorker.memoryMb} MB)`, workerGbs, 'GB-s', PRICES.lambdaPerGbSecond, 1),
+      line(`Lambda duration: scheduler (${billingSchedule.memoryMb} MB)`, schedulerGbs, 'GB-s', PRICES.lambdaPerGbSecond, 2),
     ];
     return {
       subscriptions: n,

@@ -18,18 +18,20 @@ import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import Stripe from 'stripe';
 import { Quantity } from '../lib/domain/quantity';
 import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack } from '../lib/local/stack';
 import { MAX_STREAM_EVENTS } from '../lib/metering/record-meter-events';
 import { keys } from '../lib/store/keys';
 import { meterConsumer } from '../lib/store/resources';
+import { fmt, localStripe, log, numberEnv } from './support/cli';
 import { costPerMillion, round, table } from './support/cost';
 import { claimLikeItem, runConditionalFloor, runFloor } from './support/floor';
 import {
+  billedSqsRequests,
   childPids,
   DynamoCounter,
   InvocationTimer,
@@ -41,32 +43,22 @@ import {
   SqsCounter,
   timeServerRequests,
 } from './support/meters';
-import { runPool, sleep } from './support/pool';
+import { runPool } from './support/pool';
 
-const intEnv = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
-  return value;
-};
-
-const EVENTS = Math.floor(intEnv('BENCH_EVENTS', 200_000));
-const CUSTOMERS = Math.floor(intEnv('BENCH_CUSTOMERS', 1000));
-const CONCURRENCY = Math.floor(intEnv('BENCH_CONCURRENCY', 16));
+const EVENTS = Math.floor(numberEnv('BENCH_EVENTS', 200_000));
+const CUSTOMERS = Math.floor(numberEnv('BENCH_CUSTOMERS', 1000));
+const CONCURRENCY = Math.floor(numberEnv('BENCH_CONCURRENCY', 16));
 // The local stack's own default (lib/local/stack.ts: 2 consumer invocations in flight).
-const POLLERS = Math.floor(intEnv('BENCH_POLLERS', 2));
-const DUPLICATE_SHARE = intEnv('BENCH_DUPLICATES', 0.1);
-const FLOOR_CONCURRENCY = Math.floor(intEnv('BENCH_FLOOR_CONCURRENCY', CONCURRENCY));
-const BATCH_SIZE = Math.floor(intEnv('BENCH_BATCH_SIZE', meterConsumer.batchSize));
-const CONDITIONAL_FLOOR = Math.floor(intEnv('BENCH_CONDITIONAL_FLOOR', Math.min(EVENTS, 50_000)));
+const POLLERS = Math.floor(numberEnv('BENCH_POLLERS', 2));
+const DUPLICATE_SHARE = numberEnv('BENCH_DUPLICATES', 0.1);
+const FLOOR_CONCURRENCY = Math.floor(numberEnv('BENCH_FLOOR_CONCURRENCY', CONCURRENCY));
+const BATCH_SIZE = Math.floor(numberEnv('BENCH_BATCH_SIZE', meterConsumer.batchSize));
+const CONDITIONAL_FLOOR = Math.floor(numberEnv('BENCH_CONDITIONAL_FLOOR', Math.min(EVENTS, 50_000)));
 const EVENTS_PER_REQUEST = MAX_STREAM_EVENTS;
 /** Memory assumed for the ingest function (the consumer's comes from lib/store/resources.ts). */
 const INGEST_MEMORY_MB = 512;
 const EVENT_NAME = 'bench_tokens';
 const STREAM_PATH = '/v2/billing/meter_event_stream';
-
-const log = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A meter event value: a decimal with three places in [0.001, 99.999]. */
 function randomValueMillis(): number {
@@ -121,7 +113,7 @@ async function main() {
     const now = Math.floor(Date.now() / 1000);
     const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'bench', livemode: false, now });
     const { hostname, port } = new URL(stack.url);
-    const stripe = new Stripe(secret, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 2, telemetry: false });
+    const stripe = localStripe(secret, stack.url);
     const meter = await stripe.billing.meters.create({
       display_name: 'Bench tokens',
       event_name: EVENT_NAME,
@@ -368,13 +360,10 @@ async function main() {
     const aggregateUnits = dynamoTally.applyUpdates * 2 * Math.max(1, Math.ceil(largestUsageItem / 1024));
     const writeUnits = dynamoTally.claimUnits + conflictUnits + markerUnits + aggregateUnits + dynamoTally.otherWriteUnits;
     const readUnits = dynamoTally.markerReadUnits + dynamoTally.otherReadUnits;
-    const sqsBilled = Object.entries(sqsTally.billed)
-      .filter(([op]) => op !== 'GetQueueAttributes') // the local drain() polling: no event source mapping does this
-      .reduce((n, [, v]) => n + v, 0);
     const cost = costPerMillion({
       events: EVENTS,
       httpRequests,
-      sqsBilledRequests: sqsBilled,
+      sqsBilledRequests: billedSqsRequests(sqsTally),
       ingestInvocations: ingestTimer.count,
       ingestBilledMs: ingestTimer.billedMs,
       ingestMemoryMb: INGEST_MEMORY_MB,
@@ -401,7 +390,7 @@ async function main() {
     log(
       table(
         ['item', 'in this run', 'per 1M events', 'unit', 'USD per 1M events'],
-        cost.lines.map((l) => [l.item, fmt(l.quantity, l.unit === 'GB-s' ? 1 : 0), fmt(l.perMillionEvents, l.unit === 'GB-s' ? 1 : 0), l.unit, l.usdPerMillionEvents.toFixed(4)]).concat([
+        cost.lines.map((l) => [l.item, fmt(l.quantity, l.unit === 'GB-s' ? 1 : 0), fmt(l.scaled, l.unit === 'GB-s' ? 1 : 0), l.unit, l.usd.toFixed(4)]).concat([
           ['total', '', '', '', cost.total.toFixed(4)],
         ]),
       ),

@@ -2,6 +2,7 @@ import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableDefinition } from '../../lib/store/resources';
 import { itemSizeBytes, units as localUnits } from './meters';
+import { bump, countCalls, Tally } from './tally';
 
 /**
  * DynamoDB request units by AWS's on-demand rules, computed from the items each call writes and
@@ -52,54 +53,42 @@ const empty = (): CapacityTally => ({
   largestItemBytes: {},
 });
 
-const bump = (record: Record<string, number>, key: string, by = 1) => (record[key] = (record[key] ?? 0) + by);
 const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 const readUnitsOf = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 
 /** The kind of item a key names (`SUB`, `INV`, `EVT`...), for the report. */
 const kindOf = (item: Record<string, unknown> | undefined) => String(item?.pk ?? '?').split('#')[0] ?? '?';
 
-export class CapacityCounter {
-  tally = empty();
+export class CapacityCounter extends Tally<CapacityTally> {
   active = true;
   /** Index keys last written per item (pk|sk), for the indexes whose keys change over an item's life. */
   private readonly indexKeys = new Map<string, Record<string, string>>();
 
-  constructor(private readonly tables: Record<string, TableDefinition>) {}
-
-  reset(): void {
-    this.tally = empty();
-  }
-
-  snapshot(): CapacityTally {
-    return structuredClone(this.tally);
+  constructor(private readonly tables: Record<string, TableDefinition>) {
+    super(empty);
   }
 
   install(db: DynamoDBDocumentClient): void {
-    db.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = (context.commandName ?? '').replace(/Command$/, '');
-        const input = args.input as Record<string, any>;
-        input.ReturnConsumedCapacity ??= 'TOTAL';
-        try {
-          const result = await next(args);
-          if (this.active) this.count(operation, input, result.output as Record<string, any>);
+    countCalls(
+      db,
+      'benchCapacityCounter',
+      {
+        ok: (operation, input, output) => {
+          if (this.active) this.count(operation, input, output);
           else this.remember(operation, input);
-          return result;
-        } catch (error) {
+        },
+        failed: (operation, input, error) => {
+          if (!this.active) return;
           const name = (error as Error)?.name ?? 'Error';
-          if (this.active) {
-            bump(this.tally.errors, `${operation}:${name}`);
-            if (operation === 'TransactWriteItems' && name === 'TransactionCanceledException') {
-              // A cancelled transaction is charged for its items on AWS as if it had written them.
-              this.tally.cancelledTransactions++;
-              for (const item of input.TransactItems ?? []) this.tableWrite(item, true, false);
-            }
+          bump(this.tally.errors, `${operation}:${name}`);
+          if (operation === 'TransactWriteItems' && name === 'TransactionCanceledException') {
+            // A cancelled transaction is charged for its items on AWS as if it had written them.
+            this.tally.cancelledTransactions++;
+            for (const item of input.TransactItems ?? []) this.tableWrite(item, true, false);
           }
-          throw error;
-        }
+        },
       },
-      { step: 'initialize', name: 'benchCapacityCounter' },
+      { consumedCapacity: true },
     );
   }
 
@@ -188,7 +177,7 @@ export class CapacityCounter {
 
   /** Index entries a successful Put creates, replaces or removes. */
   private indexWrites(tableName: string, item: Record<string, any>, charge: boolean): void {
-    const table = Object.entries(this.tables).find(([name]) => tableName === name)?.[1];
+    const table = this.tables[tableName];
     if (!table) return;
     const id = `${item[table.partitionKey]}|${item[table.sortKey]}`;
     const previous = this.indexKeys.get(id);

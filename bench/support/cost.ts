@@ -27,15 +27,25 @@ export interface CostInputs {
 export interface CostLine {
   item: string;
   quantity: number;
-  perMillionEvents: number;
+  /** The quantity scaled to the unit of account (per million events, per 1,000 invoices). */
+  scaled: number;
   unit: string;
-  usdPerMillionEvents: number;
+  /** USD of the scaled quantity. */
+  usd: number;
 }
+
+/** A cost line: `quantity` of `unit` at `price` USD each, scaled by `scale`. */
+export function costLine(item: string, quantity: number, unit: string, price: number, scale: number): CostLine {
+  return { item, quantity, unit, scaled: quantity * scale, usd: quantity * scale * price };
+}
+
+/** Lambda GB-seconds of `ms` billed at `mb` of memory. */
+export const gbSeconds = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
 
 /** Cost per million events, line by line. */
 export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: number } {
   const scale = 1e6 / c.events;
-  const gbSeconds = (ms: number, mb: number) => (ms / 1000) * (mb / 1024);
+  const line = (item: string, quantity: number, unit: string, price: number) => costLine(item, quantity, unit, price, scale);
   const ingestGbs = gbSeconds(c.ingestBilledMs, c.ingestMemoryMb);
   const consumerGbs = gbSeconds(c.consumerBilledMs, c.consumerMemoryMb);
   const lines: CostLine[] = [
@@ -48,11 +58,7 @@ export function costPerMillion(c: CostInputs): { lines: CostLine[]; total: numbe
     line('DynamoDB write request units', c.writeUnits, 'WRU', PRICES.dynamoPerMillionWriteUnits / 1e6),
     line('DynamoDB read request units', c.readUnits, 'RRU', PRICES.dynamoPerMillionReadUnits / 1e6),
   ];
-  return { lines, total: lines.reduce((sum, l) => sum + l.usdPerMillionEvents, 0) };
-
-  function line(item: string, quantity: number, unit: string, price: number): CostLine {
-    return { item, quantity, unit, perMillionEvents: quantity * scale, usdPerMillionEvents: quantity * scale * price };
-  }
+  return { lines, total: lines.reduce((sum, l) => sum + l.usd, 0) };
 }
 
 /** A fixed-width text table. */

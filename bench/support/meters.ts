@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { bump, countCalls, Tally, type CallInput } from './tally';
 
 /**
  * Counters the bench installs on the stack's own SDK clients (as middleware),
@@ -84,79 +85,80 @@ export function units(operation: string, consumed: ConsumedCapacity[] | Consumed
   return { write, read };
 }
 
-const bump = (record: Record<string, number>, key: string, by = 1) => (record[key] = (record[key] ?? 0) + by);
+/** Where a DynamoDB call belongs on the hot path (the keys of DynamoTally.ms). */
+type Part = keyof DynamoTally['ms'];
 
-export class DynamoCounter {
-  tally = emptyDynamoTally();
+function partOf(operation: string, input: CallInput): Part {
+  if (operation === 'BatchExecuteStatement' && isClaimInsert(input)) return 'claims';
+  if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) return 'claims';
+  if (operation === 'TransactWriteItems' && isApply(input)) return 'apply';
+  if (operation === 'BatchGetItem' && isMarkerRead(input)) return 'markerReads';
+  return 'other';
+}
 
-  reset(): void {
-    this.tally = emptyDynamoTally();
-  }
-
-  snapshot(): DynamoTally {
-    return structuredClone(this.tally);
+export class DynamoCounter extends Tally<DynamoTally> {
+  constructor() {
+    super(emptyDynamoTally);
   }
 
   install(db: DynamoDBDocumentClient): void {
-    db.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = (context.commandName ?? '').replace(/Command$/, '');
-        const input = args.input as Record<string, any>;
-        input.ReturnConsumedCapacity ??= 'TOTAL';
-        const t = this.tally;
-        const t0 = performance.now();
-        const isClaimBatch = operation === 'BatchExecuteStatement' && isClaimInsert(input);
-        const isClaim = isClaimBatch || (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#'));
-        const part = isClaim ? 'claims' : operation === 'TransactWriteItems' && isApply(input) ? 'apply' : operation === 'BatchGetItem' && isMarkerRead(input) ? 'markerReads' : 'other';
-        try {
-          const result = await next(args);
-          const out = result.output as { ConsumedCapacity?: ConsumedCapacity[] | ConsumedCapacity; Responses?: Record<string, unknown[]> };
-          const u = units(operation, out.ConsumedCapacity);
-          if (isClaimBatch) {
-            // PartiQL INSERTs (the claims): DynamoDB Local reports no capacity for them;
-            // each claim item is under 1 KB, so 1 unit per statement, written or refused.
-            const responses = ((result.output as { Responses?: { Error?: { Code?: string } }[] }).Responses ?? []);
-            for (const r of responses) {
-              if (!r.Error) {
+    countCalls(
+      db,
+      'benchDynamoCounter',
+      {
+        start: (operation, input) => ({ t: this.tally, t0: performance.now(), part: partOf(operation, input) }),
+        ok: (operation, input, output, { t, t0, part }) => {
+          const u = units(operation, output.ConsumedCapacity as ConsumedCapacity[] | ConsumedCapacity | undefined);
+          switch (part) {
+            case 'claims':
+              if (operation === 'BatchExecuteStatement') {
+                // PartiQL INSERTs (the claims): DynamoDB Local reports no capacity for them;
+                // each claim item is under 1 KB, so 1 unit per statement, written or refused.
+                for (const r of (output.Responses ?? []) as { Error?: { Code?: string } }[]) {
+                  if (!r.Error) {
+                    t.claims++;
+                    t.claimUnits += 1;
+                  } else if (r.Error.Code === 'DuplicateItem' || r.Error.Code === 'ConditionalCheckFailed') t.claimConflicts++;
+                  else bump(t.errors, `BatchExecuteStatement:${r.Error.Code}`);
+                }
+              } else {
                 t.claims++;
-                t.claimUnits += 1;
-              } else if (r.Error.Code === 'DuplicateItem' || r.Error.Code === 'ConditionalCheckFailed') t.claimConflicts++;
-              else bump(t.errors, `BatchExecuteStatement:${r.Error.Code}`);
+                t.claimUnits += u.write;
+              }
+              break;
+            case 'apply': {
+              const items = input.TransactItems as Record<string, unknown>[];
+              t.applyTransactions++;
+              t.applyMarkers += items.filter((i) => i.Put).length;
+              t.applyUpdates += items.filter((i) => i.Update).length;
+              t.applyUnits += 2 * items.length;
+              t.applyUnitsReported += u.write;
+              break;
             }
-          } else if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
-            t.claims++;
-            t.claimUnits += u.write;
-          } else if (operation === 'TransactWriteItems' && isApply(input)) {
-            const items = input.TransactItems as Record<string, unknown>[];
-            t.applyTransactions++;
-            t.applyMarkers += items.filter((i) => i.Put).length;
-            t.applyUpdates += items.filter((i) => i.Update).length;
-            t.applyUnits += 2 * items.length;
-            t.applyUnitsReported += u.write;
-          } else if (operation === 'BatchGetItem' && isMarkerRead(input)) {
-            t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
-            t.markerReadUnits += u.read;
-          } else {
-            bump(t.otherCalls, operation);
-            t.otherWriteUnits += u.write;
-            t.otherReadUnits += u.read;
+            case 'markerReads':
+              t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+              t.markerReadUnits += u.read;
+              break;
+            case 'other':
+              bump(t.otherCalls, operation);
+              t.otherWriteUnits += u.write;
+              t.otherReadUnits += u.read;
           }
-          return result;
-        } catch (error) {
+          t.ms[part] += performance.now() - t0;
+        },
+        failed: (operation, _input, error, { t, t0, part }) => {
           const name = (error as Error)?.name ?? 'Error';
-          if (operation === 'PutItem' && name === 'ConditionalCheckFailedException' && String(input.Item?.pk ?? '').startsWith('EVENT#')) {
+          if (part === 'claims' && operation === 'PutItem' && name === 'ConditionalCheckFailedException') {
             t.claimConflicts++;
             t.claimConflictUnitsReported += units(operation, (error as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity).write;
-          } else if (operation === 'TransactWriteItems' && isApply(input)) {
+          } else if (part === 'apply') {
             const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? '?');
             bump(t.applyFailures, `${name}(${[...new Set(reasons)].join(',')})`);
           } else bump(t.errors, `${operation}:${name}`);
-          throw error;
-        } finally {
           t.ms[part] += performance.now() - t0;
-        }
+        },
       },
-      { step: 'initialize', name: 'benchDynamoCounter' },
+      { consumedCapacity: true },
     );
   }
 }
@@ -191,55 +193,47 @@ export interface SqsTally {
 
 const emptySqsTally = (): SqsTally => ({ calls: {}, billed: {}, bytes: {}, messages: {}, emptyReceives: 0, errors: {} });
 
-export class SqsCounter {
-  tally = emptySqsTally();
-
-  reset(): void {
-    this.tally = emptySqsTally();
-  }
-
-  snapshot(): SqsTally {
-    return structuredClone(this.tally);
+export class SqsCounter extends Tally<SqsTally> {
+  constructor() {
+    super(emptySqsTally);
   }
 
   install(sqs: SQSClient): void {
-    sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const operation = (context.commandName ?? '').replace(/Command$/, '');
-        const input = args.input as Record<string, any>;
-        try {
-          const result = await next(args);
-          const output = result.output as Record<string, any>;
-          let bytes = 0;
-          let messages = 0;
-          if (operation === 'SendMessageBatch') {
-            for (const e of input.Entries ?? []) bytes += Buffer.byteLength(String(e.MessageBody ?? ''));
-            messages = (input.Entries ?? []).length;
-          } else if (operation === 'SendMessage') {
-            bytes = Buffer.byteLength(String(input.MessageBody ?? ''));
-            messages = 1;
-          } else if (operation === 'ReceiveMessage') {
-            for (const m of output.Messages ?? []) bytes += Buffer.byteLength(String(m.Body ?? ''));
-            messages = (output.Messages ?? []).length;
-            if (messages === 0) this.tally.emptyReceives++;
-          } else if (operation === 'DeleteMessageBatch') {
-            messages = (input.Entries ?? []).length;
-          }
-          const t = this.tally;
-          bump(t.calls, operation);
-          bump(t.billed, operation, Math.max(1, Math.ceil(bytes / CHUNK_BYTES)));
-          bump(t.bytes, operation, bytes);
-          bump(t.messages, operation, messages);
-          return result;
-        } catch (error) {
-          bump(this.tally.errors, `${operation}:${(error as Error)?.name}`);
-          throw error;
+    countCalls(sqs, 'benchSqsCounter', {
+      ok: (operation, input, output) => {
+        let bytes = 0;
+        let messages = 0;
+        if (operation === 'SendMessageBatch') {
+          for (const e of input.Entries ?? []) bytes += Buffer.byteLength(String(e.MessageBody ?? ''));
+          messages = (input.Entries ?? []).length;
+        } else if (operation === 'SendMessage') {
+          bytes = Buffer.byteLength(String(input.MessageBody ?? ''));
+          messages = 1;
+        } else if (operation === 'ReceiveMessage') {
+          for (const m of output.Messages ?? []) bytes += Buffer.byteLength(String(m.Body ?? ''));
+          messages = (output.Messages ?? []).length;
+          if (messages === 0) this.tally.emptyReceives++;
+        } else if (operation === 'DeleteMessageBatch') {
+          messages = (input.Entries ?? []).length;
         }
+        const t = this.tally;
+        bump(t.calls, operation);
+        bump(t.billed, operation, Math.max(1, Math.ceil(bytes / CHUNK_BYTES)));
+        bump(t.bytes, operation, bytes);
+        bump(t.messages, operation, messages);
       },
-      { step: 'initialize', name: 'benchSqsCounter' },
-    );
+      failed: (operation, _input, error) => {
+        bump(this.tally.errors, `${operation}:${(error as Error)?.name}`);
+      },
+    });
   }
 }
+
+/** SQS requests AWS would bill: all but GetQueueAttributes, the local drain() polling (no event source mapping does this). */
+export const billedSqsRequests = (t: SqsTally) =>
+  Object.entries(t.billed)
+    .filter(([op]) => op !== 'GetQueueAttributes')
+    .reduce((n, [, v]) => n + v, 0);
 
 /** Wall time of handler invocations (what Lambda bills as duration, rounded up to 1 ms). */
 export class InvocationTimer {

@@ -1,19 +1,19 @@
-/** Runs `task(i)` for i in [0, count) with at most `limit` in flight; rejects on the first error. */
+import { forEachLimited } from '../../lib/domain/concurrency';
+
+/**
+ * Runs `task(i)` for i in [0, count) with at most `limit` in flight; after the first error no
+ * further task starts, and once those in flight have settled it rejects with that error.
+ */
 export async function runPool(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
   let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < count) {
-      const index = next++;
-      try {
-        await task(index);
-      } catch (error) {
-        failure ??= error;
-      }
+  const indices = Array.from({ length: Math.ceil(count) }, (_, i) => i);
+  await forEachLimited(indices, limit, async (index) => {
+    if (failure !== undefined) return;
+    try {
+      await task(index);
+    } catch (error) {
+      failure ??= error;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  });
   if (failure !== undefined) throw failure;
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
