@@ -5,6 +5,7 @@ import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
 import type { Services } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
+import { creditRoutes } from './credit-routes';
 import { eventRoutes } from './event-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
@@ -71,6 +72,7 @@ export function apiRoutes(s: Services): Route[] {
 
     ...catalogRoutes(s),
     ...billingRoutes(s),
+    ...creditRoutes(s),
     ...eventRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).

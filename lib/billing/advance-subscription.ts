@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { period } from '../domain/periods';
 import { eventPut } from '../events/events';
+import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
 import { draftInvoice } from './draft-invoice';
 import { finalizeInvoice } from './finalize-invoice';
@@ -10,6 +11,7 @@ import type { PendingDraft, StoredSubscription } from './model';
 export interface AdvanceDeps {
   store: BillingStore;
   builder: InvoiceBuilder;
+  applyCredits: ApplyCredits;
   /** How long a closed period's invoice stays draft. */
   graceSeconds: number;
   nowMs: () => number;
@@ -81,7 +83,7 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
     const draft = await store.getInvoice(step.draft.invoice, true);
     // Finalized by hand (or voided) in the meantime: only the reminder goes.
     if (draft?.status === 'draft') {
-      const { writes: finalized } = await finalizeInvoice({ store, builder, nowMs: deps.nowMs }, draft, stored.subscription, step.at);
+      const { writes: finalized } = await finalizeInvoice(deps, draft, stored.subscription, step.at);
       writes.push(...finalized);
     }
     await deps.beforeCommit?.(step);

@@ -3,6 +3,7 @@ import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
 import { mainTable } from '../store/resources';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { isConditionFailure } from '../store/dynamo';
+import { hasPrefix } from '../domain/ids';
 import { period } from '../domain/periods';
 import type { Invoice, StoredSubscription } from './model';
 
@@ -56,13 +57,14 @@ export class BillingStore {
   }
 
   /**
-   * Pushes a failing subscription's due time to `now` + a backoff that doubles per failure (one
+   * Pushes the due time of failing work (a subscription, or a credit grant's expiry) to `now` + a backoff that doubles per failure (one
    * minute up to a day). Conditioned on the version read, so it never delays work a successful
    * step has just rescheduled; any successful write replaces the item and forgets the failures.
    */
-  async deferSubscription(id: string, now: number): Promise<void> {
+  async deferDue(id: string, now: number): Promise<void> {
+    const key = keys.object(hasPrefix(id, 'creditGrant') ? 'credit_grant' : 'subscription', id);
     const { Item } = await this.objects.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.object('subscription', id), ConsistentRead: true, ProjectionExpression: 'version, failures, due_pk' }),
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'version, failures, due_pk' }),
     );
     if (!Item?.due_pk) return;
     const failures = Number(Item.failures ?? 0) + 1;
@@ -71,7 +73,7 @@ export class BillingStore {
       await this.objects.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.object('subscription', id),
+          Key: key,
           UpdateExpression: 'SET due_sk = :sk, failures = :f',
           ConditionExpression: 'version = :v',
           ExpressionAttributeValues: { ':sk': keys.dueSort(now + delay, id), ':f': failures, ':v': Item.version },
@@ -115,8 +117,8 @@ export class BillingStore {
     return this.objects.transact(items);
   }
 
-  /** Ids of the subscriptions on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
-  async *dueSubscriptions(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
+  /** Ids of the objects (subscriptions, expiring credit grants) on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
+  async *dueWork(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
     for (const partition of duePartitions(clock)) {
       let startKey: Record<string, unknown> | undefined;
       do {

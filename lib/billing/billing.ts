@@ -13,7 +13,15 @@ import { makeCreateSubscription, type SubscriptionDeps } from './create-subscrip
 import { InvoiceActions } from './invoice-actions';
 import { InvoiceBuilder } from './invoice-builder';
 import { makePreviewInvoice } from './preview-invoice';
-import { makeQueueDueSubscriptions } from './queue-due-subscriptions';
+import { makeQueueDueWork } from './queue-due-work';
+import { hasPrefix } from '../domain/ids';
+import { CreditLedger } from '../credits/ledger';
+import { makeApplyCredits } from '../credits/apply-credits';
+import { makeRestoreCredits } from '../credits/restore-credits';
+import { makeExpireDueGrant } from '../credits/expire-due-grant';
+import { CreditGrants } from '../credits/credit-grants';
+import { makeCreditBalanceSummary } from '../credits/credit-balance-summary';
+import type { Subscription } from './model';
 import { TestClocks } from './test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
 
@@ -31,22 +39,34 @@ export interface BillingDeps {
   beforeCommit?: (step: Step) => Promise<void>;
 }
 
-/** Subscriptions, invoices, test clocks and the billing cycle, built from their dependencies. */
+/** Subscriptions, invoices, credits, test clocks and the billing cycle, built from their dependencies. */
 export function createBilling(deps: BillingDeps) {
   const store = new BillingStore(deps.objects);
   const builder = new InvoiceBuilder({ usage: deps.usage, meters: deps.meters, nowMs: deps.nowMs });
+  const ledger = new CreditLedger(deps.objects, deps.nowMs);
+  const applyCredits = makeApplyCredits({ ledger });
   const advanceSubscription = makeAdvanceSubscription({
     store,
     builder,
+    applyCredits,
     graceSeconds: deps.graceSeconds,
     nowMs: deps.nowMs,
     logger: deps.logger,
     beforeCommit: deps.beforeCommit,
   });
-  const clocks = new TestClocks({ objects: deps.objects, billing: store, advanceSubscription, nowMs: deps.nowMs });
+  /** Brings every subscription of a customer up to `until` (before a change to its credits takes effect). */
+  const settle = async (customer: string, until: number) => {
+    for await (const page of deps.objects.pages<Subscription>('subscription', { owner: customer })) {
+      for (const subscription of page) await advanceSubscription(subscription.id, until);
+    }
+  };
+  const expireDueGrant = makeExpireDueGrant({ ledger, settle });
+  const advanceDue = (id: string, now: number) => (hasPrefix(id, 'creditGrant') ? expireDueGrant(id, now) : advanceSubscription(id, now));
+  const clocks = new TestClocks({ objects: deps.objects, billing: store, advanceDue, nowMs: deps.nowMs });
   const subscriptionDeps: SubscriptionDeps = {
     store,
     builder,
+    applyCredits,
     customers: deps.customers,
     prices: deps.prices,
     clocks,
@@ -55,15 +75,19 @@ export function createBilling(deps: BillingDeps) {
   };
   const cancelSubscription = makeCancelSubscription(subscriptionDeps);
   const cycle: BillingCycle = {
-    queueDueSubscriptions: makeQueueDueSubscriptions({ store, jobs: deps.jobs }),
+    queueDueWork: makeQueueDueWork({ store, jobs: deps.jobs }),
     advanceSubscription,
-    deferSubscription: (id, now) => store.deferSubscription(id, now),
+    advanceDue,
+    deferDue: (id, now) => store.deferDue(id, now),
   };
   return {
     ...cycle,
     store,
     clocks,
-    invoices: new InvoiceActions({ store, builder, clocks, nowMs: deps.nowMs }),
+    ledger,
+    creditGrants: new CreditGrants({ ledger, customers: deps.customers, prices: deps.prices, clocks, settle, nowMs: deps.nowMs }),
+    creditBalanceSummary: makeCreditBalanceSummary({ ledger, customers: deps.customers, clocks }),
+    invoices: new InvoiceActions({ store, builder, clocks, applyCredits, restoreCredits: makeRestoreCredits({ ledger }), nowMs: deps.nowMs }),
     createSubscription: makeCreateSubscription(subscriptionDeps),
     updateSubscription: makeUpdateSubscription(subscriptionDeps),
     cancelSubscription,

@@ -13,17 +13,10 @@ import { loadSubscription } from './update-subscription';
  */
 export function makeCancelCustomerSubscriptions(deps: SubscriptionDeps, cancel: ReturnType<typeof makeCancelSubscription>) {
   return async function cancelCustomerSubscriptions(customerId: string, requestNow: number): Promise<void> {
-    let startingAfter: string | undefined;
-    do {
-      const page = await deps.store.objects.list<Subscription>('subscription', {
-        limit: 100,
-        startingAfter,
-        owner: customerId,
-        filter: { name: 'status', value: 'active' },
-      });
-      for (const subscription of page.data) await cancel(subscription.id, Params.of({}), requestNow);
-      startingAfter = page.hasMore ? page.data.at(-1)?.id : undefined;
-    } while (startingAfter);
+    const active = deps.store.objects.pages<Subscription>('subscription', { owner: customerId, filter: { name: 'status', value: 'active' } });
+    for await (const page of active) {
+      for (const subscription of page) await cancel(subscription.id, Params.of({}), requestNow);
+    }
   };
 }
 

@@ -7,6 +7,7 @@ import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { eventPut } from '../events/events';
 import { LIVE_CLOCK } from '../store/keys';
+import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
 import { isMetered, type InvoiceBuilder } from './invoice-builder';
@@ -17,6 +18,7 @@ import type { TestClocks } from './test-clocks';
 export interface SubscriptionDeps {
   store: BillingStore;
   builder: InvoiceBuilder;
+  applyCredits: ApplyCredits;
   customers: Customers;
   prices: Prices;
   clocks: TestClocks;

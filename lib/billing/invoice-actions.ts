@@ -1,7 +1,9 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
 import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
-import type { BillingStore } from './billing-store';
+import type { ApplyCredits } from '../credits/apply-credits';
+import type { RestoreCredits } from '../credits/restore-credits';
+import type { BillingStore, TransactItem } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
 import type { Invoice, InvoiceStatus } from './model';
@@ -11,13 +13,19 @@ export interface InvoiceActionDeps {
   store: BillingStore;
   builder: InvoiceBuilder;
   clocks: TestClocks;
+  applyCredits: ApplyCredits;
+  restoreCredits: RestoreCredits;
   nowMs: () => number;
 }
+
+/** Attempts of a transition that keeps losing races (with another invoice spending the same credits). */
+const ATTEMPTS = 5;
 
 /**
  * The invoice state machine behind /v1/invoices/:id/{finalize,void,pay,mark_uncollectible}:
  * draft → open → paid | uncollectible | void (uncollectible → paid | void). Every transition is
- * written on condition that the invoice is still in the state it was read in.
+ * written on condition that the invoice is still in the state it was read in (and the credit
+ * grants it spends or restores at their versions); one that loses a race is re-read and retried.
  */
 export class InvoiceActions {
   constructor(private readonly deps: InvoiceActionDeps) {}
@@ -32,21 +40,23 @@ export class InvoiceActions {
   async finalize(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.optionalBoolean('auto_advance');
     params.done();
-    const draft = await this.inState(id, ['draft'], 'finalize');
-    const at = await this.deps.clocks.timeOf(draft.test_clock, requestNow);
-    const subscription = draft.subscription ? (await this.deps.store.getSubscription(draft.subscription))?.subscription : undefined;
-    const { invoice, writes } = await finalizeInvoice(this.deps, draft, subscription, at);
-    await this.commit(writes);
-    return invoice;
+    return this.retrying(async () => {
+      const draft = await this.inState(id, ['draft'], 'finalize');
+      const at = await this.deps.clocks.timeOf(draft.test_clock, requestNow);
+      const subscription = draft.subscription ? (await this.deps.store.getSubscription(draft.subscription))?.subscription : undefined;
+      const { invoice, writes } = await finalizeInvoice(this.deps, draft, subscription, at);
+      return (await this.deps.store.transact(writes)) ? invoice : undefined;
+    });
   }
 
+  /** Voids an open invoice; the credits it used go back to their grants. */
   async void(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.done();
     return this.move(id, ['open', 'uncollectible'], 'void', 'invoice.voided', (current, at) => ({
       status: 'void',
       amount_remaining: 0,
       status_transitions: { ...current.status_transitions, voided_at: at },
-    }), requestNow);
+    }), requestNow, (current, at) => this.deps.restoreCredits(current, at));
   }
 
   /** Records a payment made outside Meterline (Meterline moves no money). */
@@ -82,7 +92,7 @@ export class InvoiceActions {
 
   /**
    * Moves an invoice out of one of the `from` states, at the time of its clock, recording `type`
-   * with the attributes the change replaced.
+   * with the attributes the change replaced, together with whatever `alsoWrite` adds.
    */
   private async move(
     id: string,
@@ -91,22 +101,29 @@ export class InvoiceActions {
     type: string,
     changeOf: (current: Invoice, at: number) => Partial<Invoice>,
     requestNow: number,
+    alsoWrite: (current: Invoice, at: number) => Promise<TransactItem[]> = async () => [],
   ): Promise<Invoice> {
-    const current = await this.inState(id, from, action);
-    const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
-    const change = changeOf(current, at);
-    const next: Invoice = { ...current, ...change };
-    const previous = Object.fromEntries(Object.keys(change).map((key) => [key, current[key as keyof Invoice]]));
-    await this.commit([
-      this.deps.store.invoicePut(next, current.status),
-      eventPut(this.deps.store.tableName, { type, object: next, previous, created: at, nowMs: this.deps.nowMs() }),
-    ]);
-    return next;
+    return this.retrying(async () => {
+      const current = await this.inState(id, from, action);
+      const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
+      const change = changeOf(current, at);
+      const next: Invoice = { ...current, ...change };
+      const previous = Object.fromEntries(Object.keys(change).map((key) => [key, current[key as keyof Invoice]]));
+      const written = await this.deps.store.transact([
+        this.deps.store.invoicePut(next, current.status),
+        ...(await alsoWrite(current, at)),
+        eventPut(this.deps.store.tableName, { type, object: next, previous, created: at, nowMs: this.deps.nowMs() }),
+      ]);
+      return written ? next : undefined;
+    });
   }
 
-  private async commit(writes: Parameters<BillingStore['transact']>[0]): Promise<void> {
-    if (!(await this.deps.store.transact(writes))) {
-      throw new InvalidRequestError('The invoice changed while this request ran; retrieve it and retry.', undefined, 'invoice_not_editable');
+  /** Runs `attempt` until it commits (it answers undefined when its transaction lost a race). */
+  private async retrying(attempt: () => Promise<Invoice | undefined>): Promise<Invoice> {
+    for (let i = 0; i < ATTEMPTS; i++) {
+      const invoice = await attempt();
+      if (invoice) return invoice;
     }
+    throw new InvalidRequestError('The invoice changed while this request ran; retrieve it and retry.', undefined, 'invoice_not_editable');
   }
 }

@@ -82,6 +82,13 @@ export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void'
 
 export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual' | 'upcoming';
 
+/** Credits that paid part of a line or invoice before tax: one per credit balance transaction. */
+export interface PretaxCreditAmount {
+  amount: number;
+  credit_balance_transaction: string;
+  type: 'credit_balance_transaction';
+}
+
 /** Stripe's InvoiceLineItem. */
 export interface InvoiceLine {
   id: string;
@@ -107,7 +114,7 @@ export interface InvoiceLine {
     };
   };
   period: { start: number; end: number };
-  pretax_credit_amounts: unknown[];
+  pretax_credit_amounts: PretaxCreditAmount[];
   /** The price object (Stripe's pre-2025 field, kept for readability). */
   price: Price;
   pricing: { type: 'price_details'; price_details: { price: string; product: string }; unit_amount_decimal: string | null };
@@ -173,7 +180,7 @@ export interface Invoice {
   total: number;
   total_discount_amounts: [];
   total_excluding_tax: number;
-  total_pretax_credit_amounts: unknown[];
+  total_pretax_credit_amounts: PretaxCreditAmount[];
   total_taxes: [];
   webhooks_delivered_at: number | null;
 }

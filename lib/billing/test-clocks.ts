@@ -41,7 +41,7 @@ const STALE_ADVANCE_MS = (apiFunction.timeoutSeconds + 30) * 1000;
 export interface TestClockDeps {
   objects: ObjectStore;
   billing: BillingStore;
-  advanceSubscription(subscriptionId: string, now: number): Promise<void>;
+  advanceDue(id: string, now: number): Promise<void>;
   /** Wall clock (ms): tells a live advance from one cut off by a timeout. */
   nowMs: () => number;
 }
@@ -112,8 +112,8 @@ export class TestClocks {
     await this.save(advancing, { status: clock.status, since }, nowMs);
     const mine = { status: 'advancing' as const, since: nowMs };
     try {
-      for await (const ids of this.deps.billing.dueSubscriptions(target, id)) {
-        await forEachLimited(ids, ADVANCE_CONCURRENCY, (subscription) => this.deps.advanceSubscription(subscription, target));
+      for await (const ids of this.deps.billing.dueWork(target, id)) {
+        await forEachLimited(ids, ADVANCE_CONCURRENCY, (due) => this.deps.advanceDue(due, target));
       }
     } catch (error) {
       await this.save({ ...advancing, status: 'internal_failure' }, mine);

@@ -16,6 +16,8 @@ export const idPrefixes = {
   invoice: 'in',
   invoiceLine: 'il',
   testClock: 'clock',
+  creditGrant: 'credgr',
+  creditBalanceTransaction: 'cbtxn',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

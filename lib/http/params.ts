@@ -121,6 +121,15 @@ export class Params {
     return value;
   }
 
+  /** An integer Stripe lets the caller clear with an empty value (`Emptyable<number>`): null means "unset". */
+  nullableInteger(name: string, rule: IntegerRule = {}): number | null | undefined {
+    if (this.raw[name] === '') {
+      this.seen.add(name);
+      return null;
+    }
+    return this.optionalInteger(name, rule);
+  }
+
   optionalBoolean(name: string): boolean | undefined {
     const value = this.take(name);
     if (value === undefined) return undefined;

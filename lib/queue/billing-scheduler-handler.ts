@@ -3,7 +3,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { BillingCycle } from '../billing/billing-cycle';
 
 export interface BillingSchedulerDeps {
-  billing: Pick<BillingCycle, 'queueDueSubscriptions'>;
+  billing: Pick<BillingCycle, 'queueDueWork'>;
   nowMs: () => number;
   logger: Pick<Logger, 'info'>;
 }
@@ -20,7 +20,7 @@ const RESERVE_MS = 15_000;
 export function makeBillingSchedulerHandler(deps: BillingSchedulerDeps): BillingSchedulerHandler {
   return async (_event, context) => {
     const outOfTime = () => (context ? context.getRemainingTimeInMillis() < RESERVE_MS : false);
-    const result = await deps.billing.queueDueSubscriptions(Math.floor(deps.nowMs() / 1000), outOfTime);
+    const result = await deps.billing.queueDueWork(Math.floor(deps.nowMs() / 1000), outOfTime);
     deps.logger.info('billing jobs queued', { ...result });
     return result;
   };

@@ -34,7 +34,9 @@ export type ObjectKind =
   | 'subscription'
   | 'invoice'
   | 'test_clock'
-  | 'event';
+  | 'event'
+  | 'credit_grant'
+  | 'credit_balance_transaction';
 
 const kindTag: Record<ObjectKind, string> = {
   customer: 'CUSTOMER',
@@ -48,6 +50,8 @@ const kindTag: Record<ObjectKind, string> = {
   invoice: 'INVOICE',
   test_clock: 'TEST_CLOCK',
   event: 'EVENT',
+  credit_grant: 'CREDIT_GRANT',
+  credit_balance_transaction: 'CREDIT_TXN',
 };
 
 /** Partition of the due index for subscriptions that run on the wall clock. */

@@ -91,8 +91,8 @@ export class ObjectStore {
   }
 
   /** Raw items by key, in one BatchGetItem per 100 (missing ones are simply absent). */
-  getItems(itemKeys: readonly Key[]): Promise<Record<string, unknown>[]> {
-    return batchGetItems(this.db, this.tableName, itemKeys);
+  getItems(itemKeys: readonly Key[], consistent = false): Promise<Record<string, unknown>[]> {
+    return batchGetItems(this.db, this.tableName, itemKeys, consistent);
   }
 
   /** Objects of one kind by id; missing ids are simply absent. */
@@ -184,6 +184,16 @@ export class ObjectStore {
     // ending_before walks towards newer objects; the page is still shown newest first.
     if (forward) page.reverse();
     return { data: page, hasMore };
+  }
+
+  /** Every object a list query matches, a page of 100 at a time. */
+  async *pages<T extends StoredObject>(kind: ObjectKind, query: Omit<ListQuery<T>, 'limit' | 'startingAfter' | 'endingBefore'>): AsyncGenerator<T[]> {
+    let startingAfter: string | undefined;
+    do {
+      const page = await this.list<T>(kind, { ...query, limit: 100, startingAfter });
+      if (page.data.length) yield page.data;
+      startingAfter = page.hasMore ? page.data.at(-1)?.id : undefined;
+    } while (startingAfter);
   }
 
   /**

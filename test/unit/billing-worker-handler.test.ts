@@ -25,7 +25,7 @@ function record(messageId: string, body: string): SQSRecord {
   };
 }
 
-const job = (messageId: string, subscription: string) => record(messageId, billingJobBody({ subscription }));
+const job = (messageId: string, subscription: string) => record(messageId, billingJobBody({ id: subscription }));
 const eventOf = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 /** A worker over a fake billing cycle that fails the subscriptions it is told to. */
@@ -34,7 +34,7 @@ function workerWith(options: { failing?: string[]; concurrency?: number } = {}) 
   let inFlight = 0;
   let maxInFlight = 0;
   const billing = {
-    advanceSubscription: vi.fn(async (subscription: string, now: number) => {
+    advanceDue: vi.fn(async (subscription: string, now: number) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setTimeout(r, 5));
@@ -42,7 +42,7 @@ function workerWith(options: { failing?: string[]; concurrency?: number } = {}) 
       if (options.failing?.includes(subscription)) throw new Error(`cannot bill ${subscription}`);
       advanced.push([subscription, now]);
     }),
-    deferSubscription: vi.fn(async (_subscription: string, _now: number) => {}),
+    deferDue: vi.fn(async (_subscription: string, _now: number) => {}),
   };
   const logger = { debug: vi.fn(), error: vi.fn() };
   const handler = makeBillingWorkerHandler({ billing, nowMs: () => NOW_MS, logger, concurrency: options.concurrency });
@@ -68,31 +68,31 @@ describe('the billing worker handler', () => {
     const response = await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_bad'), job('m3', 'sub_c')));
     expect(failedIds(response)).toEqual(['m2']);
     expect(advanced.map(([s]) => s).sort()).toEqual(['sub_a', 'sub_c']);
-    expect(logger.error).toHaveBeenCalledWith('billing job failed', expect.objectContaining({ subscription: 'sub_bad' }));
+    expect(logger.error).toHaveBeenCalledWith('billing job failed', expect.objectContaining({ id: 'sub_bad' }));
   });
 
   it('holds back a subscription whose job failed, and only that one', async () => {
     const { handler, billing } = workerWith({ failing: ['sub_bad'] });
     await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_bad')));
-    expect(billing.deferSubscription.mock.calls).toEqual([['sub_bad', Math.floor(NOW_MS / 1000)]]);
+    expect(billing.deferDue.mock.calls).toEqual([['sub_bad', Math.floor(NOW_MS / 1000)]]);
   });
 
   it('still reports the failure when holding the subscription back fails too', async () => {
     const { handler, billing } = workerWith({ failing: ['sub_bad'] });
-    billing.deferSubscription.mockRejectedValueOnce(new Error('throttled'));
+    billing.deferDue.mockRejectedValueOnce(new Error('throttled'));
     expect(failedIds(await handler(eventOf(job('m2', 'sub_bad'))))).toEqual(['m2']);
   });
 
   it.each([
     ['not JSON', 'not json'],
-    ['JSON without a subscription', '{"customer":"cus_1"}'],
-    ['an id that is not a subscription', '{"subscription":"cus_1"}'],
+    ['JSON without an id', '{"customer":"cus_1"}'],
+    ['an id that is neither a subscription nor a credit grant', '{"id":"cus_1"}'],
     ['null', 'null'],
   ])('fails only a message whose body is %s, so it ends in the dead-letter queue', async (_name, body) => {
     const { handler, billing, advanced } = workerWith();
     const response = await handler(eventOf(job('m1', 'sub_a'), record('bad', body), job('m3', 'sub_c')));
     expect(failedIds(response)).toEqual(['bad']);
-    expect(billing.advanceSubscription).toHaveBeenCalledTimes(2);
+    expect(billing.advanceDue).toHaveBeenCalledTimes(2);
     expect(advanced.map(([s]) => s).sort()).toEqual(['sub_a', 'sub_c']);
   });
 
@@ -100,15 +100,15 @@ describe('the billing worker handler', () => {
     const { handler, billing } = workerWith();
     const response = await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_b'), job('m3', 'sub_a')));
     expect(response.batchItemFailures).toEqual([]);
-    expect(billing.advanceSubscription).toHaveBeenCalledTimes(2);
-    expect(billing.advanceSubscription.mock.calls.map(([s]) => s).sort()).toEqual(['sub_a', 'sub_b']);
+    expect(billing.advanceDue).toHaveBeenCalledTimes(2);
+    expect(billing.advanceDue.mock.calls.map(([s]) => s).sort()).toEqual(['sub_a', 'sub_b']);
   });
 
   it('fails every message of a subscription queued twice when its one run throws', async () => {
     const { handler, billing } = workerWith({ failing: ['sub_a'] });
     const response = await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_b'), job('m3', 'sub_a')));
     expect(failedIds(response)).toEqual(['m1', 'm3']);
-    expect(billing.advanceSubscription).toHaveBeenCalledTimes(2);
+    expect(billing.advanceDue).toHaveBeenCalledTimes(2);
   });
 
   it('runs at most `concurrency` subscriptions at once, and every one of them', async () => {
@@ -116,13 +116,13 @@ describe('the billing worker handler', () => {
     const records = Array.from({ length: 10 }, (_, i) => job(`m${i}`, `sub_${i}`));
     const response = await handler(eventOf(...records));
     expect(response.batchItemFailures).toEqual([]);
-    expect(billing.advanceSubscription).toHaveBeenCalledTimes(10);
+    expect(billing.advanceDue).toHaveBeenCalledTimes(10);
     expect(maxInFlight()).toBe(3);
   });
 
   it('answers an empty batch with no failure and no work', async () => {
     const { handler, billing } = workerWith();
     expect(await handler(eventOf())).toEqual({ batchItemFailures: [] });
-    expect(billing.advanceSubscription).not.toHaveBeenCalled();
+    expect(billing.advanceDue).not.toHaveBeenCalled();
   });
 });

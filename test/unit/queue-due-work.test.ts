@@ -1,36 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import type { BillingStore } from '../../lib/billing/billing-store';
 import { parseBillingJob } from '../../lib/billing/jobs';
-import { makeQueueDueSubscriptions } from '../../lib/billing/queue-due-subscriptions';
+import { makeQueueDueWork } from '../../lib/billing/queue-due-work';
 import type { QueuePublisher } from '../../lib/queue/publisher';
 
 /** A due index of `pages` and a publisher that records what it was given. */
 function fakes(pages: string[][]) {
   const published: string[] = [];
   const store = {
-    async *dueSubscriptions() {
+    async *dueWork() {
       for (const page of pages) yield page;
     },
   } as unknown as BillingStore;
-  const jobs = { publish: async (bodies: string[]) => void published.push(...bodies.map((b) => parseBillingJob(b).subscription)) } as unknown as QueuePublisher;
+  const jobs = { publish: async (bodies: string[]) => void published.push(...bodies.map((b) => parseBillingJob(b).id)) } as unknown as QueuePublisher;
   return { store, jobs, published };
 }
 
-describe('queueDueSubscriptions', () => {
+describe('queueDueWork', () => {
   it('queues one job per due subscription, page after page', async () => {
     const { store, jobs, published } = fakes([['sub_a', 'sub_b'], ['sub_c']]);
-    expect(await makeQueueDueSubscriptions({ store, jobs })(100)).toEqual({ queued: 3, complete: true });
+    expect(await makeQueueDueWork({ store, jobs })(100)).toEqual({ queued: 3, complete: true });
     expect(published).toEqual(['sub_a', 'sub_b', 'sub_c']);
   });
 
   it('stops between pages when it runs out of time, leaving the rest for the next run', async () => {
     const { store, jobs, published } = fakes([['sub_a', 'sub_b'], ['sub_c']]);
-    expect(await makeQueueDueSubscriptions({ store, jobs })(100, () => true)).toEqual({ queued: 2, complete: false });
+    expect(await makeQueueDueWork({ store, jobs })(100, () => true)).toEqual({ queued: 2, complete: false });
     expect(published).toEqual(['sub_a', 'sub_b']);
   });
 
   it('refuses to run without a jobs queue', async () => {
     const { store } = fakes([]);
-    await expect(makeQueueDueSubscriptions({ store, jobs: undefined })(100)).rejects.toThrow(/billing-jobs queue/);
+    await expect(makeQueueDueWork({ store, jobs: undefined })(100)).rejects.toThrow(/billing-jobs queue/);
   });
 });

@@ -8,12 +8,12 @@ import { billingJobBody } from './jobs';
  * time so memory stays flat however many are due. Two runs at once only queue duplicate jobs,
  * which the worker absorbs.
  */
-export function makeQueueDueSubscriptions(deps: { store: BillingStore; jobs: QueuePublisher | undefined }) {
-  return async function queueDueSubscriptions(now: number, outOfTime = () => false): Promise<{ queued: number; complete: boolean }> {
+export function makeQueueDueWork(deps: { store: BillingStore; jobs: QueuePublisher | undefined }) {
+  return async function queueDueWork(now: number, outOfTime = () => false): Promise<{ queued: number; complete: boolean }> {
     if (!deps.jobs) throw new Error('No billing-jobs queue is configured for this function.');
     let queued = 0;
-    for await (const ids of deps.store.dueSubscriptions(now)) {
-      await deps.jobs.publish(ids.map((subscription) => billingJobBody({ subscription })));
+    for await (const ids of deps.store.dueWork(now)) {
+      await deps.jobs.publish(ids.map((id) => billingJobBody({ id })));
       queued += ids.length;
       // A run cut off by its timeout would start over next time; stopping early queues no job twice.
       if (outOfTime()) return { queued, complete: false };

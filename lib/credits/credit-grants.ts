@@ -1,0 +1,211 @@
+import { InvalidRequestError, NotFoundError } from '../errors';
+import { newId } from '../domain/ids';
+import { isCurrency } from '../domain/money';
+import type { CreditScope } from '../domain/credits';
+import { applyMetadata, type Params } from '../http/params';
+import { eventPut } from '../events/events';
+import type { Customers } from '../customers/customers';
+import type { Prices } from '../catalog/prices';
+import { isMetered } from '../billing/invoice-builder';
+import type { TestClocks } from '../billing/test-clocks';
+import type { TransactItem } from '../billing/billing-store';
+import type { CreditLedger, EntryInput } from './ledger';
+import { monetary, type CreditGrant, type StoredGrant } from './model';
+
+export interface CreditGrantDeps {
+  ledger: CreditLedger;
+  customers: Customers;
+  prices: Prices;
+  clocks: TestClocks;
+  /** Brings the customer's subscriptions up to `until`, so that invoices finalizing before a grant changes still see it as it was. */
+  settle(customer: string, until: number): Promise<void>;
+  nowMs: () => number;
+}
+
+const MAX_SCOPE_PRICES = 20;
+const CATEGORIES = ['paid', 'promotional'] as const;
+/** Attempts of a grant change that keeps losing races with invoices spending the grant. */
+const ATTEMPTS = 5;
+
+/**
+ * Credit grants (/v1/billing/credit_grants): prepaid or promotional credits a customer's metered
+ * invoices spend at finalization. Creating a grant posts `credits_granted`; expiring or voiding
+ * it posts what was left as `credits_expired` or `credits_voided`. Customers on a test clock get
+ * grants at the clock's time.
+ */
+export class CreditGrants {
+  constructor(private readonly deps: CreditGrantDeps) {}
+
+  async create(params: Params, requestNow: number, livemode: boolean): Promise<CreditGrant> {
+    const customer = await this.deps.customers.retrieve(params.string('customer'), 'customer');
+    const amount = params.object('amount');
+    amount.string('type', { oneOf: ['monetary'] });
+    const money = amount.object('monetary');
+    const currency = money.string('currency').toLowerCase();
+    if (!isCurrency(currency)) throw new InvalidRequestError(`Invalid currency: ${currency}`, money.path('currency'));
+    const value = money.integer('value', { min: 1 });
+    money.done();
+    amount.done();
+    const config = params.object('applicability_config');
+    const scope = await this.readScope(config.object('scope'), currency);
+    config.done();
+    const category = (params.optionalString('category', { oneOf: CATEGORIES }) ?? 'paid') as CreditGrant['category'];
+    const priority = params.optionalInteger('priority', { min: 0, max: 100 }) ?? 50;
+    const name = params.optionalString('name', { maxLength: 100 }) ?? null;
+    const effectiveParam = params.optionalInteger('effective_at', { min: 0 });
+    const expiresAt = params.optionalInteger('expires_at', { min: 0 }) ?? null;
+    const metadata = applyMetadata({}, params.metadata());
+    params.done();
+
+    const now = await this.deps.clocks.timeOf(customer.test_clock, requestNow);
+    const effectiveAt = effectiveParam ?? now;
+    checkExpiry(expiresAt, effectiveAt, now);
+    const grant: CreditGrant = {
+      id: newId('creditGrant', this.deps.nowMs()),
+      object: 'billing.credit_grant',
+      amount: monetary(currency, value),
+      applicability_config: { scope },
+      category,
+      created: now,
+      customer: customer.id,
+      customer_account: null,
+      effective_at: effectiveAt,
+      expires_at: expiresAt,
+      livemode,
+      metadata,
+      name,
+      priority,
+      test_clock: customer.test_clock,
+      updated: now,
+      voided_at: null,
+    };
+    const empty: StoredGrant = { grant, remaining: 0, version: 0, expired: false };
+    const { writes } = this.deps.ledger.post(empty, [{ type: 'credits_granted', amount: value, at: now }], { isNew: true });
+    await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.created', grant, now)]);
+    return grant;
+  }
+
+  async retrieve(id: string, param = 'id'): Promise<CreditGrant> {
+    return (await this.load(id, param)).grant;
+  }
+
+  /** Changes `expires_at` (empty: never expires) and `metadata`. */
+  async update(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
+    const expiresAt = params.nullableInteger('expires_at', { min: 0 });
+    const metadata = params.metadata();
+    params.done();
+    return this.change(id, requestNow, 'update', (stored, now) => {
+      if (expiresAt !== undefined) checkExpiry(expiresAt, stored.grant.effective_at, now);
+      return {
+        grant: {
+          ...stored.grant,
+          ...(expiresAt === undefined ? {} : { expires_at: expiresAt }),
+          metadata: applyMetadata(stored.grant.metadata, metadata),
+        },
+        entries: [],
+      };
+    });
+  }
+
+  /** Expires the grant now: what is left of it is posted as `credits_expired`. */
+  async expire(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
+    params.done();
+    return this.change(id, requestNow, 'expire', (stored, now) => ({
+      grant: { ...stored.grant, expires_at: now },
+      entries: stored.remaining > 0 ? [{ type: 'credits_expired', amount: stored.remaining, at: now }] : [],
+      expired: true,
+    }));
+  }
+
+  /** Voids the grant now: what is left of it is posted as `credits_voided`. */
+  async void(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
+    params.done();
+    return this.change(id, requestNow, 'void', (stored, now) => ({
+      grant: { ...stored.grant, voided_at: now },
+      entries: stored.remaining > 0 ? [{ type: 'credits_voided', amount: stored.remaining, at: now }] : [],
+    }));
+  }
+
+  private async load(id: string, param = 'id'): Promise<StoredGrant> {
+    const stored = await this.deps.ledger.getGrant(id);
+    if (!stored) throw new NotFoundError('billing.credit_grant', id, param);
+    return stored;
+  }
+
+  /**
+   * Changes a grant that is neither voided nor expired, at its customer's time, after settling
+   * the customer's billing up to that time; records `billing.credit_grant.updated` with the
+   * attributes the change replaced. Retried when an invoice spends the grant meanwhile.
+   */
+  private async change(
+    id: string,
+    requestNow: number,
+    action: string,
+    changeOf: (stored: StoredGrant, now: number) => { grant: CreditGrant; entries: EntryInput[]; expired?: boolean },
+  ): Promise<CreditGrant> {
+    const first = await this.load(id);
+    const now = await this.deps.clocks.timeOf(first.grant.test_clock, requestNow);
+    checkEditable(first, now, action);
+    // Invoices due to finalize before now still see the grant as it was.
+    await this.deps.settle(first.grant.customer, now);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const stored = await this.load(id);
+      checkEditable(stored, now, action);
+      const change = changeOf(stored, now);
+      const grant: CreditGrant = { ...change.grant, updated: now };
+      const current = stored.grant;
+      const previous = Object.fromEntries(
+        (Object.keys(grant) as (keyof CreditGrant)[]).filter((key) => JSON.stringify(grant[key]) !== JSON.stringify(current[key])).map((key) => [key, current[key]]),
+      );
+      const { writes } = this.deps.ledger.post(stored, change.entries, { grant, expired: change.expired });
+      if (await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.updated', grant, now, previous)])) return grant;
+    }
+    throw new InvalidRequestError(`Credit grant ${id} kept changing while this request ran; retry.`, undefined, 'lock_timeout');
+  }
+
+  /** The scope: `price_type=metered`, or up to 20 metered prices in the grant's currency (never both). */
+  private async readScope(scope: Params, currency: string): Promise<CreditScope> {
+    const priceType = scope.optionalString('price_type', { oneOf: ['metered'] });
+    const priceParams = scope.optionalObjectList('prices');
+    scope.done();
+    if ((priceType === undefined) === (priceParams === undefined)) {
+      throw new InvalidRequestError('Pass exactly one of price_type and prices.', scope.path(priceType === undefined ? 'price_type' : 'prices'));
+    }
+    if (priceType) return { price_type: 'metered' };
+    if (!priceParams!.length || priceParams!.length > MAX_SCOPE_PRICES) {
+      throw new InvalidRequestError(`prices must list between 1 and ${MAX_SCOPE_PRICES} prices.`, scope.path('prices'));
+    }
+    const prices: { id: string }[] = [];
+    for (const item of priceParams!) {
+      const param = item.path('id');
+      const price = await this.deps.prices.retrieve(item.string('id'), param);
+      item.done();
+      if (!isMetered(price)) throw new InvalidRequestError(`Credits only pay metered prices; ${price.id} is licensed.`, param);
+      if (price.currency !== currency) {
+        throw new InvalidRequestError(`Price ${price.id} is in ${price.currency}, but the grant is in ${currency}.`, param);
+      }
+      if (!prices.some((p) => p.id === price.id)) prices.push({ id: price.id });
+    }
+    return { prices };
+  }
+
+  private event(type: string, grant: CreditGrant, at: number, previous?: Record<string, unknown>): TransactItem {
+    return eventPut(this.deps.ledger.tableName, { type, object: grant, created: at, previous, nowMs: this.deps.nowMs() });
+  }
+}
+
+/** A grant's expiry must come after it takes effect, and after now. */
+function checkExpiry(expiresAt: number | null, effectiveAt: number, now: number): void {
+  if (expiresAt !== null && (expiresAt <= effectiveAt || expiresAt <= now)) {
+    throw new InvalidRequestError('expires_at must be later than effective_at and than the current time.', 'expires_at');
+  }
+}
+
+/** Only a grant that is neither voided nor expired (by time or by its ledger) can change. */
+function checkEditable(stored: StoredGrant, now: number, action: string): void {
+  const { grant } = stored;
+  const expired = stored.expired || (grant.expires_at !== null && grant.expires_at <= now);
+  if (grant.voided_at !== null || expired) {
+    throw new InvalidRequestError(`You cannot ${action} credit grant ${grant.id}: it is ${grant.voided_at !== null ? 'voided' : 'expired'}.`, undefined, 'credit_grant_not_editable');
+  }
+}
