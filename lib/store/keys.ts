@@ -11,7 +11,8 @@
  *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT
  *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT
  *   objects by owner             byOwner  owner_pk=KIND#<kind>#<owner>  owner_sk=<created>#<id>
- *   subscriptions with work due  byDue    due_pk=DUE#live#<shard> | DUE#<clock id>  due_sk=<due at>#<id>
+ *   work due (subscriptions,     byDue    due_pk=DUE#live#<shard> | DUE#<clock id>  due_sk=<due at>#<id>
+ *     credit grant expiries)
  *   price by lookup key          pk=PRICE_LOOKUP#<lookup_key> sk=OBJECT
  *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
  *
