@@ -40,8 +40,8 @@ export function makeApplyCredits(deps: { ledger: CreditLedger }) {
         credits.push({ amount: applied[i]!.amount, credit_balance_transaction: entry.id, type: 'credit_balance_transaction', line: applied[i]!.line });
       });
     }
-    const amountOf = (line: string) => credits.filter((credit) => credit.line === line);
-    const withCredits = (line: InvoiceLine): InvoiceLine => ({ ...line, pretax_credit_amounts: amountOf(line.id).map(({ line: _, ...credit }) => credit) });
+    const creditsOf = (line: string) => credits.filter((credit) => credit.line === line);
+    const withCredits = (line: InvoiceLine): InvoiceLine => ({ ...line, pretax_credit_amounts: creditsOf(line.id).map(({ line: _, ...credit }) => credit) });
     const credited = credits.reduce((sum, credit) => sum + credit.amount, 0);
     const total = invoice.total - credited;
     return {
