@@ -45,7 +45,7 @@ const MAX_LOST_RACES = 25;
  * period is also claimed by (subscription, boundary), so it exists at most once.
  */
 export function makeAdvanceSubscription(deps: AdvanceDeps) {
-  const { store, builder } = deps;
+  const { store } = deps;
 
   /** Each step returns the subscription as it wrote it, or undefined when its transaction lost a race. */
   async function closePeriod(stored: StoredSubscription, at: number): Promise<StoredSubscription | undefined> {
