@@ -40,11 +40,16 @@ export class UnknownParameterError extends InvalidRequestError {
   }
 }
 
+/**
+ * A missing object. As in Stripe: 404 when it is the object the URL names (`param` 'id'), 400
+ * when a request parameter refers to it (`items[0][price]`, `customer`).
+ */
 export class NotFoundError extends MeterlineError {
-  readonly status = 404;
+  readonly status: 400 | 404;
   readonly type = 'invalid_request_error' as const;
   constructor(kind: string, id: string, param = 'id') {
     super(`No such ${kind}: '${id}'`, 'resource_missing', param);
+    this.status = param === 'id' ? 404 : 400;
   }
 }
 

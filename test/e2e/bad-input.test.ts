@@ -373,9 +373,9 @@ describe('bad input', () => {
       expect(await usageOf(stripe, meter, customer, range)).toBe(5);
     });
 
-    it('answers 404 (param customer) for an unknown customer', async () => {
+    it('answers 400 resource_missing (param customer) for an unknown customer, as Stripe does for a parameter', async () => {
       await expectStripeError(list({ ...whole, customer: 'cus_unknown' }), Stripe.errors.StripeInvalidRequestError, {
-        statusCode: 404,
+        statusCode: 400,
         code: 'resource_missing',
         param: 'customer',
       });

@@ -90,11 +90,11 @@ describe('bad billing requests', () => {
     { name: 'a metered item with a quantity', send: () => create([item(world.calls, 2)]), status: 400, param: 'items[0][quantity]' },
     { name: 'a one-time price', send: () => create([item(world.oneTime, 1)]), status: 400, param: 'items[0][price]' },
     { name: 'an inactive price', send: () => create([item(world.retired, 1)]), status: 400, param: 'items[0][price]' },
-    { name: 'an unknown price', send: () => create([{ price: 'price_nope' }]), status: 404, param: 'items[0][price]' },
+    { name: 'an unknown price', send: () => create([{ price: 'price_nope' }]), status: 400, param: 'items[0][price]' },
     {
       name: 'an unknown customer',
       send: () => stripe.subscriptions.create({ customer: 'cus_nope', items: [item(world.fee, 1)] }),
-      status: 404,
+      status: 400,
       param: 'customer',
     },
     { name: 'the same price twice', send: () => create([item(world.fee, 1), item(world.fee, 2)]), status: 400, param: 'items[1][price]' },
@@ -160,7 +160,7 @@ describe('bad billing requests', () => {
     {
       name: 'listing the subscriptions of an unknown customer',
       send: () => stripe.subscriptions.list({ customer: 'cus_nope' }),
-      status: 404,
+      status: 400,
       param: 'customer',
     },
     { name: 'an unknown subscription status', send: () => stripe.subscriptions.list(loose({ status: 'sleeping' })), status: 400, param: 'status' },
@@ -176,12 +176,12 @@ describe('bad billing requests', () => {
     { name: 'paying an unknown invoice', send: () => stripe.invoices.pay('in_nope', { paid_out_of_band: true }), status: 404, param: 'id' },
     { name: 'voiding with an unknown parameter', send: () => stripe.invoices.voidInvoice(world.invoice.id, loose({ colour: 'red' })), status: 400, param: 'colour' },
     { name: 'a preview of nobody', send: () => stripe.invoices.createPreview({}), status: 400, param: 'customer' },
-    { name: 'a preview for an unknown customer', send: () => stripe.invoices.createPreview({ customer: 'cus_nope' }), status: 404, param: 'customer' },
+    { name: 'a preview for an unknown customer', send: () => stripe.invoices.createPreview({ customer: 'cus_nope' }), status: 400, param: 'customer' },
     { name: 'an unknown invoice status', send: () => stripe.invoices.list(loose({ status: 'lost' })), status: 400, param: 'status' },
     {
       name: 'lines after an unknown line',
       send: () => stripe.invoices.listLineItems(world.invoice.id, { starting_after: 'il_nope' }),
-      status: 404,
+      status: 400,
       param: 'starting_after',
     },
 
@@ -202,7 +202,7 @@ describe('bad billing requests', () => {
     {
       name: 'a customer on an unknown clock',
       send: () => stripe.customers.create(customerParams({ test_clock: 'clock_nope' })),
-      status: 404,
+      status: 400,
       param: 'test_clock',
     },
   ];

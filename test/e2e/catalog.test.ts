@@ -308,11 +308,11 @@ describe('catalog', () => {
       });
     });
 
-    it('answers 404 naming product or recurring[meter] for unknown or deleted ones, and writes nothing', async () => {
+    it('answers 400 resource_missing naming product or recurring[meter] for unknown or deleted ones, and writes nothing', async () => {
       const deleted = await newProduct();
       await stripe.products.del(deleted.id);
       const before = ids((await stripe.prices.list({ limit: 100 })).data);
-      const notFound = { statusCode: 404, code: 'resource_missing' };
+      const notFound = { statusCode: 400, code: 'resource_missing' };
       await expectStripeError(stripe.prices.create(licensedPriceParams(unique('prod'))), Stripe.errors.StripeInvalidRequestError, {
         ...notFound,
         param: 'product',
@@ -600,9 +600,9 @@ describe('catalog', () => {
         await expectInvalid(send(), param, code);
       });
 
-      it('answers 404 (param starting_after) for an unknown cursor', async () => {
+      it('answers 400 (param starting_after) for an unknown cursor', async () => {
         await expectStripeError(stripe.prices.list({ product: target.id, starting_after: 'price_unknown' }), Stripe.errors.StripeInvalidRequestError, {
-          statusCode: 404,
+          statusCode: 400,
           param: 'starting_after',
         });
       });

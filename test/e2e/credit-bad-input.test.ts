@@ -128,7 +128,7 @@ describe('bad credit requests', () => {
     { name: 'a name over 100 characters', send: () => create({ name: 'x'.repeat(101) }), status: 400, param: 'name' },
 
     // Scope
-    { name: 'an unknown price', send: () => scoped({ prices: [{ id: 'price_nope' }] }), status: 404, param: PRICE, code: 'resource_missing' },
+    { name: 'an unknown price', send: () => scoped({ prices: [{ id: 'price_nope' }] }), status: 400, param: PRICE, code: 'resource_missing' },
     { name: 'a licensed price', send: () => scoped(onlyPrices(world.fee)), status: 400, param: PRICE },
     {
       name: "a price in another currency than the grant's",
@@ -162,7 +162,7 @@ describe('bad credit requests', () => {
       status: 400,
       param: 'customer',
     },
-    { name: 'an unknown customer', send: () => create({ customer: 'cus_nope' }), status: 404, param: 'customer', code: 'resource_missing' },
+    { name: 'an unknown customer', send: () => create({ customer: 'cus_nope' }), status: 400, param: 'customer', code: 'resource_missing' },
     { name: 'an unknown parameter', send: () => create(loose({ colour: 'red' })), status: 400, param: 'colour' },
     {
       name: 'an unknown amount parameter',
@@ -209,7 +209,7 @@ describe('bad credit requests', () => {
     { name: 'updating an unknown grant', send: () => stripe.billing.creditGrants.update('credgr_nope', { metadata: { a: 'b' } }), status: 404, param: 'id' },
     { name: 'voiding an unknown grant', send: () => stripe.billing.creditGrants.voidGrant('credgr_nope'), status: 404, param: 'id' },
     { name: 'retrieving an unknown grant', send: () => stripe.billing.creditGrants.retrieve('credgr_nope'), status: 404, param: 'id' },
-    { name: 'listing the grants of an unknown customer', send: () => stripe.billing.creditGrants.list({ customer: 'cus_nope' }), status: 404, param: 'customer' },
+    { name: 'listing the grants of an unknown customer', send: () => stripe.billing.creditGrants.list({ customer: 'cus_nope' }), status: 400, param: 'customer' },
 
     // The balance summary
     { name: 'a summary without a filter', send: () => summary({ customer: world.customer.id }), status: 400, param: 'filter' },
@@ -228,7 +228,7 @@ describe('bad credit requests', () => {
     {
       name: 'a summary of an unknown customer',
       send: () => summary({ customer: 'cus_nope', filter: { type: 'applicability_scope', applicability_scope: { price_type: 'metered' } } }),
-      status: 404,
+      status: 400,
       param: 'customer',
     },
     {
@@ -240,13 +240,13 @@ describe('bad credit requests', () => {
     {
       name: 'a summary of an unknown grant',
       send: () => summary({ customer: world.customer.id, filter: { type: 'credit_grant', credit_grant: 'credgr_nope' } }),
-      status: 404,
+      status: 400,
       param: 'filter[credit_grant]',
     },
     {
       name: "a summary of another customer's grant",
       send: () => summary({ customer: world.customer.id, filter: { type: 'credit_grant', credit_grant: world.live.id } }),
-      status: 404,
+      status: 400,
       param: 'filter[credit_grant]',
     },
     {
@@ -265,7 +265,7 @@ describe('bad credit requests', () => {
     {
       name: 'the ledger of an unknown customer',
       send: () => stripe.billing.creditBalanceTransactions.list({ customer: 'cus_nope' }),
-      status: 404,
+      status: 400,
       param: 'customer',
     },
     { name: 'an unknown ledger entry', send: () => stripe.billing.creditBalanceTransactions.retrieve('cbtxn_nope'), status: 404, param: 'id' },
