@@ -3,9 +3,9 @@ import type { BillingStore } from './billing-store';
 import { billingJobBody } from './jobs';
 
 /**
- * The scheduler's use case: finds the subscriptions with work due by `now` through the byDue
- * index (never a scan) and puts one job per subscription on the billing-jobs queue, a page at a
- * time so memory stays flat however many are due. Two runs at once only queue duplicate jobs,
+ * The scheduler's use case: finds the objects with work due by `now` (subscriptions, expiring
+ * credit grants) through the byDue index (never a scan) and puts one job per object on the
+ * billing-jobs queue, a page at a time so memory stays flat however many are due. Two runs at once only queue duplicate jobs,
  * which the worker absorbs.
  */
 export function makeQueueDueWork(deps: { store: BillingStore; jobs: QueuePublisher | undefined }) {

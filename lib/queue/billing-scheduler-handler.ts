@@ -14,8 +14,8 @@ export type BillingSchedulerHandler = (event: ScheduledEvent, context?: Pick<Con
 const RESERVE_MS = 15_000;
 
 /**
- * The billing scheduler as an EventBridge scheduled-event handler: queues one job per
- * subscription with billing work due now. A failed run throws; the next run finds the same work.
+ * The billing scheduler as an EventBridge scheduled-event handler: queues one job per object
+ * (subscription, expiring credit grant) with billing work due now. A failed run throws; the next run finds the same work.
  */
 export function makeBillingSchedulerHandler(deps: BillingSchedulerDeps): BillingSchedulerHandler {
   return async (_event, context) => {

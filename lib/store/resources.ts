@@ -105,7 +105,7 @@ export const apiFunction = {
   memoryMb: 512,
 } as const;
 
-/** The billing worker Lambda: closes periods and finalizes invoices, one job per subscription. */
+/** The billing worker Lambda: closes periods, finalizes invoices (spending credits) and posts credit expiries, one job per due object. */
 export const billingWorker: ConsumerDefinition = {
   timeoutSeconds: 60,
   memoryMb: 512,
