@@ -114,9 +114,9 @@ describe('customers', () => {
       expect(everyone.slice(0, newest.length).map((c) => c.id)).toEqual([...newest].reverse().map((c) => c.id));
     });
 
-    it('answers 404 naming the cursor when starting_after is not a customer', async () => {
+    it('answers 400 resource_missing naming the cursor when starting_after is not a customer', async () => {
       const error = await stripe.customers.list({ starting_after: 'cus_unknown' }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ statusCode: 404, param: 'starting_after', code: 'resource_missing' });
+      expect(error).toMatchObject({ statusCode: 400, param: 'starting_after', code: 'resource_missing' });
     });
 
     it('returns the list envelope with at most `limit` customers and has_more', async () => {
