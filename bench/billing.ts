@@ -5,7 +5,10 @@
  * SQS poller, closes every period into a draft invoice) and past the grace period (the same path
  * finalizes every draft). Both phases are timed and their DynamoDB units counted by AWS's rules;
  * every subscription's invoices are then checked exactly. Two sizes run in the same process
- * (each on its own fresh stack) to show that the cost per invoice does not grow with N.
+ * (each on its own fresh stack) to show that the cost per invoice does not grow with N. Then the
+ * large size runs once more, on a fresh stack, with two credit grants per customer created
+ * through the API before the billing run: the difference from the plain run is what applying
+ * credits at finalization costs per invoice.
  *
  * `npx tsx bench/billing.ts` prints a report and, last, one JSON line; `npm run bench` runs it
  * after the ingest bench and merges that line into its own.
@@ -13,12 +16,14 @@
  * Environment: BENCH_BILLING_SUBSCRIPTIONS (default 10000), BENCH_BILLING_SMALL (default
  * min(1000, N/10)), BENCH_BILLING_CONCURRENCY (API calls in flight during setup, 16),
  * BENCH_BILLING_POLLERS (billing worker invocations in flight, 2 as the local stack),
- * BENCH_BILLING_SAMPLE (invoices checked field by field through the SDK, 200).
+ * BENCH_BILLING_SAMPLE (invoices checked field by field through the SDK, 200), BENCH_BILLING_CREDITS
+ * (0: skip the credit run).
  */
 import { pathToFileURL } from 'node:url';
 import Decimal from 'decimal.js';
 import Stripe from 'stripe';
 import type { Invoice } from '../lib/billing/model';
+import type { StoredGrant } from '../lib/credits/model';
 import { useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack, type LocalStack } from '../lib/local/stack';
 import { billingSchedule, billingWorker, invoiceGrace, mainTable, usageTable } from '../lib/store/resources';
@@ -33,10 +38,48 @@ const SMALL = intEnv('BENCH_BILLING_SMALL', Math.min(1000, Math.max(1, Math.floo
 const CONCURRENCY = intEnv('BENCH_BILLING_CONCURRENCY', 16);
 const POLLERS = intEnv('BENCH_BILLING_POLLERS', 2);
 const SAMPLE = intEnv('BENCH_BILLING_SAMPLE', 200);
+const CREDITS = intEnv('BENCH_BILLING_CREDITS', 1) !== 0;
 const EVENTS_PER_CUSTOMER = 3;
+/**
+ * Each usage event's value in thousandths of a unit: 10.000 to 99.999 units, so that every
+ * customer's metered line is at least 11 cents (30 units x 0.35 cents, rounded half up).
+ */
+const EVENT_MILLIS = { min: 10_000, max: 99_999 };
 const FLAT_CENTS = 2900;
 const METERED_UNIT = '0.35';
 const GRACE_SECONDS = invoiceGrace.defaultSeconds;
+
+/** A credit grant every customer gets in the credit run: USD, scoped to metered prices, never expiring. */
+interface GrantSpec {
+  name: string;
+  category: 'paid' | 'promotional';
+  /** Omitted: the API's default (50). */
+  priority?: number;
+  cents: number;
+}
+
+/**
+ * The credit run's grants, listed in the order credits spend them (priority 10 before the
+ * default 50). The promotional grant is smaller than the smallest metered line (11 cents), so
+ * it is spent in full on every invoice and the paid grant is always used too: it pays the rest
+ * of the metered line up to its 40 cents.
+ */
+const CREDIT_GRANTS: readonly GrantSpec[] = [
+  { name: 'Bench promotional credit', category: 'promotional', priority: 10, cents: 8 },
+  { name: 'Bench prepaid credit', category: 'paid', cents: 40 },
+];
+
+/** What each grant pays of a metered amount, spent in order, in exact integer cents. */
+function spend(metered: number, grants: readonly GrantSpec[]): number[] {
+  let left = metered;
+  return grants.map(({ cents }) => {
+    const paid = Math.min(cents, left);
+    left -= paid;
+    return paid;
+  });
+}
+
+const sum = (values: readonly number[]) => values.reduce((s, v) => s + v, 0);
 
 interface Phase {
   name: string;
@@ -50,8 +93,10 @@ interface Phase {
 
 export interface SizeResult {
   subscriptions: number;
+  /** Credit grants per customer (0: the plain run). */
+  grantsPerCustomer: number;
   invoices: number;
-  setupSeconds: { subscriptions: number; usage: number };
+  setupSeconds: { subscriptions: number; usage: number; grants: number };
   phases: Phase[];
   seconds: number;
   invoicesPerSecond: number;
@@ -71,8 +116,8 @@ export interface SizeResult {
   byDueQueries: number;
 }
 
-/** One billing run of `n` subscriptions on a fresh local stack. */
-async function runSize(n: number): Promise<SizeResult> {
+/** One billing run of `n` subscriptions on a fresh local stack, each customer with `grants`. */
+async function runSize(n: number, grants: readonly GrantSpec[] = []): Promise<SizeResult> {
   let offsetMs = 0;
   const nowMs = () => Date.now() + offsetMs;
   const workerTimer = new InvocationTimer();
@@ -147,7 +192,7 @@ async function runSize(n: number): Promise<SizeResult> {
       const batch: Stripe.V2.Billing.MeterEventCreateParams[] = [];
       for (let e = r * 100; e < Math.min(events, (r + 1) * 100); e++) {
         const customer = e % n;
-        const millis = 1 + Math.floor(Math.random() * 99_999);
+        const millis = EVENT_MILLIS.min + Math.floor(Math.random() * (EVENT_MILLIS.max - EVENT_MILLIS.min + 1));
         usageMillis[customer]! += millis;
         batch.push({
           event_name: meter.event_name,
@@ -161,6 +206,23 @@ async function runSize(n: number): Promise<SizeResult> {
     while (!(await stack.drain(60_000))) log('  still draining meter events...');
     const usageSeconds = (performance.now() - t0) / 1000;
     log(`setup: ${fmt(events)} meter events (${EVENTS_PER_CUSTOMER} per customer) sent and consumed in ${fmt(usageSeconds, 1)} s`);
+
+    // Credits: each customer's grants through the API (one transaction per grant).
+    t0 = performance.now();
+    const grantCount = n * grants.length;
+    await runPool(grantCount, CONCURRENCY, async (k) => {
+      const { name, category, priority, cents } = grants[k % grants.length]!;
+      await stripe.billing.creditGrants.create({
+        customer: customerIds[Math.floor(k / grants.length)]!,
+        name,
+        category,
+        priority,
+        amount: { type: 'monetary', monetary: { currency: 'usd', value: cents } },
+        applicability_config: { scope: { price_type: 'metered' } },
+      });
+    });
+    const grantSeconds = (performance.now() - t0) / 1000;
+    if (grantCount) log(`setup: ${fmt(grantCount)} credit grants (${grants.length} per customer) through the API in ${fmt(grantSeconds, 1)} s (${fmt(grantCount / grantSeconds)}/s)`);
 
     // ---------------------------------------------------------------- timed: close, then finalize
     const lastEnd = Math.max(...ends);
@@ -194,13 +256,18 @@ async function runSize(n: number): Promise<SizeResult> {
 
     // ---------------------------------------------------------------- correctness (not timed)
     const mismatches: string[] = [];
-    const expectedCycleTotal = (i: number) =>
-      FLAT_CENTS + new Decimal(usageMillis[i]!).div(1000).mul(METERED_UNIT).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
-    // Every subscription, through the store's list by subscription (the query behind GET /v1/invoices?subscription=).
+    const meteredCents = (i: number) => new Decimal(usageMillis[i]!).div(1000).mul(METERED_UNIT).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
+    /** What each of the customer's grants pays of the cycle invoice, and what is left of each. */
+    const creditsOf = (i: number) => spend(meteredCents(i), grants);
+    const remainingOf = (i: number) => creditsOf(i).map((paid, g) => grants[g]!.cents - paid);
+    const expectedCycleTotal = (i: number) => FLAT_CENTS + meteredCents(i) - sum(creditsOf(i));
+    // Every subscription, through the store's list by subscription (the query behind GET /v1/invoices?subscription=),
+    // and in the credit run every customer's grants, through the ledger's read of them.
     let checkedAll = 0;
     await runPool(n, 32, async (i) => {
       const page = await stack.services.store.list<Invoice>('invoice', { limit: 10, filter: { name: 'subscription', value: subscriptionIds[i]! } });
-      const problems = checkInvoices(page.data, i);
+      const stored = grants.length ? await stack.services.billing.ledger.grantsOf(customerIds[i]!) : [];
+      const problems = [checkInvoices(page.data, i), checkGrants(stored, i)].filter(Boolean).join('; ');
       if (problems) mismatches.push(`${subscriptionIds[i]}: ${problems}`);
       checkedAll++;
     });
@@ -218,6 +285,8 @@ async function runSize(n: number): Promise<SizeResult> {
       const quantity = new Decimal(usageMillis[i]!).div(1000).toFixed();
       const lineProblems = [
         problems,
+        await checkLedgerSdk(i, cycle?.id),
+        sum(usageLine?.pretax_credit_amounts.map((c) => c.amount) ?? []) === sum(creditsOf(i)) ? '' : 'usage line pretax_credit_amounts',
         String(usageLine?.quantity_decimal) === quantity ? '' : `usage line quantity ${String(usageLine?.quantity_decimal)}, expected ${quantity}`,
         usageLine?.period.start === starts[i] && usageLine?.period.end === ends[i] ? '' : 'usage line period',
         flatLine?.amount === FLAT_CENTS && flatLine.period.start === ends[i] ? '' : 'flat line (next period, in advance)',
@@ -234,9 +303,39 @@ async function runSize(n: number): Promise<SizeResult> {
       const wrong: string[] = [];
       if (created.total !== FLAT_CENTS || created.status !== 'open') wrong.push(`first invoice ${created.status} ${created.total}`);
       if (cycle.status !== 'open') wrong.push(`cycle invoice ${cycle.status}`);
-      if (cycle.total !== expectedCycleTotal(i)) wrong.push(`cycle total ${cycle.total}, expected ${expectedCycleTotal(i)}`);
+      if (cycle.total !== expectedCycleTotal(i) || cycle.amount_due !== cycle.total) wrong.push(`cycle total ${cycle.total} (due ${cycle.amount_due}), expected ${expectedCycleTotal(i)}`);
+      const credits = creditsOf(i).join('+');
+      const applied = cycle.total_pretax_credit_amounts.map((c) => c.amount).join('+');
+      if (applied !== credits) wrong.push(`credits ${applied || 'none'}, expected ${credits || 'none'}`);
+      if (creditsOf(i).includes(0)) wrong.push('a grant left unused: the grants or the usage do not fit the bench');
       if (cycle.period_start !== starts[i] || cycle.period_end !== ends[i]) wrong.push(`cycle period ${cycle.period_start}-${cycle.period_end}, expected ${starts[i]}-${ends[i]}`);
       return wrong.join('; ');
+    }
+
+    /** The customer's grants as stored: what is left of each is its value less what it paid. */
+    function checkGrants(stored: StoredGrant[], i: number): string {
+      const remaining = grants.map((spec) => stored.find((s) => s.grant.name === spec.name)?.remaining).join(',');
+      const expected = remainingOf(i).join(',');
+      return stored.length === grants.length && remaining === expected ? '' : `${stored.length} grants with remaining ${remaining}, expected ${expected}`;
+    }
+
+    /** Through the SDK: the balance summary and the ledger (granted, then applied to the cycle invoice) add up to what is left. */
+    async function checkLedgerSdk(i: number, cycleInvoice: string | undefined): Promise<string> {
+      if (!grants.length) return '';
+      const customer = customerIds[i]!;
+      const summary = await stripe.billing.creditBalanceSummaries.retrieve({ customer, filter: { type: 'applicability_scope', applicability_scope: { price_type: 'metered' } } });
+      const ledger = await stripe.billing.creditBalanceTransactions.list({ customer, limit: 10 });
+      const value = (amount: { monetary: { value: number } | null }) => amount.monetary?.value ?? NaN;
+      const granted = ledger.data.flatMap((e) => (e.credit ? [value(e.credit.amount)] : []));
+      const applied = ledger.data.flatMap((e) => (e.debit && e.debit.credits_applied?.invoice === cycleInvoice ? [value(e.debit.amount)] : []));
+      const left = sum(remainingOf(i));
+      const ok =
+        summary.balances.length === 1 &&
+        value(summary.balances[0]!.available_balance) === left &&
+        ledger.data.length === 2 * grants.length &&
+        sum(granted) - sum(applied) === left &&
+        sum(applied) === sum(creditsOf(i));
+      return ok ? '' : `credit ledger: balance ${JSON.stringify(summary.balances)}, granted ${granted.join('+')}, applied ${applied.join('+')}; expected ${left} left`;
     }
 
     const dlq = await stack.billingDlqDepth();
@@ -269,8 +368,9 @@ async function runSize(n: number): Promise<SizeResult> {
     ];
     return {
       subscriptions: n,
+      grantsPerCustomer: grants.length,
       invoices,
-      setupSeconds: { subscriptions: subscriptionSeconds, usage: usageSeconds },
+      setupSeconds: { subscriptions: subscriptionSeconds, usage: usageSeconds, grants: grantSeconds },
       phases,
       seconds,
       invoicesPerSecond: invoices / seconds,
@@ -297,7 +397,8 @@ async function runSize(n: number): Promise<SizeResult> {
 
 function report(r: SizeResult): void {
   log();
-  log(`== ${fmt(r.subscriptions)} subscriptions: ${fmt(r.invoices)} invoices closed and finalized in ${fmt(r.seconds, 1)} s: ${fmt(r.invoicesPerSecond, 1)} invoices/s`);
+  const credits = r.grantsPerCustomer ? `, ${r.grantsPerCustomer} credit grants per customer` : '';
+  log(`== ${fmt(r.subscriptions)} subscriptions${credits}: ${fmt(r.invoices)} invoices closed and finalized in ${fmt(r.seconds, 1)} s: ${fmt(r.invoicesPerSecond, 1)} invoices/s`);
   log(
     table(
       ['phase', 'jobs', 's', 'WRU (table)', 'WRU (indexes)', 'RRU', 'worker invocations'],
@@ -323,31 +424,86 @@ function report(r: SizeResult): void {
   }
   log(`  per invoice: ${r.wruPerInvoice.toFixed(2)} WRU (${r.tableWruPerInvoice.toFixed(2)} table incl. transactions x2, ${r.indexWruPerInvoice.toFixed(2)} global secondary indexes), ${r.rruPerInvoice.toFixed(2)} RRU`);
   log(table(['item', 'per 1,000 invoices', 'USD'], r.costLines.map((l) => [l.item, l.quantity, l.usd.toFixed(4)]).concat([['total', '', r.usdPer1000.toFixed(4)]])));
-  log(`  checks: ${fmt(r.checkedAll)} subscriptions with exactly 2 invoices of the expected totals and periods (store query by subscription), ${r.sampled} sampled line by line through the SDK; ${r.mismatches.length} mismatches; billing DLQ ${r.dlq}`);
+  const creditChecks = r.grantsPerCustomer ? ', credits and grants left (ledger)' : '';
+  const sdkCreditChecks = r.grantsPerCustomer ? ' with their balance summary and credit ledger' : '';
+  log(`  checks: ${fmt(r.checkedAll)} subscriptions with exactly 2 invoices of the expected totals${creditChecks} and periods (store query by subscription), ${r.sampled} sampled line by line through the SDK${sdkCreditChecks}; ${r.mismatches.length} mismatches; billing DLQ ${r.dlq}`);
   for (const m of r.mismatches.slice(0, 5)) log(`    MISMATCH ${m}`);
   log(`  scheduler: ${r.byDueQueries} byDue query pages over both phases (it streams pages of ids, never the subscriptions)`);
   log(`  memory: peak RSS ${fmt(r.peakRssMb)} MB (bench + stack, Node); DynamoDB Local ${r.dynamoPeakRssMb ? fmt(r.dynamoPeakRssMb) : 'n/a'} MB`);
 }
 
-/** Runs both sizes, prints the report and returns the figures for the bench's JSON line. */
+/** A figure of a run per invoice, compared between the plain and the credit run. */
+interface PerInvoice {
+  label: string;
+  /** The JSON name of its difference: billing_credits_extra_<key>. */
+  key: string;
+  of: (r: SizeResult) => number;
+  digits: number;
+}
+
+const closePhase = (r: SizeResult) => r.phases[0]!;
+const finalizePhase = (r: SizeResult) => r.phases.at(-1)!;
+const msPerInvoice = (r: SizeResult, seconds: number) => (seconds * 1000) / r.invoices;
+
+const PER_INVOICE: PerInvoice[] = [
+  { label: 'write units (table, transactions x2)', key: 'table_wru_per_invoice', of: (r) => r.tableWruPerInvoice, digits: 2 },
+  { label: 'write units (indexes)', key: 'index_wru_per_invoice', of: (r) => r.indexWruPerInvoice, digits: 2 },
+  { label: 'write units', key: 'wru_per_invoice', of: (r) => r.wruPerInvoice, digits: 2 },
+  { label: 'read units', key: 'rru_per_invoice', of: (r) => r.rruPerInvoice, digits: 2 },
+  { label: 'finalize phase: wall ms per invoice', key: 'finalize_ms_per_invoice', of: (r) => msPerInvoice(r, finalizePhase(r).seconds), digits: 2 },
+  { label: 'finalize phase: worker ms per invocation (mean)', key: 'finalize_worker_ms_per_invocation', of: (r) => finalizePhase(r).worker.meanMs, digits: 0 },
+  // Credits do nothing at the close: its difference is the noise of the machine between the two runs.
+  { label: 'close phase (no credit work): wall ms per invoice', key: 'close_ms_per_invoice', of: (r) => msPerInvoice(r, closePhase(r).seconds), digits: 2 },
+  { label: 'both phases: wall ms per invoice', key: 'ms_per_invoice', of: (r) => msPerInvoice(r, r.seconds), digits: 2 },
+  { label: 'USD per 1,000 invoices', key: 'usd_per_1000_invoices', of: (r) => r.usdPer1000, digits: 4 },
+];
+
+/** What applying credits costs: the credit run against the plain run of the same size, per invoice. */
+function compareCredits(plain: SizeResult, credits: SizeResult): Record<string, unknown> {
+  log();
+  log(`== credits at ${fmt(credits.subscriptions)} subscriptions: ${credits.grantsPerCustomer} grants per customer against none`);
+  const rows = PER_INVOICE.map((f) => ({ ...f, plain: f.of(plain), credits: f.of(credits), extra: f.of(credits) - f.of(plain) }));
+  log(table(['per invoice', 'plain', 'with credits', 'extra'], rows.map((r) => [r.label, r.plain.toFixed(r.digits), r.credits.toFixed(r.digits), r.extra.toFixed(r.digits)])));
+  const grants = credits.subscriptions * credits.grantsPerCustomer;
+  log(`  setup: ${fmt(grants)} grants created through the API at ${fmt(grants / credits.setupSeconds.grants, 1)}/s (not in the phases above)`);
+  return {
+    ...Object.fromEntries(rows.map((r) => [`billing_credits_extra_${r.key}`, round(r.extra, r.digits + 1)])),
+    billing_credits_wru_per_invoice: round(credits.wruPerInvoice, 3),
+    billing_credits_rru_per_invoice: round(credits.rruPerInvoice, 3),
+    billing_credits_invoices_per_s: round(credits.invoicesPerSecond, 1),
+    billing_credits_usd_per_1000_invoices: round(credits.usdPer1000, 4),
+    billing_credits_grants_per_s: round(grants / credits.setupSeconds.grants, 1),
+    billing_credits_exact: credits.exact,
+  };
+}
+
+/**
+ * Runs both sizes, then the large one with credits, prints the report and returns the figures
+ * for the bench's JSON line.
+ */
 export async function runBillingBench(): Promise<Record<string, unknown>> {
   useLocalCredentials();
   const overall = new RssSampler();
   overall.start();
   const sizes = SMALL > 0 && SMALL !== LARGE ? [SMALL, LARGE] : [LARGE];
+  const runs: [number, readonly GrantSpec[]][] = sizes.map((n) => [n, []]);
+  if (CREDITS) runs.push([LARGE, CREDIT_GRANTS]);
   const results: SizeResult[] = [];
-  for (const n of sizes) {
-    log(`billing run: ${fmt(n)} subscriptions, ${POLLERS} worker pollers of batch ${billingWorker.batchSize}`);
-    const r = await runSize(n);
+  for (const [n, grants] of runs) {
+    const credits = grants.length ? `, ${grants.length} credit grants per customer` : '';
+    log(`billing run: ${fmt(n)} subscriptions${credits}, ${POLLERS} worker pollers of batch ${billingWorker.batchSize}`);
+    const r = await runSize(n, grants);
     report(r);
     results.push(r);
   }
   overall.stop();
-  const large = results.at(-1)!;
-  const small = results.length > 1 ? results[0]! : undefined;
+  const plain = results.filter((r) => !r.grantsPerCustomer);
+  const withCredits = results.find((r) => r.grantsPerCustomer);
+  const large = plain.at(-1)!;
+  const small = plain.length > 1 ? plain[0]! : undefined;
   const tag = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
   const figures: Record<string, unknown> = {};
-  for (const r of results) {
+  for (const r of plain) {
     const k = `billing_${tag(r.subscriptions)}`;
     figures[`${k}_invoices_per_s`] = round(r.invoicesPerSecond, 1);
     figures[`${k}_wru_per_invoice`] = round(r.wruPerInvoice, 3);
@@ -363,6 +519,7 @@ export async function runBillingBench(): Promise<Record<string, unknown>> {
   }
   figures.billing_table_wru_per_invoice = round(large.tableWruPerInvoice, 3);
   figures.billing_index_wru_per_invoice = round(large.indexWruPerInvoice, 3);
+  if (withCredits) Object.assign(figures, compareCredits(large, withCredits));
   figures.billing_peak_rss_mb = round(overall.peakMb, 1);
   figures.billing_exact = results.every((r) => r.exact);
   return figures;
