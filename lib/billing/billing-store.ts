@@ -1,15 +1,12 @@
-import { GetCommand, QueryCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
-import { mainTable } from '../store/resources';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { isConditionFailure } from '../store/dynamo';
-import { hasPrefix } from '../domain/ids';
 import { period } from '../domain/periods';
+import { dueKind } from './jobs';
 import type { Invoice, StoredSubscription } from './model';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-const byDue = mainTable.indexes.find((index) => index.name === 'byDue')!;
 
 /** When the subscription next needs the billing worker: its period end while active, or a draft's grace expiry. */
 export function dueAt(stored: StoredSubscription): number | undefined {
@@ -62,7 +59,7 @@ export class BillingStore {
    * step has just rescheduled; any successful write replaces the item and forgets the failures.
    */
   async deferDue(id: string, now: number): Promise<void> {
-    const key = keys.object(hasPrefix(id, 'creditGrant') ? 'credit_grant' : 'subscription', id);
+    const key = keys.object(dueKind(id) ?? 'subscription', id);
     const { Item } = await this.objects.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'version, failures, due_pk' }),
     );
@@ -120,21 +117,9 @@ export class BillingStore {
   /** Ids of the objects (subscriptions, expiring credit grants) on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
   async *dueWork(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
     for (const partition of duePartitions(clock)) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await this.objects.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: byDue.name,
-            KeyConditionExpression: `${byDue.partitionKey} = :p AND ${byDue.sortKey} <= :t`,
-            ExpressionAttributeValues: { ':p': partition, ':t': keys.dueUntil(until) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        const ids = (out.Items ?? []).map((item) => String(item[byDue.sortKey]).split('#')[1]!);
-        if (ids.length) yield ids;
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      for await (const entries of this.objects.indexEntries('byDue', partition, keys.dueUntil(until))) {
+        yield entries.map((entry) => String(entry.due_sk).split('#')[1]!);
+      }
     }
   }
 }

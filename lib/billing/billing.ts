@@ -1,6 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Prices } from '../catalog/prices';
 import type { Customers } from '../customers/customers';
+import { CreditLedger } from '../credits/ledger';
+import { makeApplyCredits } from '../credits/apply-credits';
+import { makeRestoreCredits } from '../credits/restore-credits';
+import { makeExpireDueGrant } from '../credits/expire-due-grant';
+import { CreditGrants } from '../credits/credit-grants';
+import { makeCreditBalanceSummary } from '../credits/credit-balance-summary';
 import type { Meters } from '../meters/meters';
 import type { UsageStore } from '../metering/usage-store';
 import type { QueuePublisher } from '../queue/publisher';
@@ -12,16 +18,10 @@ import { makeCancelCustomerSubscriptions, makeCancelSubscription } from './cance
 import { makeCreateSubscription, type SubscriptionDeps } from './create-subscription';
 import { InvoiceActions } from './invoice-actions';
 import { InvoiceBuilder } from './invoice-builder';
+import { dueKind } from './jobs';
+import type { Subscription } from './model';
 import { makePreviewInvoice } from './preview-invoice';
 import { makeQueueDueWork } from './queue-due-work';
-import { hasPrefix } from '../domain/ids';
-import { CreditLedger } from '../credits/ledger';
-import { makeApplyCredits } from '../credits/apply-credits';
-import { makeRestoreCredits } from '../credits/restore-credits';
-import { makeExpireDueGrant } from '../credits/expire-due-grant';
-import { CreditGrants } from '../credits/credit-grants';
-import { makeCreditBalanceSummary } from '../credits/credit-balance-summary';
-import type { Subscription } from './model';
 import { TestClocks } from './test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
 
@@ -61,7 +61,7 @@ export function createBilling(deps: BillingDeps) {
     }
   };
   const expireDueGrant = makeExpireDueGrant({ ledger, settle });
-  const advanceDue = (id: string, now: number) => (hasPrefix(id, 'creditGrant') ? expireDueGrant(id, now) : advanceSubscription(id, now));
+  const advanceDue = (id: string, now: number) => (dueKind(id) === 'credit_grant' ? expireDueGrant(id, now) : advanceSubscription(id, now));
   const clocks = new TestClocks({ objects: deps.objects, billing: store, advanceDue, nowMs: deps.nowMs });
   const subscriptionDeps: SubscriptionDeps = {
     store,

@@ -1,5 +1,6 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
 import type { Params } from '../http/params';
+import { retryLostRaces } from '../domain/concurrency';
 import { eventPut } from '../events/events';
 import type { ApplyCredits } from '../credits/apply-credits';
 import type { RestoreCredits } from '../credits/restore-credits';
@@ -119,11 +120,7 @@ export class InvoiceActions {
   }
 
   /** Runs `attempt` until it commits (it answers undefined when its transaction lost a race). */
-  private async retrying(attempt: () => Promise<Invoice | undefined>): Promise<Invoice> {
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const invoice = await attempt();
-      if (invoice) return invoice;
-    }
-    throw new InvalidRequestError('The invoice changed while this request ran; retrieve it and retry.', undefined, 'invoice_not_editable');
+  private retrying(attempt: () => Promise<Invoice | undefined>): Promise<Invoice> {
+    return retryLostRaces(ATTEMPTS, attempt, () => new InvalidRequestError('The invoice changed while this request ran; retrieve it and retry.', undefined, 'invoice_not_editable'));
   }
 }

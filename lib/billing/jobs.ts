@@ -8,8 +8,12 @@ export interface BillingJob {
   id: string;
 }
 
-/** True for the ids of objects the billing worker brings up to date. */
-export const isDueWorkId = (id: string) => hasPrefix(id, 'subscription') || hasPrefix(id, 'creditGrant');
+/** The kind of object an id in the due index names (by its prefix), or undefined for anything else. */
+export function dueKind(id: string): 'subscription' | 'credit_grant' | undefined {
+  if (hasPrefix(id, 'subscription')) return 'subscription';
+  if (hasPrefix(id, 'creditGrant')) return 'credit_grant';
+  return undefined;
+}
 
 /** The SQS message body of a job. */
 export function billingJobBody(job: BillingJob): string {
@@ -20,6 +24,6 @@ export function billingJobBody(job: BillingJob): string {
 export function parseBillingJob(body: string): BillingJob {
   const value: unknown = JSON.parse(body);
   const id = (value as { id?: unknown } | null)?.id;
-  if (typeof id !== 'string' || !isDueWorkId(id)) throw new Error(`Not a billing job: ${body.slice(0, 200)}`);
+  if (typeof id !== 'string' || !dueKind(id)) throw new Error(`Not a billing job: ${body.slice(0, 200)}`);
   return { id };
 }

@@ -1,10 +1,11 @@
-import { InvalidRequestError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { isUsableAt, scopeCovers } from '../domain/credits';
 import type { Params } from '../http/params';
 import type { Customers } from '../customers/customers';
 import type { TestClocks } from '../billing/test-clocks';
 import type { CreditLedger } from './ledger';
 import { monetary, type MonetaryAmount, type StoredGrant } from './model';
+import { readScopeParam } from './scope-param';
 
 export interface CreditBalanceSummary {
   object: 'billing.credit_balance_summary';
@@ -31,19 +32,10 @@ export function makeCreditBalanceSummary(deps: { ledger: CreditLedger; customers
     const filter = params.object('filter');
     const type = filter.string('type', { oneOf: FILTER_TYPES });
     const grantId = type === 'credit_grant' ? filter.string('credit_grant') : undefined;
-    const scope = type === 'applicability_scope' ? filter.object('applicability_scope') : undefined;
-    const priceType = scope?.optionalString('price_type', { oneOf: ['metered'] });
-    const prices = scope?.optionalObjectList('prices')?.map((price) => {
-      const id = price.string('id');
-      price.done();
-      return id;
-    });
-    scope?.done();
+    const scope = type === 'applicability_scope' ? readScopeParam(filter.object('applicability_scope')) : undefined;
     filter.done();
     params.done();
-    if (scope && (priceType === undefined) === (prices === undefined)) {
-      throw new InvalidRequestError('Pass exactly one of price_type and prices.', scope.path(priceType === undefined ? 'price_type' : 'prices'));
-    }
+    const prices = scope && 'prices' in scope ? scope.prices.map((price) => price.id) : undefined;
 
     const now = await deps.clocks.timeOf(customer.test_clock, requestNow);
     const grants = await deps.ledger.grantsOf(customer.id);

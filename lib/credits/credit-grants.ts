@@ -1,4 +1,5 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
+import { retryLostRaces } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { isCurrency } from '../domain/money';
 import type { CreditScope } from '../domain/credits';
@@ -10,6 +11,7 @@ import { isMetered } from '../billing/invoice-builder';
 import type { TestClocks } from '../billing/test-clocks';
 import type { TransactItem } from '../billing/billing-store';
 import type { CreditLedger, EntryInput } from './ledger';
+import { readScopeParam } from './scope-param';
 import { monetary, type CreditGrant, type StoredGrant } from './model';
 
 export interface CreditGrantDeps {
@@ -148,7 +150,8 @@ export class CreditGrants {
     checkEditable(first, now, action);
     // Invoices due to finalize before now still see the grant as it was.
     await this.deps.settle(first.grant.customer, now);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const lockTimeout = () => new InvalidRequestError(`Credit grant ${id} kept changing while this request ran; retry.`, undefined, 'lock_timeout');
+    return retryLostRaces(ATTEMPTS, async () => {
       const stored = await this.load(id);
       checkEditable(stored, now, action);
       const change = changeOf(stored, now);
@@ -158,28 +161,20 @@ export class CreditGrants {
         (Object.keys(grant) as (keyof CreditGrant)[]).filter((key) => JSON.stringify(grant[key]) !== JSON.stringify(current[key])).map((key) => [key, current[key]]),
       );
       const { writes } = this.deps.ledger.post(stored, change.entries, { grant, expired: change.expired });
-      if (await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.updated', grant, now, previous)])) return grant;
-    }
-    throw new InvalidRequestError(`Credit grant ${id} kept changing while this request ran; retry.`, undefined, 'lock_timeout');
+      return (await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.updated', grant, now, previous)])) ? grant : undefined;
+    }, lockTimeout);
   }
 
   /** The scope: `price_type=metered`, or up to 20 metered prices in the grant's currency (never both). */
-  private async readScope(scope: Params, currency: string): Promise<CreditScope> {
-    const priceType = scope.optionalString('price_type', { oneOf: ['metered'] });
-    const priceParams = scope.optionalObjectList('prices');
-    scope.done();
-    if ((priceType === undefined) === (priceParams === undefined)) {
-      throw new InvalidRequestError('Pass exactly one of price_type and prices.', scope.path(priceType === undefined ? 'price_type' : 'prices'));
-    }
-    if (priceType) return { price_type: 'metered' };
-    if (!priceParams!.length || priceParams!.length > MAX_SCOPE_PRICES) {
-      throw new InvalidRequestError(`prices must list between 1 and ${MAX_SCOPE_PRICES} prices.`, scope.path('prices'));
+  private async readScope(params: Params, currency: string): Promise<CreditScope> {
+    const scope = readScopeParam(params);
+    if ('price_type' in scope) return scope;
+    if (!scope.prices.length || scope.prices.length > MAX_SCOPE_PRICES) {
+      throw new InvalidRequestError(`prices must list between 1 and ${MAX_SCOPE_PRICES} prices.`, params.path('prices'));
     }
     const prices: { id: string }[] = [];
-    for (const item of priceParams!) {
-      const param = item.path('id');
-      const price = await this.deps.prices.retrieve(item.string('id'), param);
-      item.done();
+    for (const { id, param } of scope.prices) {
+      const price = await this.deps.prices.retrieve(id, param);
       if (!isMetered(price)) throw new InvalidRequestError(`Credits only pay metered prices; ${price.id} is licensed.`, param);
       if (price.currency !== currency) {
         throw new InvalidRequestError(`Price ${price.id} is in ${price.currency}, but the grant is in ${currency}.`, param);

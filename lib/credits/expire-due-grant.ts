@@ -1,3 +1,4 @@
+import { retryLostRaces } from '../domain/concurrency';
 import type { CreditLedger } from './ledger';
 
 /** Attempts before a grant's expiry gives up for this job (the job is retried from the queue). */
@@ -23,13 +24,12 @@ export function makeExpireDueGrant(deps: ExpireDueGrantDeps) {
     const expiresAt = first?.grant.expires_at;
     if (!first || expiresAt == null || expiresAt > now) return;
     await deps.settle(first.grant.customer, expiresAt);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    await retryLostRaces(ATTEMPTS, async () => {
       const stored = await deps.ledger.getGrant(id);
-      if (!stored || stored.expired || stored.grant.voided_at !== null || stored.grant.expires_at !== expiresAt) return;
+      // Expired, voided or moved meanwhile: nothing left to do here.
+      if (!stored || stored.expired || stored.grant.voided_at !== null || stored.grant.expires_at !== expiresAt) return true;
       const entries = stored.remaining > 0 ? [{ type: 'credits_expired' as const, amount: stored.remaining, at: expiresAt }] : [];
-      const { writes } = deps.ledger.post(stored, entries, { expired: true });
-      if (await deps.ledger.objects.transact(writes)) return;
-    }
-    throw new Error(`Credit grant ${id}: its expiry kept losing races.`);
+      return (await deps.ledger.objects.transact(deps.ledger.post(stored, entries, { expired: true }).writes)) || undefined;
+    }, () => new Error(`Credit grant ${id}: its expiry kept losing races.`));
   };
 }

@@ -1,13 +1,10 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ledgerBalance } from '../domain/credits';
 import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
 import type { TransactItem } from '../billing/billing-store';
 import { keys, LIVE_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
-import { mainTable } from '../store/resources';
 import { monetary, movementOf, type CreditBalanceTransaction, type CreditGrant, type CreditType, type DebitType, type StoredGrant } from './model';
-
-const byOwner = mainTable.indexes.find((index) => index.name === 'byOwner')!;
 
 /** A ledger entry to post: a credit or debit of `amount` at `at`, optionally tied to an invoice line. */
 export interface EntryInput {
@@ -44,20 +41,7 @@ export class CreditLedger {
   /** Every grant of a customer (one index query, then one consistent BatchGetItem per 100). */
   async grantsOf(customer: string): Promise<StoredGrant[]> {
     const entries: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.objects.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: byOwner.name,
-          KeyConditionExpression: `${byOwner.partitionKey} = :p`,
-          ExpressionAttributeValues: { ':p': keys.ownerListPartition('credit_grant', customer) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      entries.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of this.objects.indexEntries('byOwner', keys.ownerListPartition('credit_grant', customer))) entries.push(...page);
     const items = await this.objects.getItems(entries.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) })), true);
     return items.map(storedGrantOf).sort((a, b) => (a.grant.id < b.grant.id ? -1 : 1));
   }
@@ -79,10 +63,7 @@ export class CreditLedger {
   ): { stored: StoredGrant; entries: CreditBalanceTransaction[]; writes: TransactItem[] } {
     const grant = options.grant ?? stored.grant;
     const entries = inputs.map((input) => this.entry(grant, input));
-    const remaining = entries.reduce((sum, entry) => {
-      const { type, amount } = movementOf(entry);
-      return sum + (type === 'credit' ? amount : -amount);
-    }, stored.remaining);
+    const remaining = stored.remaining + ledgerBalance(entries.map(movementOf));
     if (remaining < 0) throw new Error(`Grant ${grant.id} would go below zero (${remaining}).`);
     const next: StoredGrant = { grant, remaining, version: stored.version + 1, expired: options.expired ?? stored.expired };
     const writes: TransactItem[] = [this.grantPut(next, options.isNew ? null : stored.version)];

@@ -186,6 +186,28 @@ export class ObjectStore {
     return { data: page, hasMore };
   }
 
+  /**
+   * The entries of one index partition (keys only), a page at a time, in sort-key order; with
+   * `sortUntil`, only those whose sort key is at most that.
+   */
+  async *indexEntries(indexName: string, partition: string, sortUntil?: string): AsyncGenerator<Record<string, unknown>[]> {
+    const index = indexNamed(indexName);
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: `${index.partitionKey} = :p${sortUntil === undefined ? '' : ` AND ${index.sortKey} <= :t`}`,
+          ExpressionAttributeValues: sortUntil === undefined ? { ':p': partition } : { ':p': partition, ':t': sortUntil },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      if (out.Items?.length) yield out.Items;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   /** Every object a list query matches, a page of 100 at a time. */
   async *pages<T extends StoredObject>(kind: ObjectKind, query: Omit<ListQuery<T>, 'limit' | 'startingAfter' | 'endingBefore'>): AsyncGenerator<T[]> {
     let startingAfter: string | undefined;

@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { oneTimePriceParams } from '../fixtures/catalog';
 import { customerParams, expectStripeError, loose } from '../fixtures/stripe';
-import { clockedCustomer, GRACE, item, licensedPrice, meteredPrice, newMeter, subscriptionParams, utc } from '../fixtures/billing';
+import { clockedCustomer, GRACE, item, licensedPrice, march, meteredPrice, newMeter, subscriptionParams } from '../fixtures/billing';
 
 describe('bad billing requests', () => {
   let stack: TestStack;
   let stripe: Stripe;
 
-  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
   /** Everything the requests below could have written. */
   let world: {
     clock: Stripe.TestHelpers.TestClock;

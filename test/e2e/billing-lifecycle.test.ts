@@ -5,6 +5,7 @@ import { decimal } from '../fixtures/catalog';
 import { DAY, drained, expectInvalid, expectStripeError, HOUR, MINUTE, streamClient } from '../fixtures/stripe';
 import {
   advance,
+  april,
   clockedCustomer,
   expectedInvoice,
   GRACE,
@@ -13,6 +14,7 @@ import {
   licensedPrice,
   line,
   lineSummary,
+  march,
   meteredPrice,
   newMeter,
   subscriptionParams,
@@ -33,8 +35,6 @@ describe('the billing lifecycle', () => {
     await stack?.stop();
   });
 
-  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
-  const april = { start: utc(2026, 4, 1), end: utc(2026, 5, 1) };
   const span = (p: { start: number; end: number }): [number, number] => [p.start, p.end];
 
   /** A customer on a clock at March 1st with a 10.00 fee plus 5 cents a call, and the pieces to drive it. */

@@ -5,14 +5,19 @@ import { decimal, graduatedTiers, packagePriceParams, tieredPriceParams } from '
 import { DAY, HOUR, MINUTE } from '../fixtures/stripe';
 import {
   advance,
+  afterGrace,
+  april,
   clockedCustomer,
   expectedInvoice,
   GRACE,
-  invoiceSummaries,
   invoicesOf,
+  invoiceSummaries,
   item,
+  june,
   licensedPrice,
   line,
+  march,
+  may,
   meteredPrice,
   newMeter,
   subscriptionParams,
@@ -34,12 +39,6 @@ describe('billing stories on test clocks', () => {
     await stack?.stop();
   });
 
-  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
-  const april = { start: utc(2026, 4, 1), end: utc(2026, 5, 1) };
-  const may = { start: utc(2026, 5, 1), end: utc(2026, 6, 1) };
-  const june = { start: utc(2026, 6, 1), end: utc(2026, 7, 1) };
-  /** Just past a boundary's grace period: its invoice is final. */
-  const afterGrace = (boundary: number) => boundary + GRACE + HOUR;
   /** The first invoice's period: the creation instant. */
   const atCreation = (t: number): [number, number] => [t, t];
   const span = (p: { start: number; end: number }): [number, number] => [p.start, p.end];

@@ -2,14 +2,13 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { customerParams, DAY, expectStripeError, HOUR, loose, rawRequest } from '../fixtures/stripe';
-import { clockedCustomer, GRACE, licensedPrice, meteredPrice, newMeter, utc } from '../fixtures/billing';
+import { clockedCustomer, GRACE, licensedPrice, march, meteredPrice, newMeter } from '../fixtures/billing';
 import { anyMetered, grant, grantParams, grantsOf, ledgerOf, monetary, onlyPrices } from '../fixtures/credits';
 
 describe('bad credit requests', () => {
   let stack: TestStack;
   let stripe: Stripe;
 
-  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
   /** Everything the requests below could have written. */
   let world: {
     clock: Stripe.TestHelpers.TestClock;

@@ -1,8 +1,23 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { DAY, expectInvalid, HOUR, MINUTE } from '../fixtures/stripe';
-import { advance, clockedCustomer, GRACE, invoicesOf, item, meteredPrice, newMeter, subscriptionParams, usage, utc } from '../fixtures/billing';
+import { DAY, expectInvalid, MINUTE } from '../fixtures/stripe';
+import {
+  advance,
+  afterGrace,
+  april,
+  clockedCustomer,
+  GRACE,
+  invoicesOf,
+  item,
+  march,
+  may,
+  meteredPrice,
+  newMeter,
+  subscriptionParams,
+  usage,
+  utc,
+} from '../fixtures/billing';
 import {
   applied,
   balances,
@@ -41,13 +56,8 @@ describe('billing credits on test clocks', () => {
     await stack?.stop();
   });
 
-  const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
-  const april = { start: utc(2026, 4, 1), end: utc(2026, 5, 1) };
-  const may = { start: utc(2026, 5, 1), end: utc(2026, 6, 1) };
   /** When the invoice of the period ending at `boundary` finalizes (and credits pay it). */
   const finalizes = (boundary: number) => boundary + GRACE;
-  /** Just past a boundary's grace period: its invoice is final. */
-  const afterGrace = (boundary: number) => boundary + GRACE + HOUR;
   const inMarch = utc(2026, 3, 20);
 
   describe("the seed's example: 10 USD of credits, 0.03 USD an input token and 0.05 USD an output token", () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../lib/billing/advance-subscription';
 import { decimal } from '../fixtures/catalog';
 import { HOUR } from '../fixtures/stripe';
-import { advance, clockedCustomer, GRACE, invoicesOf, item, meteredPrice, newMeter, subscriptionParams, usage, utc } from '../fixtures/billing';
+import { advance, clockedCustomer, GRACE, invoicesOf, item, march, meteredPrice, newMeter, subscriptionParams, usage, utc } from '../fixtures/billing';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /**
@@ -13,7 +13,6 @@ import { startTestStack, type TestStack } from '../support/stack';
  * ledger adds up to what is left of it.
  */
 
-const march = { start: utc(2026, 3, 1), end: utc(2026, 4, 1) };
 /** Each subscription's March usage: 400 units at 3 cents, 12.00 USD. */
 const UNITS = '400';
 const INVOICE_CENTS = 1200;
