@@ -117,7 +117,7 @@ export class BillingStore {
   /** Ids of the objects (subscriptions, expiring credit grants) on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
   async *dueWork(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
     for (const partition of duePartitions(clock)) {
-      for await (const entries of this.objects.indexEntries('byDue', partition, keys.dueUntil(until))) {
+      for await (const entries of this.objects.indexEntries('byDue', partition, { range: { op: '<=', value: keys.dueUntil(until) } })) {
         yield entries.map((entry) => String(entry.due_sk).split('#')[1]!);
       }
     }

@@ -39,6 +39,12 @@ export interface ListQuery<T = StoredObject> {
   match?: (object: T) => boolean;
 }
 
+/** A bound on an index's sort key. */
+export interface IndexRange {
+  op: '<' | '<=' | '>';
+  value: string;
+}
+
 export interface ListPage<T> {
   data: T[];
   hasMore: boolean;
@@ -151,34 +157,21 @@ export class ObjectStore {
       (!filter || (object as unknown as Record<string, unknown>)[filter.name] === filter.value) && (query.match?.(object) ?? true);
     const cursorId = query.startingAfter ?? query.endingBefore;
     const forward = query.endingBefore !== undefined;
-    let range = '';
-    const values: Record<string, unknown> = { ':p': partition };
+    let range: IndexRange | undefined;
     if (cursorId !== undefined) {
       const cursor = await this.get(kind, cursorId);
       if (!cursor) throw new NotFoundError(kind, cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
-      values[':c'] = keys.listPosition(createdSeconds(cursor), cursor.id);
-      range = ` AND ${index.sortKey} ${forward ? '>' : '<'} :c`;
+      range = { op: forward ? '>' : '<', value: keys.listPosition(createdSeconds(cursor), cursor.id) };
     }
     const found: T[] = [];
     const filtered = Boolean(query.match || filter);
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index.name,
-          KeyConditionExpression: `${index.partitionKey} = :p${range}`,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: forward,
-          Limit: filtered ? 100 : query.limit + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const object of await this.objectsAt(out.Items ?? [])) {
+    const pages = this.indexEntries(index.name, partition, { range, forward, pageSize: filtered ? 100 : query.limit + 1 });
+    for await (const entries of pages) {
+      for (const object of await this.objectsAt(entries)) {
         if (match(object as T)) found.push(object as T);
       }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && found.length <= query.limit && filtered);
+      if (!filtered || found.length > query.limit) break;
+    }
     const hasMore = found.length > query.limit;
     const page = found.slice(0, query.limit);
     // ending_before walks towards newer objects; the page is still shown newest first.
@@ -187,19 +180,26 @@ export class ObjectStore {
   }
 
   /**
-   * The entries of one index partition (keys only), a page at a time, in sort-key order; with
-   * `sortUntil`, only those whose sort key is at most that.
+   * The entries of one index partition (keys only), a page at a time, in sort-key order
+   * (ascending; descending with `forward: false`), optionally only those whose sort key is in `range`.
    */
-  async *indexEntries(indexName: string, partition: string, sortUntil?: string): AsyncGenerator<Record<string, unknown>[]> {
+  async *indexEntries(
+    indexName: string,
+    partition: string,
+    options: { range?: IndexRange; forward?: boolean; pageSize?: number } = {},
+  ): AsyncGenerator<Record<string, unknown>[]> {
     const index = indexNamed(indexName);
+    const { range, forward = true, pageSize } = options;
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index.name,
-          KeyConditionExpression: `${index.partitionKey} = :p${sortUntil === undefined ? '' : ` AND ${index.sortKey} <= :t`}`,
-          ExpressionAttributeValues: sortUntil === undefined ? { ':p': partition } : { ':p': partition, ':t': sortUntil },
+          KeyConditionExpression: `${index.partitionKey} = :p${range ? ` AND ${index.sortKey} ${range.op} :r` : ''}`,
+          ExpressionAttributeValues: range ? { ':p': partition, ':r': range.value } : { ':p': partition },
+          ScanIndexForward: forward,
+          Limit: pageSize,
           ExclusiveStartKey: startKey,
         }),
       );
