@@ -135,7 +135,54 @@ export function isValidInvoiceGrace(seconds: number): boolean {
   return Number.isInteger(seconds) && seconds >= 0 && seconds <= invoiceGrace.maxSeconds;
 }
 
-export const queues = [meterEventsQueue, billingJobsQueue] as const;
+/**
+ * The webhook dispatcher Lambda: signs and POSTs one event to one endpoint per message. Its
+ * timeout covers a batch of deliveries that each wait up to `webhookDelivery.timeoutMs`.
+ */
+export const webhookDispatcher: ConsumerDefinition = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  batchSize: 10,
+  maxBatchingWindowSeconds: 1,
+};
+
+/** One message per (event, endpoint) delivery attempt; a failed attempt queues the next one with a delay. */
+export const webhookDeliveriesQueue = workQueue('WebhookDeliveriesQueue', 'METERLINE_WEBHOOK_DELIVERIES_QUEUE_URL', webhookDispatcher);
+
+/** How deliveries are retried (Stripe: exponential backoff, for up to 3 days). */
+export const webhookDelivery = {
+  /** A receiver that has not answered by then counts as failed. */
+  timeoutMs: 10_000,
+  /** Delay before the first retry; each later retry waits twice as long as the one before. */
+  firstRetrySeconds: 30,
+  /** Longest wait between two attempts. */
+  maxRetryDelaySeconds: 6 * 3600,
+  /** No attempt is made later than this after the event. */
+  giveUpAfterSeconds: 3 * 86_400,
+  /** Overrides firstRetrySeconds (tests use 1 s). */
+  firstRetryEnvVar: 'METERLINE_WEBHOOK_FIRST_RETRY_SECONDS',
+} as const;
+
+/**
+ * The event fan-out Lambda, fed by the main table's stream: publishes every new event to the
+ * event bus and queues one delivery per subscribed webhook endpoint.
+ */
+export const eventFanout = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  /** Stream records per invocation. */
+  batchSize: 100,
+  maxBatchingWindowSeconds: 1,
+} as const;
+
+/** The custom EventBridge bus every event is published to (detail-type = the event type). */
+export const eventBus = {
+  envVar: 'METERLINE_EVENT_BUS_NAME',
+  /** The `source` of every entry Meterline puts on the bus. */
+  source: 'meterline',
+} as const;
+
+export const queues = [meterEventsQueue, billingJobsQueue, webhookDeliveriesQueue] as const;
 
 /** Lambda entry points, relative to the project root; each exports `handler`. */
 export const functionEntries = {
@@ -144,6 +191,8 @@ export const functionEntries = {
   meterConsumer: 'functions/queue/meter-consumer.ts',
   billingScheduler: 'functions/schedule/billing-scheduler.ts',
   billingWorker: 'functions/queue/billing-worker.ts',
+  webhookDispatcher: 'functions/queue/webhook-dispatcher.ts',
+  eventFanout: 'functions/stream/event-fanout.ts',
 } as const;
 
 /** Routes served by the ingest function; every other route goes to the api function. */
