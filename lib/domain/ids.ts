@@ -18,6 +18,10 @@ export const idPrefixes = {
   testClock: 'clock',
   creditGrant: 'credgr',
   creditBalanceTransaction: 'cbtxn',
+  alert: 'alrt',
+  webhookEndpoint: 'we',
+  // Meterline: a delivery attempt of a webhook (Stripe shows them in its dashboard only).
+  webhookAttempt: 'whatt',
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;
@@ -57,6 +61,22 @@ function timePart(nowMs: number): string {
  */
 export function newId(kind: IdKind, nowMs: number): string {
   return `${idPrefixes[kind]}_${timePart(nowMs)}${randomToken(16)}`;
+}
+
+/**
+ * The milliseconds an id was created at (its time part), or undefined for an id not made by
+ * `newId` (a custom product id). Ids made in one process keep their creation order.
+ */
+export function idTimeMs(id: string): number | undefined {
+  const time = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 9);
+  if (id.indexOf('_') < 0 || time.length !== 8) return undefined;
+  let n = 0;
+  for (const char of time) {
+    const digit = alphabet.indexOf(char);
+    if (digit < 0) return undefined;
+    n = n * 62 + digit;
+  }
+  return n;
 }
 
 /** True when `id` has the prefix of `kind`. */

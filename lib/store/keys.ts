@@ -15,11 +15,18 @@
  *     credit grant expiries)
  *   price by lookup key          pk=PRICE_LOOKUP#<lookup_key> sk=OBJECT
  *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
+ *   usage alerts of a meter      pk=USAGE_ALERTS#<meter>      sk=ALERTS   (non-archived alerts, versioned)
+ *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
+ *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
+ *   webhook endpoints by status  byFilter filter_pk=KIND#webhook_endpoint#status=<enabled|disabled>
+ *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>  sk=ATTEMPT#<n>
+ *     attempts of an endpoint    byOwner  owner_pk=KIND#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
  *
  * Usage table (pk, sk)
  *   meter event claim            pk=EVENT#<identifier>        sk=CLAIM
  *   apply marker of a chunk      pk=APPLIED#<chunk id>        sk=MARKER
  *   usage of a customer, by hour pk=USAGE#<meter>#<customer>  sk=HOUR#<hour start>
+ *   usage alert progress         pk=ALERT_PROGRESS#<alert>#<customer>  sk=PROGRESS
  */
 
 export const OBJECT_SK = 'OBJECT';
@@ -37,7 +44,10 @@ export type ObjectKind =
   | 'test_clock'
   | 'event'
   | 'credit_grant'
-  | 'credit_balance_transaction';
+  | 'alert'
+  | 'credit_balance_transaction'
+  | 'webhook_endpoint'
+  | 'webhook_attempt';
 
 const kindTag: Record<ObjectKind, string> = {
   customer: 'CUSTOMER',
@@ -53,6 +63,9 @@ const kindTag: Record<ObjectKind, string> = {
   event: 'EVENT',
   credit_grant: 'CREDIT_GRANT',
   credit_balance_transaction: 'CREDIT_TXN',
+  alert: 'ALERT',
+  webhook_endpoint: 'WEBHOOK_ENDPOINT',
+  webhook_attempt: 'WEBHOOK_ATTEMPT',
 };
 
 /** Partition of the due index for subscriptions that run on the wall clock. */
@@ -126,6 +139,12 @@ export const keys = {
     sk: OBJECT_SK,
   }),
 
+  /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
+  webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
+    pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}`,
+    sk: `ATTEMPT#${String(attempt).padStart(3, '0')}`,
+  }),
+
   /** Position of an object inside a list, for starting_after / ending_before cursors. */
   listPosition: (created: number, id: string) => `${sortableTime(created)}#${id}`,
 
@@ -145,6 +164,13 @@ export const keys = {
     sk: keys.usageHourSk(hourStart),
   }),
   usageHourSk: (hourStart: number) => `HOUR#${sortableTime(hourStart)}`,
+
+  /** The non-archived usage alerts of a meter (versioned), read by the consumer once per meter and batch. */
+  meterUsageAlerts: (meterId: string): Key => ({ pk: `USAGE_ALERTS#${meterId}`, sk: 'ALERTS' }),
+  /** The credit balance alerts of a customer and their trigger state (versioned), read by every ledger change of the customer. */
+  customerCreditAlerts: (customerId: string): Key => ({ pk: `CREDIT_ALERTS#${customerId}`, sk: 'ALERTS' }),
+  /** Usage counted by one usage alert for one customer, and whether it fired (usage table). */
+  alertProgress: (alertId: string, customerId: string): Key => ({ pk: `ALERT_PROGRESS#${alertId}#${customerId}`, sk: 'PROGRESS' }),
 };
 
 /** Attribute of an hourly usage item holding one minute's value ('m00'..'m59'). */
