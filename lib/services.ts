@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiKeys } from './auth/api-keys';
 import type { Step } from './billing/advance-subscription';
 import { createBilling } from './billing/billing';
+import { createAlerts } from './alerts/alerts';
 import type { Config } from './config';
 import { Prices } from './catalog/prices';
 import { Products } from './catalog/products';
@@ -51,6 +52,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
   const directory = new Directory(store, meters);
   const apiKeys = new ApiKeys(db, config.mainTableName);
   const sessions = new MeterEventSessions(store);
+  const alerts = createAlerts({ objects: store, meters, customers, nowMs });
   const http: HttpDeps = { apiKeys, sessions, idempotency: new IdempotencyStore(db, config.mainTableName), nowMs, logger };
   return {
     config,
@@ -64,6 +66,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     apiKeys,
     sessions,
     customers,
+    alerts,
     billing: createBilling({
       objects: store,
       usage,

@@ -6,6 +6,7 @@ import type { Services } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
 import { creditRoutes } from './credit-routes';
+import { alertRoutes } from './alert-routes';
 import { eventRoutes } from './event-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
@@ -73,6 +74,7 @@ export function apiRoutes(s: Services): Route[] {
     ...catalogRoutes(s),
     ...billingRoutes(s),
     ...creditRoutes(s),
+    ...alertRoutes(s),
     ...eventRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).

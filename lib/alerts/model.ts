@@ -1,0 +1,68 @@
+import type { CreditAlertRule, UsageAlertRule } from '../domain/alerts';
+
+export type AlertType = 'usage_threshold' | 'credit_balance_threshold';
+export const alertTypes: readonly AlertType[] = ['usage_threshold', 'credit_balance_threshold'];
+export type AlertStatus = 'active' | 'inactive' | 'archived';
+
+export interface CustomerFilter {
+  type: 'customer';
+  customer: string;
+}
+
+/** Stripe's Billing.Alert, with Meterline's `credit_balance_threshold` (modelled on Stripe's preview API) and a `created` time. */
+export interface Alert {
+  id: string;
+  object: 'billing.alert';
+  alert_type: AlertType;
+  /** Unix seconds; lists are ordered by it. */
+  created: number;
+  livemode: boolean;
+  status: AlertStatus;
+  title: string;
+  usage_threshold: { filters: CustomerFilter[] | null; gte: number; meter: string; recurrence: 'one_time' } | null;
+  credit_balance_threshold: {
+    filters: CustomerFilter[] | null;
+    lte: { balance_type: 'monetary'; monetary: { currency: string; value: number } };
+  } | null;
+}
+
+/** Stripe's Billing.AlertTriggered: the `data.object` of a `billing.alert.triggered` event. */
+export interface AlertTriggered {
+  object: 'billing.alert_triggered';
+  alert: Alert;
+  created: number;
+  customer: string;
+  livemode: boolean;
+  value: number;
+}
+
+/** An alert as stored: the API object, its creation time in milliseconds (what usage is compared with) and a version. */
+export interface StoredAlert {
+  alert: Alert;
+  createdMs: number;
+  version: number;
+}
+
+/** The customer an alert is limited to, if any. */
+export function filterCustomer(alert: Alert): string | null {
+  const filters = alert.usage_threshold?.filters ?? alert.credit_balance_threshold?.filters ?? null;
+  return filters?.[0]?.customer ?? null;
+}
+
+/** The usage rule the consumer evaluates for an active usage alert. */
+export function usageRuleOf(stored: StoredAlert): UsageAlertRule {
+  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs };
+}
+
+/** The credit rule of a credit balance alert (`triggered` comes from the customer's alert list). */
+export function creditRuleOf(stored: StoredAlert, triggered: boolean): CreditAlertRule {
+  const { lte } = stored.alert.credit_balance_threshold!;
+  return {
+    id: stored.alert.id,
+    currency: lte.monetary.currency,
+    lte: lte.monetary.value,
+    createdMs: stored.createdMs,
+    active: stored.alert.status === 'active',
+    triggered,
+  };
+}
