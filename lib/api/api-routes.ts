@@ -17,14 +17,14 @@ export function apiRoutes(s: Services): Route[] {
     // Customers
     { method: 'POST', pattern: '/v1/customers', handle: async (c) => ({ body: await s.customers.create(c.params, c.now, c.principal.livemode) }) },
     { method: 'GET', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.retrieveAny(c.path.id!) }) },
-    { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params) }) },
+    { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params, c.now) }) },
     {
       method: 'DELETE',
       pattern: '/v1/customers/:id',
       handle: async (c) => {
         // Deleting a customer cancels its subscriptions at once, as in Stripe.
         await s.billing.cancelCustomerSubscriptions((await s.customers.retrieve(c.path.id!)).id, c.now);
-        return { body: await s.customers.delete(c.path.id!) };
+        return { body: await s.customers.delete(c.path.id!, c.now) };
       },
     },
     {

@@ -13,7 +13,7 @@ export function catalogRoutes(s: Services): Route[] {
       handle: async (c) => ({ body: await s.products.retrieve(pathId(c)) }),
     },
     { method: 'POST', pattern: '/v1/products/:id', handle: async (c) => ({ body: await s.products.update(c.path.id!, c.params, c.now) }) },
-    { method: 'DELETE', pattern: '/v1/products/:id', handle: async (c) => ({ body: await s.products.delete(c.path.id!, c.params) }) },
+    { method: 'DELETE', pattern: '/v1/products/:id', handle: async (c) => ({ body: await s.products.delete(c.path.id!, c.params, c.now) }) },
     {
       method: 'GET',
       pattern: '/v1/products',
@@ -30,7 +30,7 @@ export function catalogRoutes(s: Services): Route[] {
       pattern: '/v1/prices/:id',
       handle: async (c) => ({ body: await s.prices.retrieve(pathId(c)) }),
     },
-    { method: 'POST', pattern: '/v1/prices/:id', handle: async (c) => ({ body: await s.prices.update(c.path.id!, c.params) }) },
+    { method: 'POST', pattern: '/v1/prices/:id', handle: async (c) => ({ body: await s.prices.update(c.path.id!, c.params, c.now) }) },
     {
       method: 'GET',
       pattern: '/v1/prices',

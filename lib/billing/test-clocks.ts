@@ -1,3 +1,5 @@
+import { eventPut } from '../events/events';
+import { automatically } from '../events/request-context';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
@@ -69,7 +71,7 @@ export class TestClocks {
       status: 'ready',
       status_details: {},
     };
-    await this.deps.objects.create('test_clock', clock);
+    await this.deps.objects.create('test_clock', clock, undefined, undefined, [this.event('test_helpers.test_clock.created', clock)]);
     return clock;
   }
 
@@ -88,7 +90,7 @@ export class TestClocks {
   async delete(id: string): Promise<DeletedTestClock> {
     const clock = await this.retrieve(id);
     const deleted: DeletedTestClock = { id, object: 'test_helpers.test_clock', created: clock.created, deleted: true };
-    await this.deps.objects.tombstone('test_clock', deleted);
+    await this.deps.objects.tombstone('test_clock', deleted, [this.event('test_helpers.test_clock.deleted', clock)]);
     return deleted;
   }
 
@@ -112,9 +114,12 @@ export class TestClocks {
     await this.save(advancing, { status: clock.status, since }, nowMs);
     const mine = { status: 'advancing' as const, since: nowMs };
     try {
-      for await (const ids of this.deps.billing.dueWork(target, id)) {
-        await forEachLimited(ids, ADVANCE_CONCURRENCY, (due) => this.deps.advanceDue(due, target));
-      }
+      // What the clock's time brings about is automatic: its events name no request, as in Stripe.
+      await automatically(async () => {
+        for await (const ids of this.deps.billing.dueWork(target, id)) {
+          await forEachLimited(ids, ADVANCE_CONCURRENCY, (due) => this.deps.advanceDue(due, target));
+        }
+      });
     } catch (error) {
       await this.save({ ...advancing, status: 'internal_failure' }, mine);
       throw error;
@@ -129,7 +134,9 @@ export class TestClocks {
    * advances at once, one wins. `advancingSince` stamps the start of a new advance.
    */
   private async save(clock: TestClock, expected: { status: TestClock['status']; since: number }, advancingSince?: number): Promise<void> {
+    const type = { advancing: 'test_helpers.test_clock.advancing', ready: 'test_helpers.test_clock.ready', internal_failure: 'test_helpers.test_clock.internal_failure' }[clock.status];
     const saved = await this.deps.objects.transact([
+      this.event(type, clock),
       {
         Put: {
           TableName: this.deps.objects.tableName,
@@ -141,5 +148,11 @@ export class TestClocks {
       },
     ]);
     if (!saved) throw new InvalidRequestError('The test clock changed while advancing; retry.', undefined, 'test_clock_advancing');
+  }
+
+  /** The event that records a clock's change (at the wall clock's time: the clock itself is not on a clock). */
+  private event(type: string, clock: TestClock) {
+    const nowMs = this.deps.nowMs();
+    return eventPut(this.deps.objects.tableName, { type, object: clock, created: Math.floor(nowMs / 1000), nowMs });
   }
 }

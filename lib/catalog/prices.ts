@@ -1,3 +1,4 @@
+import { changeEvent, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, MissingParameterError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { formatAmountDecimal, isCurrency, Money, parseAmountDecimal } from '../domain/money';
@@ -283,11 +284,14 @@ export class Prices {
     };
     const items: TransactItems = [
       { Put: { TableName: this.store.tableName, Item: priceItem(price), ConditionExpression: 'attribute_not_exists(pk)' } },
+      changeEvent(this.store.tableName, 'price.created', price, now),
       productData
         ? { Put: { TableName: this.store.tableName, Item: productItem(product), ConditionExpression: 'attribute_not_exists(pk)' } }
         : // A deleted product keeps a record without list keys: the price needs a live one.
           { ConditionCheck: { TableName: this.store.tableName, Key: keys.object('product', product.id), ConditionExpression: 'attribute_exists(kind_pk)' } },
     ];
+    // A product created inline records its own creation.
+    if (productData) items.push(changeEvent(this.store.tableName, 'product.created', product, now));
     if (price.lookup_key !== null) items.push(...(await this.claimLookupKey(price.lookup_key, price.id, transfer)));
     if (!(await this.store.transact(items))) {
       await this.explainLostRace(price.lookup_key, transfer);
@@ -304,7 +308,7 @@ export class Prices {
   }
 
   /** Updates what Stripe lets change on a price: active, nickname, lookup_key, metadata. */
-  async update(id: string, params: Params): Promise<Price> {
+  async update(id: string, params: Params, now: number): Promise<Price> {
     const active = params.optionalBoolean('active');
     const nickname = params.nullableString('nickname', NICKNAME);
     const lookupKey = params.nullableString('lookup_key', LOOKUP_KEY);
@@ -328,6 +332,7 @@ export class Prices {
           ...unchangedLookupKey(current),
         },
       },
+      changeEvent(this.store.tableName, 'price.updated', next, now, previousAttributes(current, next)),
     ];
     if (next.lookup_key !== current.lookup_key) {
       if (current.lookup_key !== null) {

@@ -1,3 +1,4 @@
+import { changeEvent, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
@@ -117,7 +118,8 @@ export class Products {
     const input = readNewProduct(params, { inline: false });
     params.done();
     const product = buildProduct(input, now, livemode);
-    if (!(await this.store.create('product', product, activeFilter(product.active)))) {
+    const event = changeEvent(this.store.tableName, 'product.created', product, now);
+    if (!(await this.store.create('product', product, activeFilter(product.active), undefined, [event]))) {
       throw new ConflictError(`Product already exists.`, 'id');
     }
     return product;
@@ -150,7 +152,8 @@ export class Products {
       metadata: applyMetadata(current.metadata, metadata),
       updated: now,
     };
-    if (!(await this.store.replace('product', next, activeFilter(next.active)))) throw new NotFoundError('product', id);
+    const event = changeEvent(this.store.tableName, 'product.updated', next, now, previousAttributes(current, next));
+    if (!(await this.store.replace('product', next, activeFilter(next.active), undefined, [event]))) throw new NotFoundError('product', id);
     return next;
   }
 
@@ -158,7 +161,7 @@ export class Products {
    * Deletes a product that has no prices (Stripe refuses otherwise; archive it with
    * `active=false` instead). The deletion record drops out of lists.
    */
-  async delete(id: string, params: Params): Promise<DeletedProduct> {
+  async delete(id: string, params: Params, now: number): Promise<DeletedProduct> {
     params.done();
     const current = await this.retrieve(id);
     // Any price, active or not, is in the product's byOwner list: one item read answers it.
@@ -167,7 +170,7 @@ export class Products {
       throw new InvalidRequestError('This product cannot be deleted because it has one or more user-created prices.', undefined, 'product_has_prices');
     }
     const deleted: DeletedProduct = { id, object: 'product', created: current.created, deleted: true };
-    await this.store.tombstone('product', deleted);
+    await this.store.tombstone('product', deleted, [changeEvent(this.store.tableName, 'product.deleted', current, now)]);
     return { ...deleted };
   }
 

@@ -4,7 +4,7 @@ import { newId } from '../domain/ids';
 import { isCurrency } from '../domain/money';
 import type { CreditScope } from '../domain/credits';
 import { applyMetadata, type Params } from '../http/params';
-import { eventPut } from '../events/events';
+import { eventPut, previousAttributes } from '../events/events';
 import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { isMetered } from '../billing/invoice-builder';
@@ -157,9 +157,7 @@ export class CreditGrants {
       const change = changeOf(stored, now);
       const grant: CreditGrant = { ...change.grant, updated: now };
       const current = stored.grant;
-      const previous = Object.fromEntries(
-        (Object.keys(grant) as (keyof CreditGrant)[]).filter((key) => JSON.stringify(grant[key]) !== JSON.stringify(current[key])).map((key) => [key, current[key]]),
-      );
+      const previous = previousAttributes(current, grant);
       const { writes } = this.deps.ledger.post(stored, change.entries, { grant, expired: change.expired });
       return (await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.updated', grant, now, previous)])) ? grant : undefined;
     }, lockTimeout);

@@ -2,6 +2,7 @@ import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
 import { NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
+import { eventPut, previousAttributes } from '../events/events';
 import type { ObjectStore } from '../store/objects';
 
 export interface Customer {
@@ -50,7 +51,7 @@ export class Customers {
     params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.
     if (customer.test_clock) customer.created = (await this.clock(customer.test_clock)).frozen_time;
-    await this.store.create('customer', customer);
+    await this.store.create('customer', customer, undefined, undefined, [this.event('customer.created', customer, customer.created, now)]);
     return customer;
   }
 
@@ -75,7 +76,12 @@ export class Customers {
     return customer;
   }
 
-  async update(id: string, params: Params): Promise<Customer> {
+  /** The event that records a change to a customer, made at `at` (its clock's time) and `now` (wall clock). */
+  private event(type: string, customer: Customer, at: number, now: number, previous?: Record<string, unknown>) {
+    return eventPut(this.store.tableName, { type, object: customer, created: at, previous, nowMs: now * 1000 });
+  }
+
+  async update(id: string, params: Params, now: number): Promise<Customer> {
     const current = await this.retrieve(id);
     const email = readEmail(params);
     const name = params.nullableString('name', { maxLength: 256 });
@@ -91,15 +97,24 @@ export class Customers {
       phone: phone === undefined ? current.phone : phone,
       metadata,
     };
-    if (!(await this.store.replace('customer', next))) throw new NotFoundError('customer', id);
+    const event = this.event('customer.updated', next, await this.timeOf(next, now), now, previousAttributes(current, next));
+    if (!(await this.store.replace('customer', next, undefined, undefined, [event]))) throw new NotFoundError('customer', id);
     return next;
   }
 
   /** Deletes the customer, leaving a deletion record that drops out of lists. */
-  async delete(id: string): Promise<DeletedCustomer> {
+  async delete(id: string, now: number): Promise<DeletedCustomer> {
     const current = await this.retrieve(id);
     const deleted: DeletedCustomer = { id, object: 'customer', created: current.created, deleted: true };
-    await this.store.tombstone('customer', deleted);
+    // As in Stripe, customer.deleted carries the customer as it was.
+    await this.store.tombstone('customer', deleted, [this.event('customer.deleted', current, await this.timeOf(current, now), now)]);
     return deleted;
+  }
+
+  /** "Now" for a customer: its test clock's frozen time, or `now`. */
+  private async timeOf(customer: Customer, now: number): Promise<number> {
+    if (!customer.test_clock) return now;
+    const clock = await this.store.get<TestClock | DeletedTestClock>('test_clock', customer.test_clock);
+    return clock && !('deleted' in clock) ? clock.frozen_time : now;
   }
 }

@@ -11,8 +11,9 @@ export const eventTypes = [
   'billing.meter.updated',
   'billing.meter.deactivated',
   'billing.meter.reactivated',
-  // Meterline: Stripe reports these as the thin v2 event `v1.billing.meter.error_report_triggered`.
+  // Meterline: Stripe reports these only as thin v2 events (`v1.billing.meter.error_report_triggered`, `v1.billing.meter.no_meter_found`).
   'billing.meter.error_report_triggered',
+  'billing.meter.no_meter_found',
   'product.created',
   'product.updated',
   'product.deleted',
@@ -37,6 +38,7 @@ export const eventTypes = [
   'test_helpers.test_clock.created',
   'test_helpers.test_clock.advancing',
   'test_helpers.test_clock.ready',
+  'test_helpers.test_clock.internal_failure',
   'test_helpers.test_clock.deleted',
 ] as const;
 

@@ -1,5 +1,6 @@
 import { newId } from '../domain/ids';
 import { objectItem } from '../store/objects';
+import { currentRequest } from './request-context';
 
 /** A Stripe event: a state change of an API object, recorded in the same transaction as the change. */
 export interface StripeEvent {
@@ -30,7 +31,7 @@ export interface EventInput {
   nowMs: number;
 }
 
-/** The event for a change. */
+/** The event for a change, naming the API request that made it (none for automatic changes). */
 export function newEvent(input: EventInput): StripeEvent {
   return {
     id: newId('event', input.nowMs),
@@ -40,9 +41,14 @@ export function newEvent(input: EventInput): StripeEvent {
     data: input.previous ? { object: input.object, previous_attributes: input.previous } : { object: input.object },
     livemode: input.object.livemode,
     pending_webhooks: 0,
-    request: { id: null, idempotency_key: null },
+    request: { ...currentRequest() },
     type: input.type,
   };
+}
+
+/** The Put that records an API request's change to `object`, made now (Unix seconds). */
+export function changeEvent(tableName: string, type: string, object: { livemode: boolean }, now: number, previous?: Record<string, unknown>) {
+  return eventPut(tableName, { type, object, created: now, previous, nowMs: now * 1000 });
 }
 
 /** A transaction Put that records the event, listed by type. */
@@ -58,4 +64,12 @@ export function eventPut(tableName: string, input: EventInput) {
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
+}
+
+/** Stripe's `previous_attributes`: the values, before the change, of the top-level attributes it changed. */
+export function previousAttributes<T extends object>(before: T, after: T): Record<string, unknown> {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof T & string>;
+  return Object.fromEntries(
+    [...keys].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).map((key) => [key, before[key] ?? null]),
+  );
 }

@@ -7,6 +7,7 @@ import { IdempotencyStore } from './idempotency';
 import { Params } from './params';
 import { parseRequest, type ParsedRequest } from './request';
 import { errorResponse, jsonResponse } from './response';
+import { onBehalfOf } from '../events/request-context';
 import { Router, type Route } from './router';
 
 export interface SessionVerifier {
@@ -39,6 +40,11 @@ function presentedSecret(headers: Record<string, string>): string | undefined {
 
 function redact(secret: string): string {
   return `${secret.slice(0, 8)}${'*'.repeat(Math.max(0, secret.length - 12))}${secret.slice(-4)}`;
+}
+
+/** Stripe's form of a request id (`req_…`), from API Gateway's: the `Request-Id` header and the `request.id` of the request's events. */
+export function requestIdOf(event: APIGatewayProxyEventV2): string {
+  return `req_${event.requestContext.requestId.replace(/[^A-Za-z0-9]/g, '')}`;
 }
 
 const anonymous: Principal = { keyId: 'anonymous', type: 'restricted', livemode: false, scopes: [] };
@@ -107,12 +113,17 @@ export function makeHttpHandler(routes: readonly Route[], deps: HttpDeps): HttpH
     if (!match) throw new UnknownRouteError(request.method, request.path);
     const now = Math.floor(deps.nowMs() / 1000);
     const principal = await authenticate(match.route, request, deps, now);
-    const result = await runIdempotent(request, principal, now, async () => {
-      const params = Params.of(request.input);
-      const out = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
-      return { status: out.status ?? 200, body: out.body };
-    });
-    return jsonResponse(result.status, result.body, { 'request-id': event.requestContext.requestId, ...result.headers });
+    const requestId = requestIdOf(event);
+    const idempotencyKey = request.method === 'POST' ? (request.headers['idempotency-key'] ?? null) : null;
+    const result = await runIdempotent(request, principal, now, () =>
+      // Events recorded by the route name this request (Stripe's `request.id` and `idempotency_key`).
+      onBehalfOf({ id: requestId, idempotency_key: idempotencyKey }, async () => {
+        const params = Params.of(request.input);
+        const out = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
+        return { status: out.status ?? 200, body: out.body };
+      }),
+    );
+    return jsonResponse(result.status, result.body, { 'request-id': requestId, ...result.headers });
   }
 
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(stripeErrors(logger)).handler(handle);
@@ -125,7 +136,7 @@ export function stripeErrors(logger: Logger): middy.MiddlewareObj<APIGatewayProx
   return {
     onError: async (request) => {
       const { error, event } = request;
-      const requestId = event.requestContext.requestId;
+      const requestId = requestIdOf(event);
       if (!(error instanceof MeterlineError) || error.status >= 500) {
         logger.error('request failed', { error: error as Error, requestId, path: event.rawPath });
       }

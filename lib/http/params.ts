@@ -138,6 +138,33 @@ export class Params {
     throw new InvalidRequestError(`Invalid boolean: ${String(value)}`, this.path(name));
   }
 
+  /**
+   * A range filter on an integer (Stripe's `created=N` or `created[gte]=N&created[lt]=M`), as
+   * inclusive bounds; undefined when absent.
+   */
+  optionalRange(name: string): { from?: number; to?: number } | undefined {
+    const value = this.raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null) {
+      const exact = this.integer(name);
+      return { from: exact, to: exact };
+    }
+    const range = this.object(name);
+    const gt = range.optionalInteger('gt');
+    const gte = range.optionalInteger('gte');
+    const lt = range.optionalInteger('lt');
+    const lte = range.optionalInteger('lte');
+    range.done();
+    const bound = (inclusive: number | undefined, exclusive: number | undefined, step: number) =>
+      [inclusive, exclusive === undefined ? undefined : exclusive + step].filter((b): b is number => b !== undefined);
+    const lows = bound(gte, gt, 1);
+    const highs = bound(lte, lt, -1);
+    return {
+      ...(lows.length ? { from: Math.max(...lows) } : {}),
+      ...(highs.length ? { to: Math.min(...highs) } : {}),
+    };
+  }
+
   /** A nested object parameter (`customer_mapping[...]`); undefined when absent. */
   optionalObject(name: string): Params | undefined {
     const value = this.take(name);

@@ -1,3 +1,4 @@
+import { eventPut } from '../events/events';
 import { newId } from '../domain/ids';
 import { groupBy } from '../domain/collections';
 import type { ObjectStore } from '../store/objects';
@@ -80,6 +81,8 @@ export class ErrorReporter {
         validation_end: now,
       },
     };
-    await this.store.create('v2_event', report, { name: 'object_id', value: meterId });
+    // The v1 events API and webhooks carry the report too (Stripe sends it only as a thin event).
+    const event = eventPut(this.store.tableName, { type: report.type.slice('v1.'.length), object: report, created: Math.floor(nowMs / 1000), nowMs });
+    await this.store.create('v2_event', report, { name: 'object_id', value: meterId }, undefined, [event]);
   }
 }

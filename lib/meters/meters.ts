@@ -1,3 +1,4 @@
+import { eventPut, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import type { Params } from '../http/params';
@@ -71,6 +72,7 @@ export class Meters {
     const created = await this.store.transact([
       { Put: { TableName: this.store.tableName, Item: { ...keys.meterName(eventName), meter_id: meter.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.store.tableName, Item: objectItem('meter', meter, statusFilter(meter)), ConditionExpression: 'attribute_not_exists(pk)' } },
+      this.event('billing.meter.created', meter, now),
     ]);
     if (!created) {
       throw new ConflictError(`A meter with event_name '${eventName}' already exists.`, 'event_name');
@@ -95,7 +97,7 @@ export class Meters {
     params.done();
     const current = await this.retrieve(id);
     if (displayName === '') throw new InvalidRequestError('display_name cannot be empty.', 'display_name');
-    return this.save({ ...current, display_name: displayName ?? current.display_name, updated: now });
+    return this.save('billing.meter.updated', current, { ...current, display_name: displayName ?? current.display_name, updated: now }, now);
   }
 
   async deactivate(id: string, params: Params, now: number): Promise<Meter> {
@@ -113,11 +115,17 @@ export class Meters {
       throw new InvalidRequestError(`Meter ${id} is already ${status}.`, undefined, `meter_already_${status}`);
     }
     const deactivatedAt = status === 'inactive' ? now : null;
-    return this.save({ ...current, status, status_transitions: { deactivated_at: deactivatedAt }, updated: now });
+    const type = status === 'inactive' ? 'billing.meter.deactivated' : 'billing.meter.reactivated';
+    return this.save(type, current, { ...current, status, status_transitions: { deactivated_at: deactivatedAt }, updated: now }, now);
   }
 
-  private async save(meter: Meter): Promise<Meter> {
-    if (!(await this.store.replace('meter', meter, statusFilter(meter)))) throw new NotFoundError('billing.meter', meter.id);
+  private async save(type: string, current: Meter, meter: Meter, now: number): Promise<Meter> {
+    const event = this.event(type, meter, now, previousAttributes(current, meter));
+    if (!(await this.store.replace('meter', meter, statusFilter(meter), undefined, [event]))) throw new NotFoundError('billing.meter', meter.id);
     return meter;
+  }
+
+  private event(type: string, meter: Meter, now: number, previous?: Record<string, unknown>) {
+    return eventPut(this.store.tableName, { type, object: meter, created: now, previous, nowMs: now * 1000 });
   }
 }

@@ -10,6 +10,9 @@ import { mainTable } from './resources';
 import { batchGetItems, cancellationReasons, isConditionFailure } from './dynamo';
 import { NotFoundError } from '../errors';
 
+/** The items of one DynamoDB transaction. */
+export type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+
 /** Every API object has these; the rest is the object's own shape. */
 export interface StoredObject {
   id: string;
@@ -39,10 +42,13 @@ export interface ListQuery<T = StoredObject> {
   match?: (object: T) => boolean;
 }
 
-/** A bound on an index's sort key. */
-export interface IndexRange {
-  op: '<' | '<=' | '>';
-  value: string;
+/** A bound on an index's sort key, or (`between`) an inclusive window `value`..`to`. */
+export type IndexRange = { op: '<' | '<=' | '>'; value: string } | { op: 'between'; value: string; to: string };
+
+/** Inclusive bounds on creation time (Unix seconds), from a `created` filter. */
+export interface CreatedRange {
+  from?: number;
+  to?: number;
 }
 
 export interface ListPage<T> {
@@ -65,6 +71,16 @@ export function objectItem(kind: ObjectKind, object: StoredObject, filter?: List
     ...ownerKeys,
     object,
   };
+}
+
+function rangeCondition(sortKey: string, range: IndexRange | undefined): string {
+  if (!range) return '';
+  return range.op === 'between' ? ` AND ${sortKey} BETWEEN :r AND :to` : ` AND ${sortKey} ${range.op} :r`;
+}
+
+function rangeValues(range: IndexRange | undefined): Record<string, string> {
+  if (!range) return {};
+  return range.op === 'between' ? { ':r': range.value, ':to': range.to } : { ':r': range.value };
 }
 
 const indexNamed = (name: string) => mainTable.indexes.find((index) => index.name === name)!;
@@ -107,17 +123,23 @@ export class ObjectStore {
     return items.map((item) => item.object as T);
   }
 
-  /** Writes a new object; false when an object with that id already exists. */
-  create(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)');
+  /**
+   * Writes a new object; false when an object with that id already exists. `also` are written in
+   * the same transaction (the event that records the creation).
+   */
+  create(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = []): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)', also);
   }
 
-  /** Replaces an existing object; false when it no longer exists. */
-  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_exists(pk)');
+  /** Replaces an existing object (and writes `also` with it); false when it no longer exists. */
+  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = []): Promise<boolean> {
+    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_exists(pk)', also);
   }
 
-  private async putIf(item: Record<string, unknown>, condition: string): Promise<boolean> {
+  private async putIf(item: Record<string, unknown>, condition: string, also: TransactItems): Promise<boolean> {
+    if (also.length > 0) {
+      return this.transact([{ Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } }, ...also]);
+    }
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition }));
       return true;
@@ -127,15 +149,15 @@ export class ObjectStore {
     }
   }
 
-  /** Replaces the object with a deletion record that is no longer listed. */
-  async tombstone(kind: ObjectKind, record: StoredObject & { deleted: true }): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.object(kind, record.id), object: record } }),
-    );
+  /** Replaces the object with a deletion record that is no longer listed (and writes `also` with it). */
+  async tombstone(kind: ObjectKind, record: StoredObject & { deleted: true }, also: TransactItems = []): Promise<void> {
+    const put = { TableName: this.tableName, Item: { ...keys.object(kind, record.id), object: record } };
+    if (also.length === 0) await this.db.send(new PutCommand(put));
+    else if (!(await this.transact([{ Put: put }, ...also]))) throw new Error(`The deletion of ${record.id} was not recorded`);
   }
 
   /** Runs a transaction; false when one of its conditions failed. */
-  async transact(items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<boolean> {
+  async transact(items: TransactItems): Promise<boolean> {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
@@ -180,6 +202,58 @@ export class ObjectStore {
   }
 
   /**
+   * A page of objects of `kind` from several lists at once (objects with any of several filter
+   * values, such as events of several types; the kind's whole list without filters), newest
+   * first, optionally only those created within `created`. Each list is queried for at most one
+   * page from the cursor on, and the pages are merged by list position.
+   */
+  async listAcross<T extends StoredObject>(
+    kind: ObjectKind,
+    filters: readonly ListFilter[] | undefined,
+    query: Pick<ListQuery, 'limit' | 'startingAfter' | 'endingBefore'> & { created?: CreatedRange },
+  ): Promise<ListPage<T>> {
+    const index = indexNamed(filters ? 'byFilter' : 'byKind');
+    const partitions = filters
+      ? filters.map((f) => keys.filterListPartition(kind, f.name, f.value))
+      : [keys.kindListPartition(kind)];
+    let from = query.created?.from !== undefined ? keys.listPosition(query.created.from, '') : '0';
+    let to = query.created?.to !== undefined ? keys.listPosition(query.created.to, '~') : '~';
+    const cursorId = query.startingAfter ?? query.endingBefore;
+    const forward = query.endingBefore !== undefined;
+    let cursor: string | undefined;
+    if (cursorId !== undefined) {
+      const object = await this.get(kind, cursorId);
+      if (!object) throw new NotFoundError(kind, cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
+      cursor = keys.listPosition(createdSeconds(object), object.id);
+      if (forward) from = cursor > from ? cursor : from;
+      else to = cursor < to ? cursor : to;
+    }
+    if (from > to) return { data: [], hasMore: false };
+    const wanted = query.limit + 1;
+    const position = (entry: Record<string, unknown>) => String(entry[index.sortKey]);
+    const perList = await Promise.all(
+      partitions.map(async (partition) => {
+        const found: Record<string, unknown>[] = [];
+        const range: IndexRange = { op: 'between', value: from, to };
+        for await (const entries of this.indexEntries(index.name, partition, { range, forward, pageSize: wanted + 1 })) {
+          // The window is inclusive; the cursor itself is not part of the page.
+          found.push(...entries.filter((entry) => position(entry) !== cursor));
+          if (found.length >= wanted) break;
+        }
+        return found;
+      }),
+    );
+    const merged = perList
+      .flat()
+      .sort((a, b) => (forward ? 1 : -1) * (position(a) < position(b) ? -1 : position(a) > position(b) ? 1 : 0))
+      .slice(0, wanted);
+    const objects = (await this.objectsAt(merged)) as T[];
+    const page = objects.slice(0, query.limit);
+    if (forward) page.reverse();
+    return { data: page, hasMore: objects.length > query.limit };
+  }
+
+  /**
    * The entries of one index partition (keys only), a page at a time, in sort-key order
    * (ascending; descending with `forward: false`), optionally only those whose sort key is in `range`.
    */
@@ -196,8 +270,8 @@ export class ObjectStore {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: index.name,
-          KeyConditionExpression: `${index.partitionKey} = :p${range ? ` AND ${index.sortKey} ${range.op} :r` : ''}`,
-          ExpressionAttributeValues: range ? { ':p': partition, ':r': range.value } : { ':p': partition },
+          KeyConditionExpression: `${index.partitionKey} = :p${rangeCondition(index.sortKey, range)}`,
+          ExpressionAttributeValues: { ':p': partition, ...rangeValues(range) },
           ScanIndexForward: forward,
           Limit: pageSize,
           ExclusiveStartKey: startKey,
