@@ -1,4 +1,14 @@
-import { billingJobsQueue, invoiceGrace, isValidInvoiceGrace, mainTable, meterConsumer, meterEventsQueue, usageTable } from './store/resources';
+import {
+  billingJobsQueue,
+  invoiceGrace,
+  isValidInvoiceGrace,
+  mainTable,
+  meterConsumer,
+  meterEventsQueue,
+  usageTable,
+  webhookDeliveriesQueue,
+  webhookDelivery,
+} from './store/resources';
 
 /** Everything a function needs to know about its environment, read once at cold start. */
 export interface Config {
@@ -16,6 +26,10 @@ export interface Config {
   billingJobsQueueUrl?: string;
   /** How long a closed period's invoice stays draft for late usage (default 1 h, at most 72 h). */
   invoiceGraceSeconds: number;
+  /** Where webhook deliveries are queued (by the event fan-out) and retried (by the dispatcher); absent elsewhere. */
+  webhookDeliveriesQueueUrl?: string;
+  /** Wait before the first retry of a failed webhook delivery (default 30 s, 1 to 60). */
+  webhookFirstRetrySeconds: number;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -35,14 +49,28 @@ export function graceSeconds(env: NodeJS.ProcessEnv): number {
   return seconds;
 }
 
+/** The largest first retry delay: Stripe retries a failed delivery within a minute. */
+export const MAX_WEBHOOK_FIRST_RETRY_SECONDS = 60;
+
+/** The first webhook retry delay from METERLINE_WEBHOOK_FIRST_RETRY_SECONDS (default 30 s); throws when out of range. */
+export function webhookFirstRetrySeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env[webhookDelivery.firstRetryEnvVar];
+  if (raw === undefined || raw === '') return webhookDelivery.firstRetrySeconds;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WEBHOOK_FIRST_RETRY_SECONDS) {
+    throw new Error(`${webhookDelivery.firstRetryEnvVar} must be a whole number of seconds from 1 to ${MAX_WEBHOOK_FIRST_RETRY_SECONDS}, got '${raw}'.`);
+  }
+  return seconds;
+}
+
 /**
  * Reads the configuration from environment variables and fails loudly when one is missing.
  * Functions that put on or take from the meter-events queue need its URL; the billing scheduler
- * needs the billing-jobs queue's (`billingJobs`).
+ * needs the billing-jobs queue's (`billingJobs`); the webhook dispatcher the deliveries queue's (`webhooks`).
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
-  needs: { queue: boolean; billingJobs?: boolean } = { queue: true },
+  needs: { queue: boolean; billingJobs?: boolean; webhooks?: boolean } = { queue: true },
 ): Config {
   return {
     mainTableName: required(env, mainTable.envVar),
@@ -54,5 +82,7 @@ export function loadConfig(
     consumerTimeoutMs: meterConsumer.timeoutSeconds * 1000,
     billingJobsQueueUrl: needs.billingJobs ? required(env, billingJobsQueue.envVar) : env[billingJobsQueue.envVar],
     invoiceGraceSeconds: graceSeconds(env),
+    webhookDeliveriesQueueUrl: needs.webhooks ? required(env, webhookDeliveriesQueue.envVar) : env[webhookDeliveriesQueue.envVar],
+    webhookFirstRetrySeconds: webhookFirstRetrySeconds(env),
   };
 }

@@ -21,6 +21,7 @@ import { UsageStore } from './metering/usage-store';
 import { QueuePublisher } from './queue/publisher';
 import { createDocumentClient } from './store/dynamo';
 import { ObjectStore } from './store/objects';
+import { createWebhooks } from './webhooks/webhooks';
 
 export interface ServiceOptions {
   /** Replaces the wall clock (milliseconds); tests pass their own. */
@@ -32,6 +33,10 @@ export interface ServiceOptions {
   afterClaims?: () => Promise<void>;
   /** Test hook for the billing worker's crash window (after a step is built, before it commits). */
   beforeBillingCommit?: (step: Step) => Promise<void>;
+  /** How long a webhook receiver may take to answer (default webhookDelivery.timeoutMs, 10 s); tests shorten it. */
+  webhookTimeoutMs?: number;
+  /** Replaces the fetch webhook deliveries go out with (tests). */
+  webhookFetch?: typeof fetch;
 }
 
 /**
@@ -96,6 +101,16 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       // Lambda stops an invocation at its timeout: a claim twice that old has no live owner.
       inFlightMs: 2 * config.consumerTimeoutMs,
       afterClaims: options.afterClaims,
+    }),
+    webhooks: createWebhooks({
+      objects: store,
+      sqs,
+      queueUrl: config.webhookDeliveriesQueueUrl,
+      firstRetrySeconds: config.webhookFirstRetrySeconds,
+      timeoutMs: options.webhookTimeoutMs,
+      nowMs,
+      logger,
+      fetch: options.webhookFetch,
     }),
   };
 }

@@ -8,6 +8,7 @@ import { catalogRoutes } from './catalog-routes';
 import { creditRoutes } from './credit-routes';
 import { alertRoutes } from './alert-routes';
 import { eventRoutes } from './event-routes';
+import { webhookRoutes } from './webhook-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: Services): Route[] {
@@ -76,6 +77,7 @@ export function apiRoutes(s: Services): Route[] {
     ...creditRoutes(s),
     ...alertRoutes(s),
     ...eventRoutes(s),
+    ...webhookRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).
     {

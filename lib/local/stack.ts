@@ -10,6 +10,7 @@ import { makeHttpHandler } from '../http/handler';
 import { makeBillingSchedulerHandler } from '../queue/billing-scheduler-handler';
 import { makeBillingWorkerHandler } from '../queue/billing-worker-handler';
 import { makeMeterConsumerHandler, type SqsHandler } from '../queue/meter-consumer-handler';
+import { makeWebhookDispatcherHandler } from '../queue/webhook-dispatcher-handler';
 import {
   billingJobsQueue,
   billingWorker,
@@ -19,6 +20,9 @@ import {
   meterEventsQueue,
   usageTable,
   visibilityTimeoutFor,
+  webhookDeliveriesQueue,
+  webhookDelivery,
+  webhookDispatcher,
 } from '../store/resources';
 import { createServices, type ServiceOptions, type Services } from '../services';
 import { bootstrap } from './bootstrap';
@@ -58,6 +62,10 @@ export interface LocalStackOptions extends ServiceOptions {
   wrapBillingWorker?: (handler: SqsHandler) => SqsHandler;
   /** Fault injection: every billing-jobs batch is handed to the worker twice, concurrently. */
   deliverBillingTwice?: boolean;
+  /** Wait before the first retry of a failed webhook delivery (default 30 s; tests use 1 s). */
+  webhookFirstRetrySeconds?: number;
+  /** Wraps the webhook dispatcher handler (fault injection in tests). */
+  wrapWebhookDispatcher?: (handler: SqsHandler) => SqsHandler;
 }
 
 export interface LocalStack {
@@ -73,6 +81,10 @@ export interface LocalStack {
   billingPoller: SqsPoller;
   billingJobsQueueUrl: string;
   billingDlqUrl: string;
+  /** The webhook dispatcher's poller, its queue and dead-letter queue. */
+  webhooksPoller: SqsPoller;
+  webhooksQueueUrl: string;
+  webhooksDlqUrl: string;
   dynamoEndpoint: string;
   sqsEndpoint: string;
   /** Messages currently in the meter-events dead-letter queue. */
@@ -134,6 +146,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     visibilityTimeoutSeconds: {
       [meterEventsQueue.id]: Math.ceil(visibilityTimeoutFor(consumerTimeoutMs / 1000)),
       [billingJobsQueue.id]: Math.ceil(visibilityTimeoutFor(billingWorkerTimeoutMs / 1000)),
+      [webhookDeliveriesQueue.id]: Math.ceil(
+        visibilityTimeoutFor(Math.max(webhookDispatcher.timeoutSeconds, (options.webhookTimeoutMs ?? webhookDelivery.timeoutMs) / 1000)),
+      ),
     },
   });
   dynamoClient.destroy();
@@ -150,6 +165,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     consumerTimeoutMs,
     billingJobsQueueUrl,
     invoiceGraceSeconds: options.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds,
+    webhookDeliveriesQueueUrl: resources.queueUrls[webhookDeliveriesQueue.id]!,
+    webhookFirstRetrySeconds: options.webhookFirstRetrySeconds ?? webhookDelivery.firstRetrySeconds,
   };
   const services = createServices(config, { ...options, sqs: sqsClient });
   const consumer = makeMeterConsumerHandler(services);
@@ -172,6 +189,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     concurrency: options.pollerConcurrency,
     deliverTwice: options.deliverBillingTwice,
   });
+  const dispatcher = makeWebhookDispatcherHandler(services);
+  const webhooksPoller = new SqsPoller({
+    sqs: sqsClient,
+    queueUrl: config.webhookDeliveriesQueueUrl!,
+    handler: options.wrapWebhookDispatcher ? options.wrapWebhookDispatcher(dispatcher) : dispatcher,
+    batchSize: webhookDispatcher.batchSize,
+    batchingWindowMs: webhookDispatcher.maxBatchingWindowSeconds * 1000,
+    concurrency: options.pollerConcurrency,
+  });
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>
     makeBillingSchedulerHandler({ billing: services.billing, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
@@ -189,11 +215,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   );
   poller.start();
   billingPoller.start();
+  webhooksPoller.start();
   schedule.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const dlqUrl = resources.queueUrls[`${meterEventsQueue.id}Dlq`]!;
   const billingDlqUrl = resources.queueUrls[`${billingJobsQueue.id}Dlq`]!;
+  const webhooksDlqUrl = resources.queueUrls[`${webhookDeliveriesQueue.id}Dlq`]!;
 
   const visibleMessages = async (url: string) => {
     const out = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
@@ -204,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const drain = async (timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!schedule.busy && (await poller.idle()) && (await billingPoller.idle())) return true;
+      if (!schedule.busy && (await poller.idle()) && (await billingPoller.idle()) && (await webhooksPoller.idle())) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
     return false;
@@ -220,6 +248,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     billingPoller,
     billingJobsQueueUrl,
     billingDlqUrl,
+    webhooksPoller,
+    webhooksQueueUrl: config.webhookDeliveriesQueueUrl!,
+    webhooksDlqUrl,
     dynamoEndpoint,
     sqsEndpoint,
     dlqDepth: () => visibleMessages(dlqUrl),
@@ -232,7 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections?.();
       await schedule.stop();
       await drain(30_000);
-      await Promise.all([poller.stop(), billingPoller.stop()]);
+      await Promise.all([poller.stop(), billingPoller.stop(), webhooksPoller.stop()]);
       for (const emulator of owned.reverse()) await emulator.stop();
     },
   };

@@ -19,7 +19,7 @@
  *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
  *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
  *   webhook endpoints by status  byFilter filter_pk=KIND#webhook_endpoint#status=<enabled|disabled>
- *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>  sk=ATTEMPT#<n>
+ *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>#<n>  sk=OBJECT
  *     attempts of an endpoint    byOwner  owner_pk=KIND#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
  *
  * Usage table (pk, sk)
@@ -141,8 +141,8 @@ export const keys = {
 
   /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
   webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
-    pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}`,
-    sk: `ATTEMPT#${String(attempt).padStart(3, '0')}`,
+    pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}#${attempt}`,
+    sk: OBJECT_SK,
   }),
 
   /** Position of an object inside a list, for starting_after / ending_before cursors. */

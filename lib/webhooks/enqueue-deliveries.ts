@@ -1,0 +1,49 @@
+import { idTimeMs } from '../domain/ids';
+import type { StripeEvent } from '../events/events';
+import type { ObjectStore } from '../store/objects';
+import type { DeliveryMessage, WebhookEndpoint } from './model';
+
+export interface EnqueueDeps {
+  objects: ObjectStore;
+  /** Puts message bodies on the webhook deliveries queue, 10 per SendMessageBatch. */
+  publish(bodies: readonly string[]): Promise<void>;
+}
+
+/** True when `endpoint` takes `event`: same mode, a subscribed type, and created before the event. */
+export function endpointTakes(endpoint: WebhookEndpoint, event: StripeEvent): boolean {
+  if (endpoint.status !== 'enabled' || endpoint.livemode !== event.livemode) return false;
+  if (!endpoint.enabled_events.includes('*') && !endpoint.enabled_events.includes(event.type)) return false;
+  // As Stripe: an endpoint gets the events that happen after it was created. Ids carry the wall
+  // clock (event.created may be a test clock's time); compared to the second, since some events
+  // carry their request's second and other processes' clocks differ by a few ms.
+  const endpointMs = idTimeMs(endpoint.id) ?? endpoint.created * 1000;
+  const eventMs = idTimeMs(event.id) ?? event.created * 1000;
+  return Math.floor(eventMs / 1000) >= Math.floor(endpointMs / 1000);
+}
+
+/**
+ * Queues one delivery per (event, enabled endpoint that takes it). The enabled endpoints are
+ * read once per call from the status list (an index: an endpoint created a moment ago may not
+ * be in it yet, which the event fan-out's stream latency makes unlikely). Throws when a message
+ * cannot be queued, so that the caller (a stream batch) is retried.
+ */
+export function makeEnqueueDeliveries(deps: EnqueueDeps) {
+  return async function enqueue(events: readonly StripeEvent[], nowMs: number): Promise<void> {
+    if (events.length === 0) return;
+    const endpoints: WebhookEndpoint[] = [];
+    for await (const page of deps.objects.pages<WebhookEndpoint>('webhook_endpoint', { filter: { name: 'status', value: 'enabled' } })) {
+      endpoints.push(...page);
+    }
+    const bodies: string[] = [];
+    for (const event of events) {
+      for (const endpoint of endpoints) {
+        if (!endpointTakes(endpoint, event)) continue;
+        const message: DeliveryMessage = { event: event.id, endpoint: endpoint.id, attempt: 1, first_attempt_at: nowMs };
+        bodies.push(JSON.stringify(message));
+      }
+    }
+    if (bodies.length) await deps.publish(bodies);
+  };
+}
+
+export type EnqueueDeliveries = ReturnType<typeof makeEnqueueDeliveries>;

@@ -1,0 +1,152 @@
+import { InvalidRequestError, NotFoundError } from '../errors';
+import { newId, randomToken } from '../domain/ids';
+import { eventTypes, isEventType } from '../events/event-types';
+import { applyMetadata, type Params } from '../http/params';
+import type { ListPage, ListQuery } from '../store/objects';
+import type { CreatedWebhookEndpoint, DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
+import type { WebhookStore } from './webhook-store';
+
+/** Stripe's limit of endpoints per account. */
+export const MAX_ENDPOINTS = 16;
+const MAX_URL_LENGTH = 5000;
+const MAX_DESCRIPTION_LENGTH = 5000;
+/** Every type once, and `*`. */
+const MAX_ENABLED_EVENTS = eventTypes.length + 1;
+/** `2026-10-28.endive`, `2024-06-20`. */
+const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+
+/**
+ * Webhook endpoints (/v1/webhook_endpoints): where Meterline POSTs signed events. The signing
+ * secret (`whsec_…`) is shown once, in the answer to create, and never again.
+ */
+export class WebhookEndpoints {
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly nowMs: () => number,
+  ) {}
+
+  async create(params: Params, now: number, livemode: boolean): Promise<CreatedWebhookEndpoint> {
+    const url = readUrl(params, livemode, true)!;
+    const enabledEvents = readEnabledEvents(params, true)!;
+    const apiVersion = params.optionalString('api_version', { maxLength: 50, pattern: API_VERSION }) ?? null;
+    if (params.optionalBoolean('connect')) {
+      throw new InvalidRequestError('Meterline has no connected accounts: connect must be false.', 'connect');
+    }
+    const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH }) ?? null;
+    const metadata = applyMetadata({}, params.metadata());
+    params.done();
+    const existing = await this.store.objects.list('webhook_endpoint', { limit: MAX_ENDPOINTS });
+    if (existing.data.length >= MAX_ENDPOINTS) {
+      throw new InvalidRequestError(`You have reached the maximum of ${MAX_ENDPOINTS} webhook endpoints.`, 'url', 'webhook_endpoint_limit_reached');
+    }
+    const endpoint: WebhookEndpoint = {
+      id: newId('webhookEndpoint', this.nowMs()),
+      object: 'webhook_endpoint',
+      api_version: apiVersion,
+      application: null,
+      created: now,
+      description,
+      enabled_events: enabledEvents,
+      livemode,
+      metadata,
+      status: 'enabled',
+      url,
+    };
+    const secret = `whsec_${randomToken(32)}`;
+    // A fresh random id is never taken; a failure here would be a bug, not a race.
+    if (!(await this.store.create({ endpoint, secret }))) throw new Error(`webhook endpoint id ${endpoint.id} already taken`);
+    return { ...endpoint, secret };
+  }
+
+  async retrieve(id: string): Promise<WebhookEndpoint> {
+    return (await this.load(id)).endpoint;
+  }
+
+  /** Changes url, enabled_events, disabled (the status), description and metadata. */
+  async update(id: string, params: Params): Promise<WebhookEndpoint> {
+    const stored = await this.load(id);
+    const current = stored.endpoint;
+    const url = readUrl(params, current.livemode, false);
+    const enabledEvents = readEnabledEvents(params, false);
+    const disabled = params.optionalBoolean('disabled');
+    const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH });
+    const metadata = applyMetadata(current.metadata, params.metadata());
+    params.done();
+    const endpoint: WebhookEndpoint = {
+      ...current,
+      url: url ?? current.url,
+      enabled_events: enabledEvents ?? current.enabled_events,
+      status: disabled === undefined ? current.status : disabled ? 'disabled' : 'enabled',
+      description: description === undefined ? current.description : description,
+      metadata,
+    };
+    if (!(await this.store.replace({ endpoint, secret: stored.secret }))) throw new NotFoundError('webhook_endpoint', id);
+    return endpoint;
+  }
+
+  /** Deletes the endpoint: nothing more is delivered to it, retries included. */
+  async delete(id: string): Promise<Omit<DeletedWebhookEndpoint, 'created'>> {
+    const { endpoint } = await this.load(id);
+    await this.store.delete({ id, object: 'webhook_endpoint', created: endpoint.created, deleted: true });
+    return { id, object: 'webhook_endpoint', deleted: true };
+  }
+
+  list(query: Omit<ListQuery, 'filter'>): Promise<ListPage<WebhookEndpoint>> {
+    return this.store.objects.list<WebhookEndpoint>('webhook_endpoint', query);
+  }
+
+  /** The endpoint's delivery attempts of the last 30 days, newest first. */
+  async attempts(id: string, query: Omit<ListQuery, 'filter'>): Promise<ListPage<WebhookAttempt>> {
+    await this.load(id);
+    return this.store.objects.list<WebhookAttempt>('webhook_attempt', { ...query, owner: id });
+  }
+
+  private async load(id: string) {
+    const stored = await this.store.load(id);
+    if (!stored) throw new NotFoundError('webhook_endpoint', id);
+    return stored;
+  }
+}
+
+/**
+ * The endpoint URL: absolute, http or https, at most 5000 characters. Live mode requires https,
+ * as Stripe does; test mode also accepts http, so that a local receiver (http://localhost) works.
+ */
+function readUrl(params: Params, livemode: boolean, required: boolean): string | undefined {
+  const raw = required ? params.string('url', { maxLength: MAX_URL_LENGTH }) : params.optionalString('url', { maxLength: MAX_URL_LENGTH });
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidRequestError(`Invalid URL: ${JSON.stringify(raw)}. A webhook endpoint needs an absolute http(s) URL.`, 'url', 'url_invalid');
+  }
+  const schemes = livemode ? ['https:'] : ['https:', 'http:'];
+  if (!schemes.includes(url.protocol) || !url.hostname) {
+    const allowed = livemode ? 'https' : 'http or https';
+    throw new InvalidRequestError(`Invalid URL: ${JSON.stringify(raw)}. The URL must use ${allowed}.`, 'url', 'url_invalid');
+  }
+  if (url.username || url.password) {
+    throw new InvalidRequestError('Invalid URL: credentials in a webhook URL would be sent in clear in every delivery.', 'url', 'url_invalid');
+  }
+  return raw;
+}
+
+/** The event types to deliver: at least one, each `*` or a type Meterline records; duplicates dropped. */
+function readEnabledEvents(params: Params, required: boolean): string[] | undefined {
+  const list = params.optionalStringList('enabled_events', MAX_ENABLED_EVENTS);
+  if (list === undefined) {
+    if (required) throw new InvalidRequestError('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
+    return undefined;
+  }
+  if (list.length === 0) throw new InvalidRequestError('enabled_events must list at least one event type (or `*`).', 'enabled_events');
+  list.forEach((type, i) => {
+    if (type !== '*' && !isEventType(type)) {
+      throw new InvalidRequestError(
+        `Invalid enabled_events[${i}]: '${type}' is not an event type Meterline sends. Use '*' or one of ${eventTypes.join(', ')}.`,
+        `enabled_events[${i}]`,
+      );
+    }
+  });
+  return [...new Set(list)];
+}

@@ -1,0 +1,58 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { webhookDelivery } from '../store/resources';
+import type { ObjectStore } from '../store/objects';
+import type { StripeEvent } from '../events/events';
+import { DeliveryQueue } from './delivery-queue';
+import { makeDispatch, type QueuedDelivery } from './dispatch';
+import { makeEnqueueDeliveries } from './enqueue-deliveries';
+import { WebhookEndpoints } from './webhook-endpoints';
+import { WebhookStore } from './webhook-store';
+
+export interface WebhooksDeps {
+  objects: ObjectStore;
+  sqs: SQSClient;
+  /** The webhook deliveries queue; without it, enqueue and dispatch throw (the api function only manages endpoints). */
+  queueUrl?: string;
+  firstRetrySeconds: number;
+  /** @default webhookDelivery.timeoutMs (10 s) */
+  timeoutMs?: number;
+  nowMs: () => number;
+  logger: Logger;
+  /** @default the global fetch */
+  fetch?: typeof fetch;
+}
+
+/** Webhook endpoints, the enqueue of deliveries (called by the event fan-out) and the dispatcher. */
+export function createWebhooks(deps: WebhooksDeps) {
+  const store = new WebhookStore(deps.objects);
+  const queue = deps.queueUrl ? new DeliveryQueue(deps.sqs, deps.queueUrl) : undefined;
+  const needQueue = () => {
+    if (!queue) throw new Error('The webhook deliveries queue URL is not configured (METERLINE_WEBHOOK_DELIVERIES_QUEUE_URL).');
+    return queue;
+  };
+  const enqueue = makeEnqueueDeliveries({ objects: deps.objects, publish: (bodies) => needQueue().publish(bodies) });
+  const dispatch = makeDispatch({
+    store,
+    queue: { sendDelayed: (body, delay) => needQueue().sendDelayed(body, delay) },
+    policy: {
+      firstRetrySeconds: deps.firstRetrySeconds,
+      maxRetryDelaySeconds: webhookDelivery.maxRetryDelaySeconds,
+      giveUpAfterSeconds: webhookDelivery.giveUpAfterSeconds,
+    },
+    timeoutMs: deps.timeoutMs ?? webhookDelivery.timeoutMs,
+    nowMs: deps.nowMs,
+    logger: deps.logger,
+    fetch: deps.fetch,
+  });
+  return {
+    endpoints: new WebhookEndpoints(store, deps.nowMs),
+    store,
+    /** Queues one delivery per (event, enabled endpoint subscribed to its type). */
+    enqueue: (events: readonly StripeEvent[], nowMs: number) => enqueue(events, nowMs),
+    /** Attempts the deliveries of a batch of queue messages. */
+    dispatch: (messages: readonly QueuedDelivery[]) => dispatch(messages),
+  };
+}
+
+export type Webhooks = ReturnType<typeof createWebhooks>;
