@@ -5,6 +5,7 @@ import { ApiKeys } from './auth/api-keys';
 import type { Step } from './billing/advance-subscription';
 import { createBilling } from './billing/billing';
 import { createAlerts } from './alerts/alerts';
+import { UsageAlertEvaluator } from './alerts/usage-alerts';
 import type { Config } from './config';
 import { Prices } from './catalog/prices';
 import { Products } from './catalog/products';
@@ -101,6 +102,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       // Lambda stops an invocation at its timeout: a claim twice that old has no live owner.
       inFlightMs: 2 * config.consumerTimeoutMs,
       afterClaims: options.afterClaims,
+      alerts: new UsageAlertEvaluator(alerts.store, db, config.usageTableName),
     }),
     webhooks: createWebhooks({
       objects: store,

@@ -9,6 +9,7 @@ import type { ErrorReporter } from './error-reports';
 import { makeCancelMeterEvent } from './cancel-meter-event';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
 import { TransactionConflict, type Claim, type HourDelta, type UsageStore } from './usage-store';
+import { NO_USAGE_ALERTS, UsageAlertEvaluator, type UsageAlertSnapshot } from '../alerts/usage-alerts';
 
 /** A message as the event source delivers it. */
 export interface QueueRecord {
@@ -37,10 +38,15 @@ export interface ConsumerDeps {
   inFlightMs: number;
   /** Test hook: called between claiming and applying (the crash window). */
   afterClaims?: () => Promise<void>;
+  /** Usage alert evaluation; without it, no alert is evaluated (and nothing is read for alerts). */
+  alerts?: UsageAlertEvaluator;
 }
 
-/** DynamoDB transactions hold 100 items: one marker and up to 99 hourly usage items. */
-const BUCKETS_PER_CHUNK = 99;
+/**
+ * DynamoDB transactions hold 100 items: one marker and up to 99 more, each hourly usage item
+ * one, and, for meters with usage alerts, what UsageAlertEvaluator.reserve counts.
+ */
+const ITEMS_PER_CHUNK = 99;
 const CONFLICT_RETRIES = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,32 +54,42 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface Pending {
   event: ValidMeterEvent;
   messageId: string;
+  /** When the API received the event (milliseconds). */
+  receivedMs: number;
 }
 
 const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
 const bucketOf = (e: ValidMeterEvent) => `${e.meterId}|${e.customerId}|${hourOf(e.timestamp)}`;
 
 /**
- * Assigns each event to the chunk that applies it: whole hourly usage items, at most 99 per
- * chunk (one transaction each); `last` meters share one chunk of idempotent updates.
+ * Assigns each event to the chunk that applies it: whole hourly usage items, as many per chunk
+ * (one transaction each) as fit in 99 items with the usage alert items they may need (see
+ * UsageAlertEvaluator.reserve); `last` meters share one chunk of idempotent updates.
  */
 class ChunkPlan {
   private readonly chunkOfBucket = new Map<string, string>();
   private chunks = 0;
-  private bucketsInChunk = BUCKETS_PER_CHUNK;
+  private itemsInChunk = ITEMS_PER_CHUNK;
+  /** Alert items already reserved in the current chunk (meters, alert-customer pairs). */
+  private alertItems = new Set<string>();
 
-  constructor(private readonly attempt: string) {}
+  constructor(
+    private readonly attempt: string,
+    private readonly alerts: UsageAlertSnapshot = NO_USAGE_ALERTS,
+  ) {}
 
   chunkOf(event: ValidMeterEvent): string {
     if (event.formula === 'last') return `${this.attempt}.last`;
     const bucket = bucketOf(event);
     let chunk = this.chunkOfBucket.get(bucket);
     if (!chunk) {
-      if (this.bucketsInChunk === BUCKETS_PER_CHUNK) {
+      const needs = (seen: Set<string>) => 1 + UsageAlertEvaluator.reserve(this.alerts, event.meterId, event.customerId, seen, true);
+      if (this.itemsInChunk + needs(this.alertItems) > ITEMS_PER_CHUNK) {
         this.chunks++;
-        this.bucketsInChunk = 0;
+        this.itemsInChunk = 0;
+        this.alertItems = new Set();
       }
-      this.bucketsInChunk++;
+      this.itemsInChunk += 1 + UsageAlertEvaluator.reserve(this.alerts, event.meterId, event.customerId, this.alertItems);
       chunk = `${this.attempt}.${this.chunks}`;
       this.chunkOfBucket.set(bucket, chunk);
     }
@@ -131,11 +147,12 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const { candidates, invalid, received, duplicatesInBatch } = await validateBatch(messages, nowMs);
     Object.assign(counts, { received, invalid: invalid.length, duplicates: duplicatesInBatch });
 
-    // 2. Claim.
-    const plan = new ChunkPlan(randomUUID());
+    // 2. Claim, in chunks planned with room for the usage alerts of the batch's meters.
+    const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_USAGE_ALERTS;
+    const plan = new ChunkPlan(randomUUID(), alerts);
     const receivedAt = new Map(messages.map(({ record, message }) => [record.messageId, message.received]));
     const outcomes = await deps.usage.claimMany(
-      candidates.map((p) => ({ event: p.event, chunk: plan.chunkOf(p.event), received: receivedAt.get(p.messageId)! })),
+      candidates.map((p) => ({ event: p.event, chunk: plan.chunkOf(p.event), received: receivedAt.get(p.messageId)!, receivedMs: p.receivedMs })),
       nowMs,
     );
     const claimed: Pending[] = [];
@@ -163,7 +180,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       if (existing.cancelled !== undefined || applied.has(existing.chunk)) counts.duplicates++;
       else if (nowMs - existing.claimedMs <= deps.inFlightMs) inFlight.push(conflict);
       else if (await deps.usage.adoptClaim(existing, plan.chunkOf(existing), nowMs)) {
-        claimed.push({ event: existing, messageId: pending.messageId });
+        claimed.push({ event: existing, messageId: pending.messageId, receivedMs: existing.receivedMs });
       } else failed.add(pending.messageId); // Someone else moved it meanwhile: look again later.
     }
 
@@ -177,9 +194,8 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     await Promise.all(
       [...byChunk].map(async ([chunk, members]) => {
         try {
-          const events = members.map((m) => m.event);
-          if (chunk.endsWith('.last')) await applyLastChunk(chunk, events, nowSeconds);
-          else await applySumChunk(chunk, events, nowSeconds);
+          if (chunk.endsWith('.last')) await applyLastChunk(chunk, members, nowSeconds, alerts, nowMs);
+          else await applySumChunk(chunk, members, nowSeconds, alerts, nowMs);
           counts.applied += members.length;
         } catch {
           for (const m of members) failed.add(m.messageId);
@@ -212,7 +228,13 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
   async function validateBatch(messages: { record: QueueRecord; message: MeterQueueMessage }[], nowMs: number) {
     const rawEvents = messages.flatMap(({ record, message }) =>
       message.type === 'meter_events'
-        ? message.events.map((event) => ({ event, messageId: record.messageId, received: message.received, accepted: message.accepted }))
+        ? message.events.map((event) => ({
+            event,
+            messageId: record.messageId,
+            received: message.received,
+            receivedMs: message.received_ms ?? message.received * 1000,
+            accepted: message.accepted,
+          }))
         : [],
     );
     const customers = await deps.directory.existingCustomers(
@@ -226,7 +248,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     let duplicatesInBatch = 0;
     const meters = new Map<string, Meter | undefined>();
     for (const name of new Set(rawEvents.map(({ event }) => event.event_name))) meters.set(name, await deps.directory.meterFor(name, nowMs));
-    for (const { event, messageId, received, accepted } of rawEvents) {
+    for (const { event, messageId, received, receivedMs, accepted } of rawEvents) {
       const meter = meters.get(event.event_name);
       // Validated against the time the event was received, not the time it is consumed.
       const result = validateMeterEvent(event, {
@@ -240,7 +262,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       else if (seen.has(event.identifier)) duplicatesInBatch++;
       else {
         seen.add(event.identifier);
-        candidates.push({ event: result.event, messageId });
+        candidates.push({ event: result.event, messageId, receivedMs });
       }
     }
     return { candidates, invalid, received: rawEvents.length, duplicatesInBatch };
@@ -258,11 +280,13 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     return waiting;
   }
 
-  async function applySumChunk(chunk: string, events: ValidMeterEvent[], nowSeconds: number) {
-    const deltas = hourDeltas(events);
+  async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number) {
+    const deltas = hourDeltas(members.map((m) => m.event));
     for (let attempt = 0; ; attempt++) {
       try {
-        await deps.usage.applyChunk(chunk, deltas, nowSeconds);
+        // Alert progress is read (again, after a conflict) for every attempt: its writes are conditioned on what was read.
+        const alertWrites = deps.alerts ? await deps.alerts.chunkWrites(alerts, members, nowMs, attempt > 0) : [];
+        await deps.usage.applyChunk(chunk, deltas, nowSeconds, alertWrites);
         return;
       } catch (error) {
         // Another consumer touched one of the items at the same moment: the whole chunk retries.
@@ -272,10 +296,10 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     }
   }
 
-  async function applyLastChunk(chunk: string, events: ValidMeterEvent[], nowSeconds: number) {
+  async function applyLastChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number) {
     // Keep only the latest event per minute: the others cannot win the minute anyway.
     const latest = new Map<string, ValidMeterEvent>();
-    for (const event of events) {
+    for (const { event } of members) {
       const key = `${event.meterId}|${event.customerId}|${Math.floor(event.timestamp / MINUTE)}`;
       const held = latest.get(key);
       if (!held || held.timestamp < event.timestamp || (held.timestamp === event.timestamp && held.identifier < event.identifier)) {
@@ -285,6 +309,8 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     await forEachLimited([...latest.values()], 16, (e) =>
       deps.usage.applyLast({ meterId: e.meterId, customerId: e.customerId, timestamp: e.timestamp, identifier: e.identifier, value: e.value }),
     );
+    // Before the marker: a replay of the chunk fires what a crash left unfired (firing is idempotent).
+    await deps.alerts?.fireLast(alerts, members, nowMs);
     await deps.usage.markApplied(chunk, nowSeconds);
   }
 }

@@ -29,6 +29,8 @@ export type MeterQueueMessage =
   | {
       type: 'meter_events';
       received: number;
+      /** When the API received the events, in milliseconds (usage alerts count usage received after their creation). */
+      received_ms?: number;
       livemode: boolean;
       events: RawMeterEvent[];
       /** Validated synchronously and accepted: counts even if its meter or customer goes away. */
@@ -62,7 +64,8 @@ export function parseQueueMessage(body: string): MeterQueueMessage | undefined {
     value.type === 'meter_events' &&
     Array.isArray(value.events) &&
     value.events.every(isRawEvent) &&
-    (value.accepted === undefined || typeof value.accepted === 'boolean')
+    (value.accepted === undefined || typeof value.accepted === 'boolean') &&
+    (value.received_ms === undefined || typeof value.received_ms === 'number')
   ) {
     return value as MeterQueueMessage;
   }

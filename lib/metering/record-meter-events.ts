@@ -71,7 +71,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
 
   async function enqueue(message: MeterQueueMessage) {
     if (!deps.publisher) throw new Error('No meter-events queue is configured for this function.');
-    await deps.publisher.publish(toMessageBodies(message));
+    // The receipt time in milliseconds: usage alerts count usage received from their creation on.
+    await deps.publisher.publish(toMessageBodies(message.type === 'meter_events' ? { ...message, received_ms: deps.nowMs() } : message));
   }
 
   return {

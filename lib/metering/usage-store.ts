@@ -6,6 +6,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
 import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons } from '../store/dynamo';
@@ -29,6 +30,8 @@ export interface Claim extends ValidMeterEvent {
   chunk: string;
   claimedMs: number;
   received: number;
+  /** When the API received the event, milliseconds (what usage alerts compare with their creation). */
+  receivedMs: number;
   cancelled?: number;
 }
 
@@ -39,6 +42,7 @@ export interface ClaimRequest {
   event: ValidMeterEvent;
   chunk: string;
   received: number;
+  receivedMs: number;
 }
 
 /** BatchExecuteStatement takes 25 statements. */
@@ -47,9 +51,9 @@ const CLAIM_REQUESTS_IN_FLIGHT = 8;
 const CLAIM_ATTEMPTS = 5;
 
 /** Attributes of a claim item, in the order of the INSERT's parameters. */
-const CLAIM_ATTRIBUTES = ['pk', 'sk', 'identifier', 'event_name', 'meter', 'customer', 'formula', 'ts', 'value', 'chunk', 'claimed_ms', 'received', 'expires_at'] as const;
+const CLAIM_ATTRIBUTES = ['pk', 'sk', 'identifier', 'event_name', 'meter', 'customer', 'formula', 'ts', 'value', 'chunk', 'claimed_ms', 'received', 'received_ms', 'expires_at'] as const;
 
-function claimParameters({ event, chunk, received }: ClaimRequest, nowMs: number): unknown[] {
+function claimParameters({ event, chunk, received, receivedMs }: ClaimRequest, nowMs: number): unknown[] {
   const item: Record<(typeof CLAIM_ATTRIBUTES)[number], unknown> = {
     ...keys.eventClaim(event.identifier),
     identifier: event.identifier,
@@ -62,6 +66,7 @@ function claimParameters({ event, chunk, received }: ClaimRequest, nowMs: number
     chunk,
     claimed_ms: nowMs,
     received,
+    received_ms: receivedMs,
     expires_at: Math.floor(nowMs / 1000) + CLAIM_RETENTION_SECONDS,
   };
   return CLAIM_ATTRIBUTES.map((name) => item[name]);
@@ -98,6 +103,9 @@ export interface UsageHour {
 
 export class TransactionConflict extends Error {}
 
+/** One item of a DynamoDB transaction (usage alerts add theirs to a chunk's). */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
 function claimFromItem(item: Record<string, unknown>): Claim {
   return {
     identifier: String(item.identifier),
@@ -110,6 +118,7 @@ function claimFromItem(item: Record<string, unknown>): Claim {
     chunk: String(item.chunk),
     claimedMs: Number(item.claimed_ms),
     received: Number(item.received),
+    receivedMs: item.received_ms === undefined ? Number(item.received) * 1000 : Number(item.received_ms),
     cancelled: item.cancelled === undefined ? undefined : Number(item.cancelled),
   };
 }
@@ -247,9 +256,10 @@ export class UsageStore {
 
   /**
    * Adds the deltas of one chunk to the hourly items and writes the chunk's marker, in one
-   * transaction: either all of it counts or none of it does.
+   * transaction: either all of it counts or none of it does. `alsoWrite` (usage alert progress
+   * and trigger events) commits with it; a failed condition there is a TransactionConflict.
    */
-  async applyChunk(chunk: string, deltas: readonly HourDelta[], nowSeconds: number): Promise<void> {
+  async applyChunk(chunk: string, deltas: readonly HourDelta[], nowSeconds: number, alsoWrite: readonly TransactItem[] = []): Promise<void> {
     const items = [
       {
         Put: {
@@ -277,6 +287,7 @@ export class UsageStore {
           },
         };
       }),
+      ...alsoWrite,
     ];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));

@@ -60,13 +60,13 @@ describe('billing alerts', () => {
       expect((await stripe.billing.alerts.retrieve(alert.id)).status).toBe('archived');
       expect(await listAlerts(stripe, { meter: meter.id })).toEqual([]);
 
-      const updates = (await eventsOf(stripe, 'billing.alert.updated')).filter((e) => (e.data.object as MeterlineAlert).id === alert.id);
-      expect(updates.map((e) => [(e.data.object as MeterlineAlert).status, e.data.previous_attributes])).toEqual([
+      const updates = (await eventsOf(stripe, 'billing.alert.updated')).filter((e) => (e.data.object as unknown as MeterlineAlert).id === alert.id);
+      expect(updates.map((e) => [(e.data.object as unknown as MeterlineAlert).status, e.data.previous_attributes])).toEqual([
         ['inactive', { status: 'active' }],
         ['active', { status: 'inactive' }],
         ['archived', { status: 'active' }],
       ]);
-      const created = (await eventsOf(stripe, 'billing.alert.created')).filter((e) => (e.data.object as MeterlineAlert).id === alert.id);
+      const created = (await eventsOf(stripe, 'billing.alert.created')).filter((e) => (e.data.object as unknown as MeterlineAlert).id === alert.id);
       expect(created).toHaveLength(1);
       expect(created[0]!.data.object).toMatchObject({ id: alert.id, status: 'active' });
     });
@@ -74,6 +74,95 @@ describe('billing alerts', () => {
     it('answers 404 for an unknown alert', async () => {
       await expect(stripe.billing.alerts.retrieve('alrt_missing')).rejects.toMatchObject({ statusCode: 404, param: 'id' });
       await expect(stripe.billing.alerts.activate('alrt_missing')).rejects.toMatchObject({ statusCode: 404 });
+    });
+  });
+
+  describe('usage alerts as usage is aggregated', () => {
+    it('fires once for the customer the alert watches, when its usage reaches gte, with the total as value', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const other = await stripe.customers.create({ name: 'other' });
+      const alert = await usageAlert(stripe, meter, 10, customer);
+      await sendUsage(stack, meter, customer, ['4', '5.5']);
+      await sendUsage(stack, meter, other, ['50']);
+      await drained(stack);
+      expect(await triggersOf(stripe, alert)).toEqual([]);
+
+      await sendUsage(stack, meter, customer, ['1.5']);
+      await drained(stack);
+      await sendUsage(stack, meter, customer, ['100']);
+      await drained(stack);
+      const triggers = await triggersOf(stripe, alert);
+      expect(triggers).toEqual([
+        { object: 'billing.alert_triggered', alert: expect.objectContaining({ id: alert.id, status: 'active' }), created: expect.any(Number), customer: customer.id, livemode: false, value: 11 },
+      ]);
+    });
+
+    it('fires once per customer for an alert without a customer filter', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const second = await stripe.customers.create({ name: 'second' });
+      const third = await stripe.customers.create({ name: 'third' });
+      const alert = await usageAlert(stripe, meter, 3);
+      await sendUsage(stack, meter, customer, ['1', '1', '1', '1']);
+      await sendUsage(stack, meter, second, ['2', '2']);
+      await sendUsage(stack, meter, third, ['2']);
+      await drained(stack);
+      await sendUsage(stack, meter, customer, ['5']);
+      await drained(stack);
+      const triggers = await triggersOf(stripe, alert);
+      expect(triggers.map((t) => t.customer).sort()).toEqual([customer.id, second.id].sort());
+      expect(triggers.find((t) => t.customer === second.id)?.value).toBe(4);
+    });
+
+    it('counts only usage received after the alert was created', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      await sendUsage(stack, meter, customer, ['9']);
+      await drained(stack);
+      const alert = await usageAlert(stripe, meter, 10, customer);
+      await sendUsage(stack, meter, customer, ['9']);
+      await drained(stack);
+      expect(await triggersOf(stripe, alert)).toEqual([]);
+      await sendUsage(stack, meter, customer, ['1']);
+      await drained(stack);
+      expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
+    });
+
+    it('counts no usage while deactivated, and an archived alert never fires', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const paused = await usageAlert(stripe, meter, 10, customer);
+      const archived = await usageAlert(stripe, meter, 1, customer);
+      await stripe.billing.alerts.deactivate(paused.id);
+      await stripe.billing.alerts.archive(archived.id);
+      await sendUsage(stack, meter, customer, ['50']);
+      await drained(stack);
+      expect(await triggersOf(stripe, paused)).toEqual([]);
+
+      await stripe.billing.alerts.activate(paused.id);
+      await sendUsage(stack, meter, customer, ['9']);
+      await drained(stack);
+      expect(await triggersOf(stripe, paused)).toEqual([]);
+      await sendUsage(stack, meter, customer, ['1']);
+      await drained(stack);
+      expect((await triggersOf(stripe, paused)).map((t) => t.value)).toEqual([10]);
+      expect(await triggersOf(stripe, archived)).toEqual([]);
+    });
+
+    it('fires for a count meter, and for a last meter when one reported value reaches gte', async () => {
+      const counted = await meterAndCustomer(stripe, 'count');
+      const countAlert = await usageAlert(stripe, counted.meter, 3, counted.customer);
+      await sendUsage(stack, counted.meter, counted.customer, ['7', '7']);
+      await drained(stack);
+      await sendUsage(stack, counted.meter, counted.customer, ['7']);
+      const last = await meterAndCustomer(stripe, 'last');
+      const lastAlert = await usageAlert(stripe, last.meter, 100, last.customer);
+      await sendUsage(stack, last.meter, last.customer, ['60', '90']);
+      await drained(stack);
+      expect(await triggersOf(stripe, lastAlert)).toEqual([]);
+      await sendUsage(stack, last.meter, last.customer, ['120', '150']);
+      await drained(stack);
+      await sendUsage(stack, last.meter, last.customer, ['200']);
+      await drained(stack);
+      expect((await triggersOf(stripe, countAlert)).map((t) => t.value)).toEqual([3]);
+      expect((await triggersOf(stripe, lastAlert)).map((t) => t.value)).toEqual([150]);
     });
   });
 });
