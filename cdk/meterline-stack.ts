@@ -1,10 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { billingJobsQueue, mainTable, meterEventsQueue, usageTable } from '../lib/store/resources';
+import { billingJobsQueue, mainTable, meterEventsQueue, usageTable, webhookDeliveriesQueue } from '../lib/store/resources';
 import { Api } from './constructs/api';
 import { BillingCycle } from './constructs/billing-cycle';
 import { Ingestion } from './constructs/ingestion';
 import { MeterlineTables } from './constructs/tables';
+import { Webhooks } from './constructs/webhooks';
 
 /** CDK context keys that tune a deployment: `cdk deploy -c billingScheduleRateMinutes=1`. */
 export const contextKeys = {
@@ -31,6 +32,7 @@ export class MeterlineStack extends Stack {
   public readonly ingestion: Ingestion;
   public readonly billing: BillingCycle;
   public readonly api: Api;
+  public readonly webhooks: Webhooks;
 
   constructor(scope: Construct, id: string, props: MeterlineStackProps = {}) {
     super(scope, id, {
@@ -50,6 +52,7 @@ export class MeterlineStack extends Stack {
         props.billingScheduleRateMinutes ?? this.numberFromContext(contextKeys.billingScheduleRateMinutes),
       invoiceGraceSeconds: props.invoiceGraceSeconds ?? this.numberFromContext(contextKeys.invoiceGraceSeconds),
     });
+    this.webhooks = new Webhooks(this, 'Webhooks', { mainTable: this.tables.main, usageTable: this.tables.usage });
     this.api = new Api(this, 'Api', {
       mainTable: this.tables.main,
       usageTable: this.tables.usage,
@@ -63,6 +66,7 @@ export class MeterlineStack extends Stack {
     new CfnOutput(this, `${usageTable.id}Name`, { value: this.tables.usage.tableName });
     new CfnOutput(this, `${meterEventsQueue.id}Url`, { value: this.ingestion.queue.queueUrl });
     new CfnOutput(this, `${billingJobsQueue.id}Url`, { value: this.billing.queue.queueUrl });
+    new CfnOutput(this, `${webhookDeliveriesQueue.id}Url`, { value: this.webhooks.queue.queueUrl });
   }
 
   /** A number from the CDK context (`-c key=value` gives a string); undefined when not set. */
