@@ -1,5 +1,6 @@
 import {
   billingJobsQueue,
+  eventBus,
   invoiceGrace,
   isValidInvoiceGrace,
   mainTable,
@@ -26,6 +27,8 @@ export interface Config {
   billingJobsQueueUrl?: string;
   /** How long a closed period's invoice stays draft for late usage (default 1 h, at most 72 h). */
   invoiceGraceSeconds: number;
+  /** The EventBridge bus every event is published to; absent where there is none (the local stack). */
+  eventBusName?: string;
   /** Where webhook deliveries are queued (by the event fan-out) and retried (by the dispatcher); absent elsewhere. */
   webhookDeliveriesQueueUrl?: string;
   /** Wait before the first retry of a failed webhook delivery (default 30 s, 1 to 60). */
@@ -82,6 +85,7 @@ export function loadConfig(
     consumerTimeoutMs: meterConsumer.timeoutSeconds * 1000,
     billingJobsQueueUrl: needs.billingJobs ? required(env, billingJobsQueue.envVar) : env[billingJobsQueue.envVar],
     invoiceGraceSeconds: graceSeconds(env),
+    eventBusName: env[eventBus.envVar] || undefined,
     webhookDeliveriesQueueUrl: needs.webhooks ? required(env, webhookDeliveriesQueue.envVar) : env[webhookDeliveriesQueue.envVar],
     webhookFirstRetrySeconds: webhookFirstRetrySeconds(env),
   };

@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiKeys } from './auth/api-keys';
@@ -20,6 +21,7 @@ import { makeRecordMeterEvents } from './metering/record-meter-events';
 import { MeterEventSessions } from './metering/sessions';
 import { UsageStore } from './metering/usage-store';
 import { QueuePublisher } from './queue/publisher';
+import { EventBusPublisher } from './events/event-bus';
 import { createDocumentClient } from './store/dynamo';
 import { ObjectStore } from './store/objects';
 import { createWebhooks } from './webhooks/webhooks';
@@ -29,6 +31,8 @@ export interface ServiceOptions {
   nowMs?: () => number;
   db?: DynamoDBDocumentClient;
   sqs?: SQSClient;
+  /** The EventBridge client events are published with (where the configuration names a bus). */
+  eventBridge?: EventBridgeClient;
   logger?: Logger;
   /** Test hook for the consumer's crash window. */
   afterClaims?: () => Promise<void>;
@@ -72,6 +76,9 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
     apiKeys,
     sessions,
     customers,
+    eventBus: config.eventBusName
+      ? new EventBusPublisher(options.eventBridge ?? new EventBridgeClient({ region: config.region }), config.eventBusName)
+      : undefined,
     alerts,
     billing: createBilling({
       objects: store,

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
@@ -33,6 +34,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
           Projection: { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' },
         }))
       : undefined,
+    StreamSpecification: definition.stream ? { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } : undefined,
   };
 }
 
@@ -50,7 +52,13 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
     const name = `${prefix}-${definition.id}`;
     names[definition.id] = name;
     try {
-      await client.send(new DescribeTableCommand({ TableName: name }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      // Data kept from before the table had a stream (npm start with a data directory).
+      if (definition.stream && !Table?.StreamSpecification?.StreamEnabled) {
+        await client.send(
+          new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }),
+        );
+      }
       continue;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { apiRoutes } from '../api/api-routes';
@@ -20,6 +21,7 @@ import {
   meterEventsQueue,
   usageTable,
   visibilityTimeoutFor,
+  eventFanout,
   webhookDeliveriesQueue,
   webhookDelivery,
   webhookDispatcher,
@@ -29,6 +31,8 @@ import { bootstrap } from './bootstrap';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, useLocalCredentials, type RunningEmulator } from './emulators';
 import { startGateway } from './gateway';
 import { SqsPoller } from './poller';
+import { StreamPoller } from './stream-poller';
+import { makeEventFanOutHandler } from '../queue/event-fanout-handler';
 import { LocalSchedule } from './scheduler';
 
 export interface LocalStackOptions extends ServiceOptions {
@@ -64,6 +68,11 @@ export interface LocalStackOptions extends ServiceOptions {
   deliverBillingTwice?: boolean;
   /** Wait before the first retry of a failed webhook delivery (default 30 s; tests use 1 s). */
   webhookFirstRetrySeconds?: number;
+  /**
+   * Publish events to this EventBridge bus (with the `eventBridge` client) as the deployed stack
+   * does; the local stack has no bus by default.
+   */
+  eventBusName?: string;
   /** Wraps the webhook dispatcher handler (fault injection in tests). */
   wrapWebhookDispatcher?: (handler: SqsHandler) => SqsHandler;
 }
@@ -81,6 +90,8 @@ export interface LocalStack {
   billingPoller: SqsPoller;
   billingJobsQueueUrl: string;
   billingDlqUrl: string;
+  /** Reads the main table's stream and runs the event fan-out, as the stream's event source mapping does. */
+  streamPoller: StreamPoller;
   /** The webhook dispatcher's poller, its queue and dead-letter queue. */
   webhooksPoller: SqsPoller;
   webhooksQueueUrl: string;
@@ -96,7 +107,7 @@ export interface LocalStack {
    * the services clock. The jobs it queues are then worked by the billing poller (see `drain`).
    */
   runBillingScheduler(nowSeconds?: number): Promise<{ queued: number }>;
-  /** Waits until both queues are empty, no batch is being handled and no scheduler run is in progress. */
+  /** Waits until every queue is empty, the stream has nothing new, no batch is being handled and no scheduler run is in progress. */
   drain(timeoutMs?: number): Promise<boolean>;
   /** Stops the schedule, drains both queues, stops the pollers, the gateway and owned emulators. */
   stop(): Promise<void>;
@@ -151,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     },
   });
+  const { Table: main } = await dynamoClient.send(new DescribeTableCommand({ TableName: resources.tableNames[mainTable.id]! }));
   dynamoClient.destroy();
 
   const queueUrl = resources.queueUrls[meterEventsQueue.id]!;
@@ -167,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     invoiceGraceSeconds: options.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds,
     webhookDeliveriesQueueUrl: resources.queueUrls[webhookDeliveriesQueue.id]!,
     webhookFirstRetrySeconds: options.webhookFirstRetrySeconds ?? webhookDelivery.firstRetrySeconds,
+    eventBusName: options.eventBusName,
   };
   const services = createServices(config, { ...options, sqs: sqsClient });
   const consumer = makeMeterConsumerHandler(services);
@@ -198,6 +211,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     batchingWindowMs: webhookDispatcher.maxBatchingWindowSeconds * 1000,
     concurrency: options.pollerConcurrency,
   });
+  const streamPoller = new StreamPoller({
+    streams: new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION }),
+    streamArn: main!.LatestStreamArn!,
+    handler: makeEventFanOutHandler(services),
+    batchSize: eventFanout.batchSize,
+  });
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>
     makeBillingSchedulerHandler({ billing: services.billing, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
@@ -213,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     options.port ?? 0,
   );
+  await streamPoller.start();
   poller.start();
   billingPoller.start();
   webhooksPoller.start();
@@ -227,12 +247,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const out = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
     return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
   };
-  // Both queues at once: a scheduler run (or a test) may queue jobs while the meter-events queue
-  // drains, so each poller being idle in turn is not enough.
+  // Every queue and the stream at once: a scheduler run (or a test) may queue jobs while the
+  // meter-events queue drains, so each poller being idle in turn is not enough.
   const drain = async (timeoutMs = 60_000) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!schedule.busy && (await poller.idle()) && (await billingPoller.idle()) && (await webhooksPoller.idle())) return true;
+      const idle =
+        !schedule.busy &&
+        (await poller.idle()) &&
+        (await billingPoller.idle()) &&
+        (await streamPoller.idle()) &&
+        (await webhooksPoller.idle());
+      if (idle) return true;
       await new Promise((r) => setTimeout(r, 50));
     }
     return false;
@@ -248,6 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     billingPoller,
     billingJobsQueueUrl,
     billingDlqUrl,
+    streamPoller,
     webhooksPoller,
     webhooksQueueUrl: config.webhookDeliveriesQueueUrl!,
     webhooksDlqUrl,
@@ -263,7 +290,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections?.();
       await schedule.stop();
       await drain(30_000);
-      await Promise.all([poller.stop(), billingPoller.stop(), webhooksPoller.stop()]);
+      await Promise.all([poller.stop(), billingPoller.stop(), streamPoller.stop(), webhooksPoller.stop()]);
       for (const emulator of owned.reverse()) await emulator.stop();
     },
   };

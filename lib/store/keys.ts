@@ -101,6 +101,10 @@ export type Key = {
 
 export const keys = {
   object: (kind: ObjectKind, id: string): Key => ({ pk: `${kindTag[kind]}#${id}`, sk: OBJECT_SK }),
+  /** True for the key of an event item (what the stream fan-out picks from the main table's changes). */
+  isEventKey: (pk: string | undefined, sk: string | undefined): boolean => sk === OBJECT_SK && Boolean(pk?.startsWith(`${kindTag.event}#`)),
+  /** The pk prefix of event items, for the stream's event filter. */
+  eventKeyPrefix: () => `${kindTag.event}#`,
 
   /** Attributes that put an object into its kind's newest-first list. */
   kindList: (kind: ObjectKind, created: number, id: string) => ({

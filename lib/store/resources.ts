@@ -23,6 +23,8 @@ export interface TableDefinition {
   /** Attribute holding an expiry in Unix seconds; DynamoDB TTL deletes the item after it. */
   readonly ttlAttribute: string;
   readonly indexes: readonly IndexDefinition[];
+  /** A DynamoDB stream of new item images: the event fan-out reads the events it carries. */
+  readonly stream?: 'new_image';
 }
 
 export interface QueueDefinition {
@@ -60,6 +62,8 @@ export const mainTable: TableDefinition = {
     // Subscriptions with billing work due, soonest first, per clock (the scheduler's query).
     { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk', projection: 'keys' },
   ],
+  // Every event is written in the transaction of its change; the stream hands it to the fan-out (an outbox).
+  stream: 'new_image',
 };
 
 /** The hot path: meter event claims, apply markers and usage aggregates. */

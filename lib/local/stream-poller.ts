@@ -1,0 +1,162 @@
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type DynamoDBStreamsClient,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { StreamHandler } from '../queue/event-fanout-handler';
+import { LOCAL_REGION } from './emulators';
+
+export interface StreamPollerOptions {
+  streams: DynamoDBStreamsClient;
+  streamArn: string;
+  handler: StreamHandler;
+  /** Records per invocation, as the event source mapping's BatchSize. */
+  batchSize: number;
+  /** Pause between polls of a stream with nothing new. @default 50 */
+  idleMs?: number;
+}
+
+type Image = Record<string, unknown>;
+
+/**
+ * An attribute value as it travels in JSON. The SDK reads an empty map as `{}` rather than
+ * `{M: {}}` (its union has no member set); Lambda hands over the service's JSON, where it is `{M: {}}`.
+ */
+function wireValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return { M: {} };
+  const [[type, inner]] = entries as [[string, unknown]];
+  if (type === 'M') return { M: wireImage(inner as Image) };
+  if (type === 'L') return { L: (inner as unknown[]).map(wireValue) };
+  return { [type]: inner };
+}
+
+function wireImage(image: Image | undefined): Image | undefined {
+  return image && Object.fromEntries(Object.entries(image).map(([name, value]) => [name, wireValue(value)]));
+}
+
+/** A record as Lambda hands it over (creation time in Unix seconds). */
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const { dynamodb } = record;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: LOCAL_REGION,
+    eventSourceARN: streamArn,
+    dynamodb: dynamodb && {
+      ...dynamodb,
+      Keys: wireImage(dynamodb.Keys as Image),
+      NewImage: wireImage(dynamodb.NewImage as Image),
+      OldImage: wireImage(dynamodb.OldImage as Image),
+      ApproximateCreationDateTime: dynamodb.ApproximateCreationDateTime && dynamodb.ApproximateCreationDateTime.getTime() / 1000,
+    },
+  } as DynamoDBRecord;
+}
+
+/**
+ * A local Lambda event source mapping for a DynamoDB stream: follows every shard from the
+ * records written after start, hands batches to the handler in order, and retries a batch whose
+ * handler threw (as Lambda does) before moving on.
+ */
+export class StreamPoller {
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  /** shard id -> iterator; null once a closed shard is read to its end. */
+  private readonly iterators = new Map<string, string | null>();
+  private busy = false;
+  private cycles = 0;
+  private lastCycleFound = 0;
+  /** Handler invocations that threw (their batch is handed over again). */
+  failures = 0;
+
+  constructor(private readonly options: StreamPollerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    // Shards that exist now are read from their end: only what is written from now on is new.
+    await this.discoverShards('LATEST');
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async discoverShards(position: 'LATEST' | 'TRIM_HORIZON'): Promise<void> {
+    const { streams, streamArn } = this.options;
+    let exclusiveStartShardId: string | undefined;
+    do {
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }));
+      for (const shard of StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || this.iterators.has(shard.ShardId)) continue;
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: position }),
+        );
+        this.iterators.set(shard.ShardId, ShardIterator ?? null);
+      }
+      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStartShardId);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let found = 0;
+      try {
+        // Shards that appear later (DynamoDB rolls them over) are read from their start.
+        await this.discoverShards('TRIM_HORIZON');
+        for (const [shardId, iterator] of this.iterators) {
+          if (iterator) found += await this.pollShard(shardId, iterator);
+        }
+      } catch {
+        // An emulator hiccup: poll again after the pause.
+      }
+      this.lastCycleFound = found;
+      this.cycles++;
+      if (found === 0) await new Promise((resolve) => setTimeout(resolve, this.options.idleMs ?? 50));
+    }
+  }
+
+  /** Reads one page of a shard and hands it to the handler until it succeeds; returns the records read. */
+  private async pollShard(shardId: string, iterator: string): Promise<number> {
+    const { streams, streamArn, handler, batchSize } = this.options;
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+    const records = out.Records ?? [];
+    if (records.length > 0) {
+      const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, streamArn)) };
+      this.busy = true;
+      try {
+        // As Lambda: a batch whose handler threw is handed over again; the shard waits meanwhile.
+        for (;;) {
+          try {
+            await handler(event);
+            break;
+          } catch (error) {
+            this.failures++;
+            if (!this.running) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
+      } finally {
+        this.busy = false;
+      }
+    }
+    this.iterators.set(shardId, out.NextShardIterator ?? null);
+    return records.length;
+  }
+
+  /** True once a whole poll cycle, started after this call, found nothing new and no batch is being handled. */
+  async idle(): Promise<boolean> {
+    const start = this.cycles;
+    // The cycle running now may have started before the call: wait for the one after it.
+    while (this.running && this.cycles < start + 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    return !this.busy && this.lastCycleFound === 0;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
