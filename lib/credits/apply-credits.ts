@@ -4,7 +4,7 @@ import { isMetered } from '../billing/invoice-builder';
 import type { TransactItem } from '../billing/billing-store';
 import type { Invoice, InvoiceLine, PretaxCreditAmount } from '../billing/model';
 import type { CreditLedger } from './ledger';
-import { grantTerms } from './model';
+import { grantTerms, type StoredGrant } from './model';
 
 /**
  * Credits paying an invoice as it finalizes at `at`: the customer's grants are spent in the
@@ -23,6 +23,7 @@ export function makeApplyCredits(deps: { ledger: CreditLedger }) {
     if (!applications.length) return { invoice, writes: [] };
 
     const writes: TransactItem[] = [];
+    const posts: StoredGrant[] = [];
     const credits: (PretaxCreditAmount & { line: string })[] = [];
     for (const [grantId, applied] of groupBy(applications, (application) => application.grant)) {
       const stored = grants.find((grant) => grant.grant.id === grantId)!;
@@ -36,10 +37,12 @@ export function makeApplyCredits(deps: { ledger: CreditLedger }) {
         })),
       );
       writes.push(...posted.writes);
+      posts.push(posted.stored);
       posted.entries.forEach((entry, i) => {
         credits.push({ amount: applied[i]!.amount, credit_balance_transaction: entry.id, type: 'credit_balance_transaction', line: applied[i]!.line });
       });
     }
+    writes.push(...(await deps.ledger.alertWrites(invoice.customer, posts, at)));
     const creditsOf = (line: string) => credits.filter((credit) => credit.line === line);
     const withCredits = (line: InvoiceLine): InvoiceLine => ({ ...line, pretax_credit_amounts: creditsOf(line.id).map(({ line: _, ...credit }) => credit) });
     const credited = credits.reduce((sum, credit) => sum + credit.amount, 0);

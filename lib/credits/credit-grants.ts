@@ -82,9 +82,12 @@ export class CreditGrants {
       voided_at: null,
     };
     const empty: StoredGrant = { grant, remaining: 0, version: 0, expired: false };
-    const { writes } = this.deps.ledger.post(empty, [{ type: 'credits_granted', amount: value, at: now }], { isNew: true });
-    await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.created', grant, now)]);
-    return grant;
+    // Retried only when the customer's credit alerts changed meanwhile (the grant itself is new).
+    return retryLostRaces(ATTEMPTS, async () => {
+      const { stored, writes } = this.deps.ledger.post(empty, [{ type: 'credits_granted', amount: value, at: now }], { isNew: true });
+      const alerts = await this.deps.ledger.alertWrites(customer.id, [stored], now);
+      return (await this.deps.ledger.objects.transact([...writes, ...alerts, this.event('billing.credit_grant.created', grant, now)])) ? grant : undefined;
+    }, () => new InvalidRequestError(`The credit alerts of ${customer.id} kept changing while this request ran; retry.`, undefined, 'lock_timeout'));
   }
 
   async retrieve(id: string, param = 'id'): Promise<CreditGrant> {
@@ -158,8 +161,9 @@ export class CreditGrants {
       const grant: CreditGrant = { ...change.grant, updated: now };
       const current = stored.grant;
       const previous = previousAttributes(current, grant);
-      const { writes } = this.deps.ledger.post(stored, change.entries, { grant, expired: change.expired });
-      return (await this.deps.ledger.objects.transact([...writes, this.event('billing.credit_grant.updated', grant, now, previous)])) ? grant : undefined;
+      const { stored: posted, writes } = this.deps.ledger.post(stored, change.entries, { grant, expired: change.expired });
+      const alerts = await this.deps.ledger.alertWrites(grant.customer, [posted], now);
+      return (await this.deps.ledger.objects.transact([...writes, ...alerts, this.event('billing.credit_grant.updated', grant, now, previous)])) ? grant : undefined;
     }, lockTimeout);
   }
 

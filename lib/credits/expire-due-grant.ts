@@ -29,7 +29,9 @@ export function makeExpireDueGrant(deps: ExpireDueGrantDeps) {
       // Expired, voided or moved meanwhile: nothing left to do here.
       if (!stored || stored.expired || stored.grant.voided_at !== null || stored.grant.expires_at !== expiresAt) return true;
       const entries = stored.remaining > 0 ? [{ type: 'credits_expired' as const, amount: stored.remaining, at: expiresAt }] : [];
-      return (await deps.ledger.objects.transact(deps.ledger.post(stored, entries, { expired: true }).writes)) || undefined;
+      const posted = deps.ledger.post(stored, entries, { expired: true });
+      const alerts = await deps.ledger.alertWrites(stored.grant.customer, [posted.stored], expiresAt);
+      return (await deps.ledger.objects.transact([...posted.writes, ...alerts])) || undefined;
     }, () => new Error(`Credit grant ${id}: its expiry kept losing races.`));
   };
 }

@@ -1,6 +1,8 @@
 import { ledgerBalance } from '../domain/credits';
 import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
+import { AlertStore } from '../alerts/alert-store';
+import { CreditAlertCheck } from '../alerts/credit-alerts';
 import type { TransactItem } from '../billing/billing-store';
 import { keys, LIVE_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
@@ -24,10 +26,23 @@ const CREDIT_TYPES: readonly string[] = ['credits_granted', 'credits_application
  * never spend more than the grant holds: the second transaction fails and is re-planned.
  */
 export class CreditLedger {
+  private readonly creditAlerts: CreditAlertCheck;
+
   constructor(
     readonly objects: ObjectStore,
     private readonly nowMs: () => number,
-  ) {}
+  ) {
+    this.creditAlerts = new CreditAlertCheck(new AlertStore(objects), nowMs);
+  }
+
+  /**
+   * The writes every transaction that posts to a customer's grants carries once, besides the
+   * posts: the customer's credit balance alerts, checked against the balance the change leaves
+   * at `at` (`changed`: the grants as the posts write them). See CreditAlertCheck.
+   */
+  alertWrites(customer: string, changed: readonly StoredGrant[], at: number): Promise<TransactItem[]> {
+    return this.creditAlerts.writes(customer, changed, at, () => this.grantsOf(customer));
+  }
 
   get tableName(): string {
     return this.objects.tableName;

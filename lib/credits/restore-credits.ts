@@ -2,6 +2,7 @@ import type { TransactItem } from '../billing/billing-store';
 import type { Invoice } from '../billing/model';
 import { groupBy } from '../domain/collections';
 import type { CreditLedger, EntryInput } from './ledger';
+import type { StoredGrant } from './model';
 
 /**
  * The ledger writes that give back the credits a voided invoice used: one
@@ -15,6 +16,7 @@ export function makeRestoreCredits(deps: { ledger: CreditLedger }) {
     if (!ids.length) return [];
     const applied = await deps.ledger.entries(ids);
     const writes: TransactItem[] = [];
+    const posts: StoredGrant[] = [];
     for (const [grantId, entries] of groupBy(applied, (entry) => entry.credit_grant)) {
       const stored = await deps.ledger.getGrant(grantId);
       if (!stored) throw new Error(`Credit grant ${grantId} of invoice ${invoice.id} is missing.`);
@@ -25,8 +27,11 @@ export function makeRestoreCredits(deps: { ledger: CreditLedger }) {
         const restored: EntryInput = { type: 'credits_application_invoice_voided', amount, at, line: entry.debit!.credits_applied ?? undefined };
         return gone ? [restored, { type: gone, amount, at }] : [restored];
       });
-      writes.push(...deps.ledger.post(stored, inputs).writes);
+      const posted = deps.ledger.post(stored, inputs);
+      writes.push(...posted.writes);
+      posts.push(posted.stored);
     }
+    writes.push(...(await deps.ledger.alertWrites(invoice.customer, posts, at)));
     return writes;
   };
 }
