@@ -6,6 +6,7 @@ import { BillingCycle } from './constructs/billing-cycle';
 import { Ingestion } from './constructs/ingestion';
 import { MeterlineTables } from './constructs/tables';
 import { Webhooks } from './constructs/webhooks';
+import { Events } from './constructs/events';
 
 /** CDK context keys that tune a deployment: `cdk deploy -c billingScheduleRateMinutes=1`. */
 export const contextKeys = {
@@ -26,13 +27,14 @@ export interface MeterlineStackProps extends StackProps {
   readonly invoiceGraceSeconds?: number;
 }
 
-/** Meterline in one account and region: tables, meter ingestion, the billing cycle and the HTTP API. */
+/** Meterline in one account and region: tables, meter ingestion, the billing cycle, events and webhooks, and the HTTP API. */
 export class MeterlineStack extends Stack {
   public readonly tables: MeterlineTables;
   public readonly ingestion: Ingestion;
   public readonly billing: BillingCycle;
   public readonly api: Api;
   public readonly webhooks: Webhooks;
+  public readonly events: Events;
 
   constructor(scope: Construct, id: string, props: MeterlineStackProps = {}) {
     super(scope, id, {
@@ -53,6 +55,11 @@ export class MeterlineStack extends Stack {
       invoiceGraceSeconds: props.invoiceGraceSeconds ?? this.numberFromContext(contextKeys.invoiceGraceSeconds),
     });
     this.webhooks = new Webhooks(this, 'Webhooks', { mainTable: this.tables.main, usageTable: this.tables.usage });
+    this.events = new Events(this, 'Events', {
+      mainTable: this.tables.main,
+      usageTable: this.tables.usage,
+      webhookDeliveries: this.webhooks.queue,
+    });
     this.api = new Api(this, 'Api', {
       mainTable: this.tables.main,
       usageTable: this.tables.usage,
@@ -67,6 +74,7 @@ export class MeterlineStack extends Stack {
     new CfnOutput(this, `${meterEventsQueue.id}Url`, { value: this.ingestion.queue.queueUrl });
     new CfnOutput(this, `${billingJobsQueue.id}Url`, { value: this.billing.queue.queueUrl });
     new CfnOutput(this, `${webhookDeliveriesQueue.id}Url`, { value: this.webhooks.queue.queueUrl });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Every event, for EventBridge rules' });
   }
 
   /** A number from the CDK context (`-c key=value` gives a string); undefined when not set. */

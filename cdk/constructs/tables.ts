@@ -54,6 +54,7 @@ export class MeterlineTables extends Construct {
       // Billing records outlive the stack: deleting it (or replacing a table) keeps the data.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
+      stream: definition.stream ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
     });
     for (const index of definition.indexes) {
       table.addGlobalSecondaryIndex({

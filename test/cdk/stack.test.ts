@@ -20,6 +20,8 @@ import {
   billingJobsQueue,
   billingSchedule,
   billingWorker,
+  eventBus,
+  eventFanout,
   ingestRoutes,
   invoiceGrace,
   mainTable,
@@ -27,6 +29,7 @@ import {
   meterEventsQueue,
   tables,
   usageTable,
+  webhookDeliveriesQueue,
 } from '../../lib/store/resources';
 
 // Synthesis bundles every function with esbuild: give the hooks room on a slow machine.
@@ -37,8 +40,8 @@ const apiRouteKeys = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'];
 
 const SOURCE_MAPS = '--enable-source-maps';
 
-/** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker. */
-const FUNCTION_COUNT = 5;
+/** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker, webhook dispatcher, event fan-out. */
+const FUNCTION_COUNT = 7;
 
 interface CfnResource {
   readonly Type: string;
@@ -341,8 +344,9 @@ describe('MeterlineStack', () => {
   describe('queues', () => {
     it('encrypts every queue and refuses requests without TLS', () => {
       const queues = template.findResources('AWS::SQS::Queue');
-      // Meter events, billing jobs, their dead-letter queues and the scheduler's failed runs.
-      expect(Object.keys(queues)).toHaveLength(5);
+      // Meter events, billing jobs, webhook deliveries, their dead-letter queues, the scheduler's
+      // failed runs and the event fan-out's failed batches.
+      expect(Object.keys(queues)).toHaveLength(8);
       for (const [queueId, queue] of Object.entries(queues)) {
         const { SqsManagedSseEnabled, KmsMasterKeyId } = queue.Properties;
         expect(SqsManagedSseEnabled === true || KmsMasterKeyId !== undefined).toBe(true);
@@ -377,8 +381,9 @@ describe('MeterlineStack', () => {
     });
 
     it('hides a message for at least six times the timeout of its consumer function', () => {
-      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping');
-      expect(mappings).toHaveLength(2);
+      // Meter events, billing jobs and webhook deliveries; the fourth mapping reads the table stream.
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter((m) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'Arn');
+      expect(mappings).toHaveLength(3);
       for (const mapping of mappings) {
         const { EventSourceArn, FunctionName } = mapping.Properties;
         const queue = resource(EventSourceArn['Fn::GetAtt'][0]);
@@ -393,7 +398,7 @@ describe('MeterlineStack', () => {
     });
 
     it('feeds the consumer batches and lets it report the messages that failed', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.ingestion.queue), 'Arn'] },
         FunctionName: { Ref: logicalIdOf(stack.ingestion.consumer.function) },
@@ -401,6 +406,68 @@ describe('MeterlineStack', () => {
         MaximumBatchingWindowInSeconds: meterConsumer.maxBatchingWindowSeconds,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
+    });
+  });
+
+  describe('events', () => {
+    const fanOutId = () => logicalIdOf(stack.events.fanOut.function);
+    const busId = () => logicalIdOf(stack.events.bus);
+
+    it('streams the new image of every main-table item, and only that table', () => {
+      expect(resource(logicalIdOf(stack.tables.main)).Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+      expect(resource(logicalIdOf(stack.tables.usage)).Properties.StreamSpecification).toBeUndefined();
+    });
+
+    it('creates the custom event bus and lets only the fan-out put events on it', () => {
+      template.resourceCountIs('AWS::Events::EventBus', 1);
+      const puts = resourcesOfType('AWS::IAM::Policy')
+        .flatMap((policy) => (policy.Properties.PolicyDocument.Statement as Record<string, any>[]).map((statement) => ({ policy, statement })))
+        .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents'));
+      expect(puts).toHaveLength(1);
+      expect(puts[0]!.statement.Resource).toEqual({ 'Fn::GetAtt': [busId(), 'Arn'] });
+      expect(puts[0]!.policy.Properties.Roles).toEqual([{ Ref: logicalIdOf(stack.events.fanOut.role) }]);
+    });
+
+    it('feeds the fan-out from the stream: event inserts only, from the oldest record, bisecting and keeping batches that still fail', () => {
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter((m) => m.Properties.FunctionName.Ref === fanOutId());
+      expect(mappings).toHaveLength(1);
+      const mapping = mappings[0]!.Properties;
+      expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.tables.main), 'StreamArn'] });
+      expect(mapping).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: eventFanout.batchSize,
+        MaximumBatchingWindowInSeconds: eventFanout.maxBatchingWindowSeconds,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack.events.failedBatchesQueue), 'Arn'] } } },
+      });
+      expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([
+        { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'EVENT#' }] } } } },
+      ]);
+    });
+
+    it('gives the fan-out its bus, its deliveries queue and read access to the main table, nothing more', () => {
+      const fn = resource(fanOutId());
+      expect(fn.Properties.Timeout).toBe(eventFanout.timeoutSeconds);
+      expect(fn.Properties.MemorySize).toBe(eventFanout.memoryMb);
+      expect(fn.Properties.Environment.Variables).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: { Ref: logicalIdOf(stack.tables.main) },
+        [usageTable.envVar]: { Ref: logicalIdOf(stack.tables.usage) },
+        [webhookDeliveriesQueue.envVar]: { Ref: logicalIdOf(stack.webhooks.queue) },
+        [eventBus.envVar]: { Ref: busId() },
+      });
+      const roleId = logicalIdOf(stack.events.fanOut.role);
+      const onMain = actionsOn(roleId, logicalIdOf(stack.tables.main));
+      expect(onMain).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']));
+      expect(onMain.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+      expect(actionsOn(roleId, logicalIdOf(stack.tables.usage))).toEqual([]);
+      expect(actionsOn(roleId, logicalIdOf(stack.webhooks.queue))).toEqual(expect.arrayContaining(['sqs:SendMessage']));
+      expect(actionsOn(roleId, logicalIdOf(stack.webhooks.queue)).filter((a) => a.startsWith('sqs:Receive'))).toEqual([]);
+    });
+
+    it('outputs the bus name', () => {
+      expect(template.toJSON().Outputs.EventBusName.Value).toEqual({ Ref: busId() });
     });
   });
 
@@ -569,6 +636,8 @@ describe('MeterlineStack', () => {
           `${usageTable.id}Name`,
           `${meterEventsQueue.id}Url`,
           `${billingJobsQueue.id}Url`,
+          `${webhookDeliveriesQueue.id}Url`,
+          'EventBusName',
         ].sort(),
       );
       expect(outputs[`${billingJobsQueue.id}Url`].Value).toEqual({ Ref: logicalIdOf(stack.billing.queue) });
