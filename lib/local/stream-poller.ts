@@ -21,6 +21,9 @@ export interface StreamPollerOptions {
 
 type Image = Record<string, unknown>;
 
+/** Poll cycles between two looks for new shards (about a second when idle). */
+const SHARD_DISCOVERY_CYCLES = 20;
+
 /**
  * An attribute value as it travels in JSON. The SDK reads an empty map as `{}` rather than
  * `{M: {}}` (its union has no member set); Lambda hands over the service's JSON, where it is `{M: {}}`.
@@ -105,8 +108,9 @@ export class StreamPoller {
     while (this.running) {
       let found = 0;
       try {
-        // Shards that appear later (DynamoDB rolls them over) are read from their start.
-        await this.discoverShards('TRIM_HORIZON');
+        // Shards that appear later (DynamoDB rolls them over) are read from their start; looking
+        // for them once a second is plenty (a new shard's records wait there until read).
+        if (this.cycles % SHARD_DISCOVERY_CYCLES === 0) await this.discoverShards('TRIM_HORIZON');
         for (const [shardId, iterator] of this.iterators) {
           if (iterator) found += await this.pollShard(shardId, iterator);
         }
