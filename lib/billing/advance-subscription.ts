@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { period } from '../domain/periods';
-import { eventPut } from '../events/events';
+import { eventPut, previousAttributes } from '../events/events';
 import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
 import { draftInvoice } from './draft-invoice';
@@ -69,9 +69,10 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
       version: stored.version + 1,
     };
     writes.push(store.subscriptionPut(advanced, stored.version));
-    if (ending) {
-      writes.push(eventPut(store.tableName, { type: 'customer.subscription.deleted', object: advanced.subscription, created: at, nowMs: deps.nowMs() }));
-    }
+    // A renewal moves the items' periods (and the latest invoice): Stripe reports it as an update.
+    const type = ending ? 'customer.subscription.deleted' : 'customer.subscription.updated';
+    const previous = ending ? undefined : previousAttributes(subscription, advanced.subscription);
+    writes.push(eventPut(store.tableName, { type, object: advanced.subscription, created: at, previous, nowMs: deps.nowMs() }));
     await deps.beforeCommit?.({ kind: 'close', at });
     return (await store.transact(writes)) ? advanced : undefined;
   }

@@ -100,6 +100,16 @@ describe('events', () => {
       expect(byRequest.length).toBeGreaterThan(0);
       expect(automatic.map((event) => event.type)).toEqual(expect.arrayContaining(['invoice.created', 'invoice.finalized']));
       expect(automatic.every((event) => event.request?.id !== advance.lastResponse.requestId)).toBe(true);
+
+      // The renewal on April 1 moved the items' period: customer.subscription.updated says from what.
+      const subscriptionEvents = await eventsOf(stripe, subscription.id);
+      expect(typesOf(subscriptionEvents)).toEqual(['customer.subscription.created', 'customer.subscription.updated']);
+      const renewal = subscriptionEvents[1]!;
+      expect(renewal.created).toBe(april.start);
+      expect(renewal.request).toEqual({ id: null, idempotency_key: null });
+      const previousItems = (renewal.data.previous_attributes as { items: Stripe.ApiList<Stripe.SubscriptionItem> }).items.data;
+      expect(previousItems[0]).toMatchObject({ current_period_start: march.start, current_period_end: april.start });
+      expect((renewal.data.object as Stripe.Subscription).items.data[0]).toMatchObject({ current_period_start: april.start });
     });
 
     it('meter error reports: billing.meter.error_report_triggered carries the report', async () => {
