@@ -76,8 +76,9 @@ export class AlertStore {
     return item ? storedAlertOf(item) : undefined;
   }
 
+  /** Alerts by id (consistent; repeated ids are read once). */
   async getMany(ids: readonly string[]): Promise<StoredAlert[]> {
-    const items = await this.objects.getItems(ids.map((id) => keys.object('alert', id)), true);
+    const items = await this.objects.getItems([...new Set(ids)].map((id) => keys.object('alert', id)), true);
     return items.map(storedAlertOf);
   }
 

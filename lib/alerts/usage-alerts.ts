@@ -39,10 +39,13 @@ const LAST_ATTEMPTS = 5;
  * - `snapshot` reads each meter's alert list once per batch (consistent); the chunk planner
  *   reserves, per chunk, one item per alerted meter and two per (alert, customer) it may touch;
  * - `chunkWrites` turns a chunk's events into progress writes that commit in the chunk's own
- *   transaction (so they count exactly once, like the hourly items): per (alert, customer) the
- *   new exact total, conditioned on the progress version read (consistent), the `triggered`
- *   flag and the `billing.alert.triggered` event when the total reaches `gte` for the first
- *   time, and a ConditionCheck that each meter's alert list is still the version evaluated (so
+ *   transaction (so they count exactly once, like the hourly items). First attempt: per
+ *   (alert, customer) an exact ADD of the chunk's usage on condition that the total stays
+ *   below `gte` (no read; concurrent chunks commute). When that condition fails (this chunk
+ *   would cross) or the transaction conflicts, the retry reads the progress (consistent) and
+ *   writes the new total on condition of its version, with the `triggered` flag and the
+ *   `billing.alert.triggered` event when the total reaches `gte` for the first time. Both add
+ *   a ConditionCheck that each meter's alert list is still the version evaluated (so
  *   an alert deactivated or archived before the commit counts nothing). Only alerts of the
  *   snapshot are evaluated, so the chunk never outgrows what the planner reserved; an alert
  *   created after the snapshot was read is younger than every event of the batch anyway.
@@ -105,17 +108,26 @@ export class UsageAlertEvaluator {
     const pairs = [...deltas.values()].filter((p) => !p.delta.isZero());
     if (!pairs.length) return [];
 
-    const progress = await this.progressOf(pairs);
     const writes: TransactItem[] = [];
     const checkedMeters = new Set<string>();
     const firing: { pair: (typeof pairs)[number]; total: string }[] = [];
-    for (const pair of pairs) {
-      const read = progress.get(`${pair.rule.id}|${pair.customer}`);
-      if (read?.triggered) continue; // Fired already: nothing more to count.
-      const next = addUsage(read?.total ?? '0', pair.delta.toFixed(), pair.rule.gte, false);
-      writes.push(this.progressPut(pair.rule.id, pair.customer, next.total, next.fires ? nowMs : undefined, read?.version ?? 0));
-      checkedMeters.add(pair.meter);
-      if (next.fires) firing.push({ pair, total: next.total });
+    if (!reread) {
+      // First attempt, no read: add to each total on condition that it does not reach gte (or fired already).
+      for (const pair of pairs) {
+        writes.push(this.progressAdd(pair.rule.id, pair.customer, pair.delta, pair.rule.gte));
+        checkedMeters.add(pair.meter);
+      }
+    } else {
+      // After a conflict (often: this chunk crosses gte): read each total and write the new one on condition of its version.
+      const progress = await this.progressOf(pairs);
+      for (const pair of pairs) {
+        const read = progress.get(`${pair.rule.id}|${pair.customer}`);
+        if (read?.triggered) continue; // Fired already: nothing more to count.
+        const next = addUsage(read?.total ?? '0', pair.delta.toFixed(), pair.rule.gte, false);
+        writes.push(this.progressPut(pair.rule.id, pair.customer, next.total, next.fires ? nowMs : undefined, read?.version ?? 0));
+        checkedMeters.add(pair.meter);
+        if (next.fires) firing.push({ pair, total: next.total });
+      }
     }
     for (const meter of checkedMeters) writes.push(this.alerts.usageListUnchanged(meter, current.meters.get(meter)!.version));
     if (firing.length) {
@@ -193,6 +205,37 @@ export class UsageAlertEvaluator {
         { total: String(item.total), triggered: item.triggered_ms !== undefined, version: Number(item.version) },
       ]),
     );
+  }
+
+  /**
+   * Adds `delta` to the progress of (alert, customer) without reading it, on condition that the
+   * total stays below `gte` (or the alert fired already: counting on is harmless). When the add
+   * would reach `gte` the condition fails, and the chunk's next attempt reads and fires.
+   * Commutative, so concurrent chunks of the same customer do not invalidate each other.
+   */
+  private progressAdd(alertId: string, customer: string, delta: Quantity, gte: number): TransactItem {
+    const below = new Quantity(gte).minus(delta);
+    const condition = delta.isNegative() || delta.isZero()
+      ? undefined
+      : delta.lt(gte)
+        ? 'attribute_exists(triggered_ms) OR attribute_not_exists(#t) OR #t < :below'
+        : 'attribute_exists(triggered_ms) OR #t < :below';
+    return {
+      Update: {
+        TableName: this.usageTableName,
+        Key: keys.alertProgress(alertId, customer),
+        UpdateExpression: 'SET alert = :a, customer = :c ADD #t :d, version :one',
+        ExpressionAttributeNames: { '#t': 'total' },
+        ExpressionAttributeValues: {
+          ':a': alertId,
+          ':c': customer,
+          ':d': exactNumber(delta.toFixed()),
+          ':one': 1,
+          ...(condition ? { ':below': exactNumber(below.toFixed()) } : {}),
+        },
+        ...(condition ? { ConditionExpression: condition } : {}),
+      },
+    };
   }
 
   /** The progress item of (alert, customer), on condition of the version read (0: that it does not exist). */

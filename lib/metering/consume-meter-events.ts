@@ -97,6 +97,36 @@ class ChunkPlan {
   }
 }
 
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Groups chunks into lanes: chunks whose events may touch the same usage alert progress item
+ * (same alert and customer) share a lane; every other chunk is a lane of its own.
+ */
+function lanesOf<T extends { event: ValidMeterEvent }>(byChunk: Map<string, T[]>, alerts: UsageAlertSnapshot): [string, T[]][][] {
+  const laneOfKey = new Map<string, number>();
+  const lanes: [string, T[]][][] = [];
+  for (const entry of byChunk) {
+    const pairKeys = new Set<string>();
+    for (const { event } of entry[1]) {
+      for (const rule of alerts.meters.get(event.meterId)?.rules ?? []) {
+        if (rule.customer === null || rule.customer === event.customerId) pairKeys.add(`${rule.id}|${event.customerId}`);
+      }
+    }
+    const joined = [...new Set([...pairKeys].map((key) => laneOfKey.get(key)).filter((lane): lane is number => lane !== undefined))];
+    const lane = joined[0] ?? lanes.push([]) - 1;
+    for (const other of joined.slice(1)) {
+      // Two lanes meet in this chunk: merge them.
+      lanes[lane]!.push(...lanes[other]!);
+      lanes[other] = [];
+      for (const [key, l] of laneOfKey) if (l === other) laneOfKey.set(key, lane);
+    }
+    lanes[lane]!.push(entry);
+    for (const key of pairKeys) laneOfKey.set(key, lane);
+  }
+  return lanes.filter((lane) => lane.length);
+}
+
 /** The sum (or count) deltas of a chunk's events, one per hourly usage item and minute. */
 export function hourDeltas(events: Iterable<ValidMeterEvent>): HourDelta[] {
   const byBucket = new Map<string, { event: ValidMeterEvent; total: Quantity; minutes: Map<number, Quantity> }>();
@@ -133,6 +163,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
   const cancelEvent = makeCancelMeterEvent(deps);
 
   return async function consume(records: readonly QueueRecord[], nowMs: number): Promise<ConsumeResult> {
+    const started = Date.now();
     const failed = new Set<string>();
     const counts = { received: 0, applied: 0, duplicates: 0, invalid: 0, cancelled: 0 };
     const messages: { record: QueueRecord; message: MeterQueueMessage }[] = [];
@@ -150,6 +181,12 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     // 2. Claim, in chunks planned with room for the usage alerts of the batch's meters.
     const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_USAGE_ALERTS;
     const plan = new ChunkPlan(randomUUID(), alerts);
+    // Planned in bucket order: a customer's hourly items (and its alert progress items) share chunks.
+    for (const p of [...candidates].sort((a, b) => compareText(bucketOf(a.event), bucketOf(b.event)))) plan.chunkOf(p.event);
+    // Claims (stamped with nowMs, i.e. `started`) may be adopted by another invocation once
+    // inFlightMs has passed (Lambda would have stopped this one by then; a local poller does
+    // not): never start applying after that.
+    const applyDeadline = started + deps.inFlightMs * 0.9;
     const receivedAt = new Map(messages.map(({ record, message }) => [record.messageId, message.received]));
     const outcomes = await deps.usage.claimMany(
       candidates.map((p) => ({ event: p.event, chunk: plan.chunkOf(p.event), received: receivedAt.get(p.messageId)!, receivedMs: p.receivedMs })),
@@ -191,14 +228,18 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       byChunk.delete(chunk);
     }
     const nowSeconds = Math.floor(nowMs / 1000);
+    // Chunks that share usage alert progress items would only fail each other's conditions:
+    // they apply one after the other, in lanes; lanes (and chunks without alerts) in parallel.
     await Promise.all(
-      [...byChunk].map(async ([chunk, members]) => {
-        try {
-          if (chunk.endsWith('.last')) await applyLastChunk(chunk, members, nowSeconds, alerts, nowMs);
-          else await applySumChunk(chunk, members, nowSeconds, alerts, nowMs);
-          counts.applied += members.length;
-        } catch {
-          for (const m of members) failed.add(m.messageId);
+      lanesOf(byChunk, alerts).map(async (lane) => {
+        for (const [chunk, members] of lane) {
+          try {
+            if (chunk.endsWith('.last')) await applyLastChunk(chunk, members, nowSeconds, alerts, nowMs);
+            else await applySumChunk(chunk, members, nowSeconds, alerts, nowMs, applyDeadline);
+            counts.applied += members.length;
+          } catch {
+            for (const m of members) failed.add(m.messageId);
+          }
         }
       }),
     );
@@ -280,9 +321,11 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     return waiting;
   }
 
-  async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number) {
+  async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number, deadline: number) {
     const deltas = hourDeltas(members.map((m) => m.event));
     for (let attempt = 0; ; attempt++) {
+      // Past the deadline the claims may be adopted (and applied) elsewhere: applying here too would count twice.
+      if (Date.now() > deadline) throw new Error(`chunk ${chunk}: no time left to apply it safely`);
       try {
         // Alert progress is read (again, after a conflict) for every attempt: its writes are conditioned on what was read.
         const alertWrites = deps.alerts ? await deps.alerts.chunkWrites(alerts, members, nowMs, attempt > 0) : [];
