@@ -46,7 +46,7 @@ export interface ConsumerDeps {
  * DynamoDB transactions hold 100 items: one marker and up to 99 more, each hourly usage item
  * one, and, for meters with usage alerts, what UsageAlertEvaluator.reserve counts.
  */
-const ITEMS_PER_CHUNK = 99;
+export const ITEMS_PER_CHUNK = 99;
 const CONFLICT_RETRIES = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,7 +66,7 @@ const bucketOf = (e: ValidMeterEvent) => `${e.meterId}|${e.customerId}|${hourOf(
  * (one transaction each) as fit in 99 items with the usage alert items they may need (see
  * UsageAlertEvaluator.reserve); `last` meters share one chunk of idempotent updates.
  */
-class ChunkPlan {
+export class ChunkPlan {
   private readonly chunkOfBucket = new Map<string, string>();
   private chunks = 0;
   private itemsInChunk = ITEMS_PER_CHUNK;
