@@ -39,13 +39,14 @@ const LAST_ATTEMPTS = 5;
  * - `snapshot` reads each meter's alert list once per batch (consistent); the chunk planner
  *   reserves, per chunk, one item per alerted meter and two per (alert, customer) it may touch;
  * - `chunkWrites` turns a chunk's events into progress writes that commit in the chunk's own
- *   transaction (so they count exactly once, like the hourly items). First attempt: per
- *   (alert, customer) an exact ADD of the chunk's usage on condition that the total stays
- *   below `gte` (no read; concurrent chunks commute). When that condition fails (this chunk
- *   would cross) or the transaction conflicts, the retry reads the progress (consistent) and
- *   writes the new total on condition of its version, with the `triggered` flag and the
- *   `billing.alert.triggered` event when the total reaches `gte` for the first time. Both add
- *   a ConditionCheck that each meter's alert list is still the version evaluated (so
+ *   transaction (so they count exactly once, like the hourly items). It reads each (alert,
+ *   customer) progress (eventually consistent on the first attempt, consistent on retries):
+ *   a fired one is final and costs nothing more; one that this chunk does not take to `gte`
+ *   gets an exact ADD on condition that the total stays below `gte` (concurrent chunks of one
+ *   customer commute); one that it takes to `gte` gets the new total on condition of the
+ *   version read, the `triggered` flag and the `billing.alert.triggered` event. A stale read
+ *   only fails a condition, and the chunk retries with consistent reads. Each meter whose
+ *   alerts are written gets a ConditionCheck that its alert list is still the version evaluated (so
  *   an alert deactivated or archived before the commit counts nothing). Only alerts of the
  *   snapshot are evaluated, so the chunk never outgrows what the planner reserved; an alert
  *   created after the snapshot was read is younger than every event of the batch anyway.
@@ -111,22 +112,20 @@ export class UsageAlertEvaluator {
     const writes: TransactItem[] = [];
     const checkedMeters = new Set<string>();
     const firing: { pair: (typeof pairs)[number]; total: string }[] = [];
-    if (!reread) {
-      // First attempt, no read: add to each total on condition that it does not reach gte (or fired already).
-      for (const pair of pairs) {
+    // The progress read decides how each total is written; the writes' conditions keep it exact
+    // whatever the read saw, so the first attempt reads eventually consistent (half the price).
+    const progress = await this.progressOf(pairs, reread);
+    for (const pair of pairs) {
+      const read = progress.get(`${pair.rule.id}|${pair.customer}`);
+      if (read?.triggered) continue; // Fired already (a fired alert never unfires): nothing more to count.
+      const next = addUsage(read?.total ?? '0', pair.delta.toFixed(), pair.rule.gte, false);
+      checkedMeters.add(pair.meter);
+      if (!next.fires) {
+        // Commutative add, on condition that it still does not reach gte: concurrent chunks of one customer do not fail each other.
         writes.push(this.progressAdd(pair.rule.id, pair.customer, pair.delta, pair.rule.gte));
-        checkedMeters.add(pair.meter);
-      }
-    } else {
-      // After a conflict (often: this chunk crosses gte): read each total and write the new one on condition of its version.
-      const progress = await this.progressOf(pairs);
-      for (const pair of pairs) {
-        const read = progress.get(`${pair.rule.id}|${pair.customer}`);
-        if (read?.triggered) continue; // Fired already: nothing more to count.
-        const next = addUsage(read?.total ?? '0', pair.delta.toFixed(), pair.rule.gte, false);
-        writes.push(this.progressPut(pair.rule.id, pair.customer, next.total, next.fires ? nowMs : undefined, read?.version ?? 0));
-        checkedMeters.add(pair.meter);
-        if (next.fires) firing.push({ pair, total: next.total });
+      } else {
+        writes.push(this.progressPut(pair.rule.id, pair.customer, next.total, nowMs, read?.version ?? 0));
+        firing.push({ pair, total: next.total });
       }
     }
     for (const meter of checkedMeters) writes.push(this.alerts.usageListUnchanged(meter, current.meters.get(meter)!.version));
@@ -197,8 +196,8 @@ export class UsageAlertEvaluator {
     return { meters: result };
   }
 
-  private async progressOf(pairs: readonly { rule: UsageAlertRule; customer: string }[]) {
-    const items = await batchGetItems(this.db, this.usageTableName, pairs.map((p) => keys.alertProgress(p.rule.id, p.customer)), true);
+  private async progressOf(pairs: readonly { rule: UsageAlertRule; customer: string }[], consistent: boolean) {
+    const items = await batchGetItems(this.db, this.usageTableName, pairs.map((p) => keys.alertProgress(p.rule.id, p.customer)), consistent);
     return new Map(
       items.map((item) => [
         `${String(item.alert)}|${String(item.customer)}`,
@@ -208,10 +207,10 @@ export class UsageAlertEvaluator {
   }
 
   /**
-   * Adds `delta` to the progress of (alert, customer) without reading it, on condition that the
-   * total stays below `gte` (or the alert fired already: counting on is harmless). When the add
-   * would reach `gte` the condition fails, and the chunk's next attempt reads and fires.
-   * Commutative, so concurrent chunks of the same customer do not invalidate each other.
+   * Adds `delta` to the progress of (alert, customer) on condition that the total stays below
+   * `gte` (or the alert fired already: counting on is harmless); the version moves too, so a
+   * versioned write planned on an older read fails. When the add would reach `gte` the
+   * condition fails, and the chunk's next attempt reads again and fires.
    */
   private progressAdd(alertId: string, customer: string, delta: Quantity, gte: number): TransactItem {
     const below = new Quantity(gte).minus(delta);
