@@ -194,7 +194,7 @@ describe('events', () => {
     it('publishes every event to the bus through the table stream: source meterline, detail-type the event type, detail the event', async () => {
       const customer = await stripe.customers.create({ name: 'On the bus' });
       const [event] = await eventsOf(stripe, customer.id);
-      await expect.poll(() => busEntries().find((entry) => entry.Detail && JSON.parse(entry.Detail).id === event!.id), { timeout: 10_000 }).toBeDefined();
+      await expect.poll(() => busEntries().find((entry) => entry.Detail && JSON.parse(entry.Detail).id === event!.id), { timeout: 30_000 }).toBeDefined();
       const entry = busEntries().find((e) => JSON.parse(e.Detail!).id === event!.id)!;
       expect(entry).toMatchObject({ EventBusName: 'meterline-test-bus', Source: 'meterline', DetailType: 'customer.created' });
       expect(JSON.parse(entry.Detail!)).toEqual(stripFields(event!));
