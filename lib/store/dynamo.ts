@@ -2,9 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
-/** Numbers that are small integers come back as JS numbers; anything else stays exact text. */
+/**
+ * Numbers a JS number holds exactly (its text round-trips: `10`, `10.75`) come back as JS
+ * numbers, so API objects read back as they were written; anything else (more digits than a
+ * double keeps) stays exact text. Usage values are read through `String(...)` either way.
+ */
 function readNumber(text: string): number | string {
-  return /^-?\d{1,15}$/.test(text) ? Number(text) : text;
+  const n = Number(text);
+  return /^-?\d+(\.\d+)?$/.test(text) && String(n) === text ? n : text;
 }
 
 /** A DynamoDB number written from exact decimal text. */

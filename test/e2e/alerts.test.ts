@@ -97,6 +97,14 @@ describe('billing alerts', () => {
       ]);
     });
 
+    it('reports a fractional total as the number it is', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const alert = await usageAlert(stripe, meter, 10, customer);
+      await sendUsage(stack, meter, customer, ['4.5', '6.25']);
+      await drained(stack);
+      expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10.75]);
+    });
+
     it('fires once per customer for an alert without a customer filter', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
       const second = await stripe.customers.create({ name: 'second' });
