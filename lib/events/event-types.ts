@@ -23,7 +23,6 @@ export const eventTypes = [
   'customer.subscription.updated',
   'customer.subscription.deleted',
   'invoice.created',
-  'invoice.updated',
   'invoice.finalized',
   'invoice.paid',
   'invoice.voided',
