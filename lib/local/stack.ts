@@ -216,6 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     streamArn: main!.LatestStreamArn!,
     handler: makeEventFanOutHandler(services),
     batchSize: eventFanout.batchSize,
+    onError: (error, context) => services.logger.warn(`event stream: ${context} failed`, { error: error as Error }),
   });
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>

@@ -17,6 +17,8 @@ export interface StreamPollerOptions {
   batchSize: number;
   /** Pause between polls of a stream with nothing new. @default 50 */
   idleMs?: number;
+  /** Told about every failed read and every failed handler invocation. */
+  onError?: (error: unknown, context: string) => void;
 }
 
 type Image = Record<string, unknown>;
@@ -72,6 +74,8 @@ export class StreamPoller {
   private loop: Promise<void> = Promise.resolve();
   /** shard id -> iterator; null once a closed shard is read to its end. */
   private readonly iterators = new Map<string, string | null>();
+  /** shard id -> the sequence number of the last record read (and handed over). */
+  private readonly lastRead = new Map<string, string>();
   private busy = false;
   private cycles = 0;
   private lastCycleFound = 0;
@@ -114,8 +118,11 @@ export class StreamPoller {
         for (const [shardId, iterator] of this.iterators) {
           if (iterator) found += await this.pollShard(shardId, iterator);
         }
-      } catch {
-        // An emulator hiccup: poll again after the pause.
+      } catch (error) {
+        // An emulator hiccup, or an iterator that expired: read on from the last record handed over.
+        this.options.onError?.(error, 'reading the stream');
+        const trimmed = (error as Error).name === 'TrimmedDataAccessException';
+        await this.renewIterators(trimmed).catch((renewError: unknown) => this.options.onError?.(renewError, 'renewing stream iterators'));
       }
       this.lastCycleFound = found;
       this.cycles++;
@@ -123,11 +130,34 @@ export class StreamPoller {
     }
   }
 
+  /**
+   * New iterators for the open shards, just after the last record handed over. DynamoDB Local
+   * now and then answers TrimmedDataAccessException for an iterator that was valid: those shards
+   * are read again from their oldest record, skipping what was already handed over (by sequence
+   * number), so nothing is lost and nothing is handed over twice.
+   */
+  private async renewIterators(trimmed: boolean): Promise<void> {
+    const { streams, streamArn } = this.options;
+    for (const [shardId, iterator] of this.iterators) {
+      if (iterator === null) continue;
+      const last = this.lastRead.get(shardId);
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand(
+          last && !trimmed
+            ? { StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last }
+            : { StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' },
+        ),
+      );
+      this.iterators.set(shardId, ShardIterator ?? null);
+    }
+  }
+
   /** Reads one page of a shard and hands it to the handler until it succeeds; returns the records read. */
   private async pollShard(shardId: string, iterator: string): Promise<number> {
     const { streams, streamArn, handler, batchSize } = this.options;
     const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
-    const records = out.Records ?? [];
+    const handedOver = this.lastRead.get(shardId);
+    const records = (out.Records ?? []).filter((r) => !handedOver || BigInt(r.dynamodb?.SequenceNumber ?? '0') > BigInt(handedOver));
     if (records.length > 0) {
       const event: DynamoDBStreamEvent = { Records: records.map((r) => toLambdaRecord(r, streamArn)) };
       this.busy = true;
@@ -139,6 +169,7 @@ export class StreamPoller {
             break;
           } catch (error) {
             this.failures++;
+            this.options.onError?.(error, 'the stream handler');
             if (!this.running) throw error;
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
@@ -147,8 +178,10 @@ export class StreamPoller {
         this.busy = false;
       }
     }
+    const last = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
+    if (last && (!handedOver || BigInt(last) > BigInt(handedOver))) this.lastRead.set(shardId, last);
     this.iterators.set(shardId, out.NextShardIterator ?? null);
-    return records.length;
+    return out.Records?.length ?? 0;
   }
 
   /** True once a whole poll cycle, started after this call, found nothing new and no batch is being handled. */
