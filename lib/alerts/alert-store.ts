@@ -131,12 +131,16 @@ export class AlertStore {
 
   /** A ConditionCheck that a customer's credit alert list is still at the version read (absent for version 0). */
   creditListUnchanged(customerId: string, version: number): TransactItem {
-    return { ConditionCheck: { TableName: this.tableName, Key: keys.customerCreditAlerts(customerId), ...versionCondition(version === 0 ? null : version) } as never };
+    return this.listUnchanged(keys.customerCreditAlerts(customerId), version);
   }
 
   /** A ConditionCheck that a meter's usage alert list is still at the version read. */
   usageListUnchanged(meterId: string, version: number): TransactItem {
-    return { ConditionCheck: { TableName: this.tableName, Key: keys.meterUsageAlerts(meterId), ...versionCondition(version === 0 ? null : version) } as never };
+    return this.listUnchanged(keys.meterUsageAlerts(meterId), version);
+  }
+
+  private listUnchanged(key: Key, version: number): TransactItem {
+    return { ConditionCheck: { TableName: this.tableName, Key: key, ...listVersionCondition(version) } };
   }
 
   private listPut(key: Key, owner: Record<string, string>, alerts: unknown[], readVersion: number): TransactItem {
@@ -144,11 +148,14 @@ export class AlertStore {
       Put: {
         TableName: this.tableName,
         Item: { ...key, ...owner, alerts, version: readVersion + 1 },
-        ...versionCondition(readVersion === 0 ? null : readVersion),
+        ...listVersionCondition(readVersion),
       },
     };
   }
 }
+
+/** A list is absent at version 0. */
+const listVersionCondition = (version: number) => versionCondition(version === 0 ? null : version);
 
 function versionCondition(expected: number | null) {
   return expected === null

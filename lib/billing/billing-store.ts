@@ -1,12 +1,12 @@
-import { GetCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
-import { isConditionFailure } from '../store/dynamo';
+import { isConditionFailure, type TransactItem } from '../store/dynamo';
 import { period } from '../domain/periods';
 import { dueKind } from './jobs';
 import type { Invoice, StoredSubscription } from './model';
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { TransactItem } from '../store/dynamo';
 
 /** When the subscription next needs the billing worker: its period end while active, or a draft's grace expiry. */
 export function dueAt(stored: StoredSubscription): number | undefined {

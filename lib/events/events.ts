@@ -19,7 +19,7 @@ export interface StripeEvent {
 export const API_VERSION = '2026-10-28.endive';
 
 /** Events are kept 30 days (Stripe's retention for the events API), then DynamoDB TTL removes them. */
-const RETENTION_SECONDS = 30 * 86_400;
+export const EVENT_RETENTION_SECONDS = 30 * 86_400;
 
 export interface EventInput {
   type: string;
@@ -59,7 +59,7 @@ export function eventPut(tableName: string, input: EventInput) {
       TableName: tableName,
       Item: {
         ...objectItem('event', event, { name: 'type', value: event.type }),
-        expires_at: Math.floor(input.nowMs / 1000) + RETENTION_SECONDS,
+        expires_at: Math.floor(input.nowMs / 1000) + EVENT_RETENTION_SECONDS,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },

@@ -6,10 +6,9 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons } from '../store/dynamo';
+import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons, type TransactItem } from '../store/dynamo';
 import { forEachLimited } from '../domain/concurrency';
 import {
   HOUR_TOTAL_ATTRIBUTE,
@@ -104,7 +103,7 @@ export interface UsageHour {
 export class TransactionConflict extends Error {}
 
 /** One item of a DynamoDB transaction (usage alerts add theirs to a chunk's). */
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type { TransactItem } from '../store/dynamo';
 
 function claimFromItem(item: Record<string, unknown>): Claim {
   return {

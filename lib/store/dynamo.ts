@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, NumberValue } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, NumberValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /**
@@ -11,6 +11,9 @@ function readNumber(text: string): number | string {
   const n = Number(text);
   return /^-?\d+(\.\d+)?$/.test(text) && String(n) === text ? n : text;
 }
+
+/** One item of a DynamoDB transaction (a Put, Update, Delete or ConditionCheck). */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** A DynamoDB number written from exact decimal text. */
 export function exactNumber(text: string): NumberValue {

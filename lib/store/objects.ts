@@ -7,11 +7,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keys, type Key, type ObjectKind } from './keys';
 import { mainTable } from './resources';
-import { batchGetItems, cancellationReasons, isConditionFailure } from './dynamo';
+import { batchGetItems, cancellationReasons, isConditionFailure, type TransactItem } from './dynamo';
 import { NotFoundError } from '../errors';
 
 /** The items of one DynamoDB transaction. */
-export type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
+export type TransactItems = TransactItem[];
 
 /** Every API object has these; the rest is the object's own shape. */
 export interface StoredObject {
@@ -140,6 +140,11 @@ export class ObjectStore {
     if (also.length > 0) {
       return this.transact([{ Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } }, ...also]);
     }
+    return this.putItem(item, condition);
+  }
+
+  /** Writes a raw item on `condition` (for the few items that are not plain API objects); false when the condition failed. */
+  async putItem(item: Record<string, unknown>, condition: string): Promise<boolean> {
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition }));
       return true;

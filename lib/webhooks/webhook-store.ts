@@ -1,5 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../store/dynamo';
+import { EVENT_RETENTION_SECONDS } from '../events/events';
 import { keys } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import type { DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
@@ -10,8 +9,6 @@ export interface StoredEndpoint {
   secret: string;
 }
 
-/** Attempts are kept 30 days, then DynamoDB TTL removes them (as events are). */
-const ATTEMPT_RETENTION_SECONDS = 30 * 86_400;
 
 /**
  * Webhook endpoints and delivery attempts in the main table. An endpoint is one item: the API
@@ -55,20 +52,15 @@ export class WebhookStore {
         ...keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt),
         ...keys.ownerList('webhook_attempt', attempt.endpoint, attempt.created, attempt.id),
         object: attempt,
-        expires_at: attempt.created + ATTEMPT_RETENTION_SECONDS,
+        // Kept as long as the events they deliver, then DynamoDB TTL removes them.
+        expires_at: attempt.created + EVENT_RETENTION_SECONDS,
       },
       'attribute_not_exists(pk)',
     );
   }
 
-  private async put(item: Record<string, unknown>, condition: string): Promise<boolean> {
-    try {
-      await this.objects.db.send(new PutCommand({ TableName: this.objects.tableName, Item: item, ConditionExpression: condition }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  private put(item: Record<string, unknown>, condition: string): Promise<boolean> {
+    return this.objects.putItem(item, condition);
   }
 }
 
