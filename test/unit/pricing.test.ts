@@ -201,10 +201,14 @@ describe('priceAmount', () => {
     );
   });
 
-  it('rounds a line to within half a minor unit of its exact amount', () => {
+  it('rounds a line to within half a minor unit of its exact amount, and refuses one too large to be exact', () => {
     fc.assert(
       fc.property(termsOfEveryModel, quantity, (terms, usage) => {
         const exact = priceAmount(terms, usage);
+        if (exact.round().gt(Number.MAX_SAFE_INTEGER)) {
+          expect(() => roundToMinorUnit(exact)).toThrow(RangeError);
+          return;
+        }
         expect(exact.minus(roundToMinorUnit(exact)).abs().lte('0.5')).toBe(true);
       }),
     );
