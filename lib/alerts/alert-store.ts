@@ -20,6 +20,7 @@ interface RawUsageEntry {
   gte: number;
   customer: string | null;
   created_ms: number;
+  active_since_ms?: number;
   active: boolean;
 }
 
@@ -37,9 +38,17 @@ const toUsageEntry = (raw: RawUsageEntry): UsageListEntry => ({
   gte: Number(raw.gte),
   customer: raw.customer ?? null,
   createdMs: Number(raw.created_ms),
+  activeSinceMs: Number(raw.active_since_ms ?? raw.created_ms),
   active: raw.active === true,
 });
-const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({ id: e.id, gte: e.gte, customer: e.customer, created_ms: e.createdMs, active: e.active });
+const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({
+  id: e.id,
+  gte: e.gte,
+  customer: e.customer,
+  created_ms: e.createdMs,
+  active_since_ms: e.activeSinceMs,
+  active: e.active,
+});
 const toCreditEntry = (raw: RawCreditEntry): CreditAlertRule => ({
   id: raw.id,
   currency: raw.currency,

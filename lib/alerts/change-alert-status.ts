@@ -38,7 +38,7 @@ export function makeChangeAlertStatus(deps: { alerts: AlertStore; nowMs: () => n
         const next: StoredAlert = { ...stored, alert: { ...current, status }, version: stored.version + 1 };
         const writes: TransactItem[] = [
           deps.alerts.alertPut(next, stored.version),
-          await listWrite(next),
+          await listWrite(next, nowMs),
           eventPut(deps.alerts.tableName, {
             type: 'billing.alert.updated',
             object: next.alert,
@@ -53,14 +53,18 @@ export function makeChangeAlertStatus(deps: { alerts: AlertStore; nowMs: () => n
     );
   };
 
-  /** The alert's list with the alert's entry updated (archived: removed); a credit alert keeps whether it fired. */
-  async function listWrite(next: StoredAlert): Promise<TransactItem> {
+  /**
+   * The alert's list with the alert's entry updated (archived: removed). A usage alert that is
+   * activated is active since now; a credit alert keeps whether it fired.
+   */
+  async function listWrite(next: StoredAlert, nowMs: number): Promise<TransactItem> {
     const { alert } = next;
     const keep = alert.status !== 'archived';
     if (alert.usage_threshold) {
       const list = await deps.alerts.usageList(alert.usage_threshold.meter);
       const others = list.entries.filter((entry) => entry.id !== alert.id);
-      const entries = keep ? [...others, { ...usageRuleOf(next), active: alert.status === 'active' }] : others;
+      const activeSinceMs = alert.status === 'active' ? nowMs : (list.entries.find((entry) => entry.id === alert.id)?.activeSinceMs ?? next.createdMs);
+      const entries = keep ? [...others, { ...usageRuleOf(next, activeSinceMs), active: alert.status === 'active' }] : others;
       return deps.alerts.usageListPut(alert.usage_threshold.meter, { version: list.version, entries });
     }
     const customer = alert.credit_balance_threshold!.filters![0]!.customer;

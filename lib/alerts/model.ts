@@ -49,9 +49,9 @@ export function filterCustomer(alert: Alert): string | null {
   return filters?.[0]?.customer ?? null;
 }
 
-/** The usage rule the consumer evaluates for an active usage alert. */
-export function usageRuleOf(stored: StoredAlert): UsageAlertRule {
-  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs };
+/** The usage rule the consumer evaluates for a usage alert, active since `activeSinceMs` (by default its creation). */
+export function usageRuleOf(stored: StoredAlert, activeSinceMs = stored.createdMs): UsageAlertRule {
+  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs, activeSinceMs };
 }
 
 /** The credit rule of a credit balance alert (`triggered` comes from the customer's alert list). */

@@ -3,6 +3,7 @@ import {
   addUsage,
   appliesTo,
   counts,
+  countedBeforeCancel,
   ITEMS_PER_ALERT_CUSTOMER,
   ITEMS_PER_ALERTED_METER,
   lastValueFires,
@@ -13,7 +14,7 @@ import { eventPut } from '../events/events';
 import { batchGetItems, cancellationReasons, exactNumber } from '../store/dynamo';
 import { keys } from '../store/keys';
 import type { ValidMeterEvent } from '../metering/meter-event';
-import type { TransactItem } from '../metering/usage-store';
+import type { Claim, TransactItem } from '../metering/usage-store';
 import type { AlertStore } from './alert-store';
 import type { AlertTriggered, StoredAlert } from './model';
 
@@ -52,6 +53,8 @@ const LAST_ATTEMPTS = 5;
  *   created after the snapshot was read is younger than every event of the batch anyway.
  * - `fireLast` does the same for `last` meters, whose values are levels: a counted reported
  *   value at or above `gte` fires (once: the progress item is created with the trigger).
+ * - `cancelWrites` takes a cancelled sum/count event's value off the progress of the alerts that
+ *   counted it and have not fired, in the cancellation's own transaction.
  */
 export class UsageAlertEvaluator {
   constructor(
@@ -180,6 +183,24 @@ export class UsageAlertEvaluator {
       if (!stale) return;
       if (attempt >= LAST_ATTEMPTS) throw new Error('usage alerts of a last meter kept changing');
     }
+  }
+
+  /**
+   * The alert writes of cancelling an applied sum/count event, for the cancellation's transaction:
+   * its value comes off the progress of each active alert that counted it (see
+   * countedBeforeCancel) and has not fired (a fired alert never unfires), with a check that the
+   * meter's alert list is still the version read. Progress that does not exist counted nothing.
+   */
+  async cancelWrites(claim: Claim): Promise<TransactItem[]> {
+    const list = (await this.snapshot([claim.meterId])).meters.get(claim.meterId);
+    const rules = list?.rules.filter((rule) => countedBeforeCancel(rule, claim.customerId, claim.receivedMs, claim.claimedMs)) ?? [];
+    if (!list || !rules.length) return [];
+    const progress = await this.progressOf(rules.map((rule) => ({ rule, customer: claim.customerId })), true);
+    const delta = new Quantity(claim.value).negated();
+    const writes = rules
+      .filter((rule) => progress.get(`${rule.id}|${claim.customerId}`)?.triggered === false)
+      .map((rule) => this.progressAdd(rule.id, claim.customerId, delta, rule.gte));
+    return writes.length ? [...writes, this.alerts.usageListUnchanged(claim.meterId, list.version)] : [];
   }
 
   /** The snapshot's rules that are still active now, with the lists' current versions. */

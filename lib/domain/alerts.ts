@@ -15,6 +15,8 @@ export interface UsageAlertRule {
   customer: string | null;
   /** When the alert was created, wall clock milliseconds: only usage received from then on counts. */
   createdMs: number;
+  /** Since when it has been active without a break (its creation or its last activation), wall clock milliseconds. */
+  activeSinceMs: number;
 }
 
 /** One credit balance alert of a customer as its customer's alert list holds it. */
@@ -43,6 +45,17 @@ export const ITEMS_PER_ALERT_CUSTOMER = 2;
 /** True when `rule` counts a usage event of `customer` received at `receivedMs`. */
 export function counts(rule: UsageAlertRule, customer: string, receivedMs: number): boolean {
   return (rule.customer === null || rule.customer === customer) && receivedMs >= rule.createdMs;
+}
+
+/**
+ * True when cancelling an applied event (received at `receivedMs`, applied by a batch that began at
+ * `batchMs`) must take its value off `rule`'s progress: the rule counted it, and has been active
+ * without a break since before that batch read its alert lists. An event counted in an earlier
+ * active spell of an alert deactivated since is left counted (its alert may fire early), never
+ * taken off usage that was not counted.
+ */
+export function countedBeforeCancel(rule: UsageAlertRule, customer: string, receivedMs: number, batchMs: number): boolean {
+  return counts(rule, customer, receivedMs) && batchMs >= rule.activeSinceMs;
 }
 
 /** True when `rule` may count some usage of `customer` (whatever the time it was received). */

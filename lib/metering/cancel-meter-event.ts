@@ -2,6 +2,7 @@ import { HOUR, MINUTE } from '../domain/time';
 import type { ErrorReporter } from './error-reports';
 import type { MeterQueueMessage } from './meter-event';
 import type { UsageStore } from './usage-store';
+import type { UsageAlertEvaluator } from '../alerts/usage-alerts';
 
 export type CancelMessage = Extract<MeterQueueMessage, { type: 'cancel' }>;
 export type CancelOutcome = 'cancelled' | 'duplicate' | 'rejected' | 'retry';
@@ -11,6 +12,8 @@ export interface CancelDeps {
   errors: ErrorReporter;
   /** Claims younger than this may still be applied by a live consumer invocation. */
   inFlightMs: number;
+  /** Usage alert evaluation: a cancelled event stops counting towards the alerts that have not fired. */
+  alerts?: UsageAlertEvaluator;
 }
 
 /** How long a cancel waits for its event to arrive before it is reported as not found. */
@@ -37,10 +40,11 @@ export function makeCancelMeterEvent(deps: CancelDeps) {
     if (message.received - claim.received > 24 * HOUR) return reject('meter_event_adjustment_too_late');
     const applied = (await deps.usage.appliedChunks([claim.chunk])).has(claim.chunk);
     if (!applied && nowMs - claim.claimedMs <= deps.inFlightMs) return 'retry';
-    // `last` values are cleared rather than subtracted; never-applied claims are only flagged.
+    // `last` values are cleared rather than subtracted (an alert fired on one stays fired);
+    // never-applied claims are only flagged.
     const done =
       applied && claim.formula !== 'last'
-        ? await deps.usage.cancelApplied(claim, nowSeconds)
+        ? await deps.usage.cancelApplied(claim, nowSeconds, (await deps.alerts?.cancelWrites(claim)) ?? [])
         : await deps.usage.cancelUnapplied(claim, nowSeconds);
     return done ? 'cancelled' : 'retry';
   };

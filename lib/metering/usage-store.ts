@@ -332,9 +332,11 @@ export class UsageStore {
 
   /**
    * Cancels an applied sum or count event: flags the claim and subtracts its contribution in one
-   * transaction, so that a second cancel changes nothing. False when the claim changed meanwhile.
+   * transaction (with `also`: what the cancellation changes elsewhere, such as usage alert
+   * progress), so that a second cancel changes nothing. False when the claim or anything `also`
+   * checks changed meanwhile.
    */
-  async cancelApplied(claim: Claim, nowSeconds: number): Promise<boolean> {
+  async cancelApplied(claim: Claim, nowSeconds: number, also: readonly TransactItem[] = []): Promise<boolean> {
     const minute = minuteOf(claim.timestamp);
     const delta = claim.formula === 'count' ? '-1' : `-${claim.value}`.replace(/^--/, '');
     try {
@@ -351,6 +353,7 @@ export class UsageStore {
                 ExpressionAttributeValues: { ':d': exactNumber(delta) },
               },
             },
+            ...also,
           ],
         }),
       );

@@ -16,6 +16,12 @@ describe('billing alerts', () => {
     await stack?.stop();
   });
 
+  /** Cancels the event `identifier` of `meter` and waits until the consumer has applied the cancellation. */
+  async function cancel(meter: Stripe.Billing.Meter, identifier: string) {
+    await stripe.billing.meterEventAdjustments.create({ event_name: meter.event_name, type: 'cancel', cancel: { identifier } });
+    await drained(stack);
+  }
+
   describe('the alerts API', () => {
     it('creates, retrieves and lists usage alerts, filtered by type and meter', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
@@ -152,6 +158,43 @@ describe('billing alerts', () => {
       await drained(stack);
       expect((await triggersOf(stripe, paused)).map((t) => t.value)).toEqual([10]);
       expect(await triggersOf(stripe, archived)).toEqual([]);
+    });
+
+    it('stops counting a cancelled event towards an alert that has not fired; a fired alert stays fired', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const alert = await usageAlert(stripe, meter, 10, customer);
+      const [mistake] = await sendUsage(stack, meter, customer, ['8']);
+      await drained(stack);
+      await cancel(meter, mistake!.identifier);
+      await sendUsage(stack, meter, customer, ['5']);
+      await drained(stack);
+      expect(await triggersOf(stripe, alert)).toEqual([]);
+      const [crossing] = await sendUsage(stack, meter, customer, ['5']);
+      await drained(stack);
+      expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
+
+      await cancel(meter, crossing!.identifier);
+      await sendUsage(stack, meter, customer, ['5']);
+      await drained(stack);
+      expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
+    });
+
+    it('takes off a cancelled event only if the alert counted it: not usage consumed while it was deactivated', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const alert = await usageAlert(stripe, meter, 10, customer);
+      await sendUsage(stack, meter, customer, ['3']);
+      await drained(stack);
+      await stripe.billing.alerts.deactivate(alert.id);
+      const [uncounted] = await sendUsage(stack, meter, customer, ['50']);
+      await drained(stack);
+      await stripe.billing.alerts.activate(alert.id);
+      await cancel(meter, uncounted!.identifier);
+      await sendUsage(stack, meter, customer, ['6']);
+      await drained(stack);
+      expect(await triggersOf(stripe, alert)).toEqual([]);
+      await sendUsage(stack, meter, customer, ['1']);
+      await drained(stack);
+      expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
     });
 
     it('fires for a count meter, and for a last meter when one reported value reaches gte', async () => {

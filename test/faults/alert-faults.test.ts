@@ -89,6 +89,33 @@ describe('usage alerts under faults', () => {
     expect(await stack.dlqDepth()).toBe(0);
   });
 
+  it('take a cancelled event off exactly once when cancellations are delivered twice, concurrently with usage', async () => {
+    stack = await startTestStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const w = await world(stack);
+    const events = workload(w);
+    // Each customer's last event (a 5, never duplicated) is held back, so nothing can fire before phase 3.
+    const last = events.slice(-CUSTOMERS);
+    const rest = events.slice(0, -CUSTOMERS);
+    const half = Math.floor(rest.length / 2);
+    const now = Math.floor(Date.now() / 1000);
+    const mistakes = w.customers.flatMap((customer) =>
+      [2, 2].map((value) => ({ event_name: w.meter.event_name, identifier: unique('mistake'), timestamp: iso(now), payload: { stripe_customer_id: customer.id, value: String(value) } })),
+    );
+    await sendStream(stack, [...rest.slice(0, half), ...mistakes]);
+    expect(await stack.drain(60_000)).toBe(true);
+
+    const cancel = (identifier: string) => stack!.stripe.v2.billing.meterEventAdjustments.create({ event_name: w.meter.event_name, type: 'cancel', cancel: { identifier } });
+    await Promise.all([sendStream(stack, rest.slice(half)), ...mistakes.map((m) => cancel(m.identifier))]);
+    expect(await stack.drain(60_000)).toBe(true);
+    for (const customer of w.customers) expect(await counted(stack, w.over, customer)).toBe(TOTAL - valueOf(EVENTS - 1));
+    expect(await triggersOf(stack.stripe, w.exact)).toEqual([]);
+
+    await sendStream(stack, last);
+    expect(await stack.drain(60_000)).toBe(true);
+    await expectExactlyOnce(stack, w);
+    expect(await stack.dlqDepth()).toBe(0);
+  });
+
   it('fire exactly once when the consumer crashes between claiming and applying', async () => {
     let crashes = 2;
     stack = await startTestStack({

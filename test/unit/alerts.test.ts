@@ -5,6 +5,7 @@ import {
   appliesTo,
   availableBalance,
   counts,
+  countedBeforeCancel,
   creditAlertsFiring,
   ITEMS_PER_ALERT_CUSTOMER,
   ITEMS_PER_ALERTED_METER,
@@ -19,7 +20,7 @@ import { ChunkPlan, ITEMS_PER_CHUNK } from '../../lib/metering/consume-meter-eve
 import type { UsageAlertSnapshot } from '../../lib/alerts/usage-alerts';
 import type { ValidMeterEvent } from '../../lib/metering/meter-event';
 
-const rule = (overrides: Partial<UsageAlertRule> = {}): UsageAlertRule => ({ id: 'alrt_1', gte: 10, customer: null, createdMs: 1_000, ...overrides });
+const rule = (overrides: Partial<UsageAlertRule> = {}): UsageAlertRule => ({ id: 'alrt_1', gte: 10, customer: null, createdMs: 1_000, activeSinceMs: 1_000, ...overrides });
 
 describe('usage alert rules', () => {
   it('count usage of the customer they filter on (or any customer), received from their creation on', () => {
@@ -29,6 +30,18 @@ describe('usage alert rules', () => {
     expect(counts(rule({ customer: 'cus_a' }), 'cus_b', 5_000)).toBe(false);
     expect(appliesTo(rule({ customer: 'cus_a' }), 'cus_b')).toBe(false);
     expect(appliesTo(rule(), 'cus_b')).toBe(true);
+  });
+
+  it('take a cancelled event off only when they counted it and have been active since before its batch', () => {
+    const reactivated = rule({ customer: 'cus_a', activeSinceMs: 5_000 });
+    expect(countedBeforeCancel(reactivated, 'cus_a', 6_000, 6_100)).toBe(true);
+    expect(countedBeforeCancel(reactivated, 'cus_a', 5_000, 5_000)).toBe(true);
+    // Consumed before the last activation: maybe while inactive, so maybe never counted.
+    expect(countedBeforeCancel(reactivated, 'cus_a', 2_000, 4_000)).toBe(false);
+    expect(countedBeforeCancel(reactivated, 'cus_a', 4_900, 5_100)).toBe(true);
+    // Received before the alert existed, or another customer's.
+    expect(countedBeforeCancel(rule({ createdMs: 3_000, activeSinceMs: 3_000 }), 'cus_a', 2_999, 3_500)).toBe(false);
+    expect(countedBeforeCancel(reactivated, 'cus_b', 6_000, 6_100)).toBe(false);
   });
 
   it('fire when the exact total reaches gte, once', () => {
