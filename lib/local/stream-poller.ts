@@ -79,6 +79,8 @@ export class StreamPoller {
   private busy = false;
   private cycles = 0;
   private lastCycleFound = 0;
+  /** Reads DynamoDB Local refused with TrimmedDataAccessException for a valid iterator, each followed by a reread from the shard's start. */
+  trimRecoveries = 0;
   /** Handler invocations that threw (their batch is handed over again). */
   failures = 0;
 
@@ -120,8 +122,10 @@ export class StreamPoller {
         }
       } catch (error) {
         // An emulator hiccup, or an iterator that expired: read on from the last record handed over.
-        this.options.onError?.(error, 'reading the stream');
+        // DynamoDB Local's spurious trims are routine (see renewIterators) and not reported.
         const trimmed = (error as Error).name === 'TrimmedDataAccessException';
+        if (trimmed) this.trimRecoveries++;
+        else this.options.onError?.(error, 'reading the stream');
         await this.renewIterators(trimmed).catch((renewError: unknown) => this.options.onError?.(renewError, 'renewing stream iterators'));
       }
       this.lastCycleFound = found;
