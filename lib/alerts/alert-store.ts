@@ -1,4 +1,4 @@
-import type { TransactItem } from '../billing/billing-store';
+import { versionCondition, type TransactItem } from '../store/dynamo';
 import type { CreditAlertRule, UsageAlertRule } from '../domain/alerts';
 import { keys, type Key } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
@@ -165,12 +165,6 @@ export class AlertStore {
 
 /** A list is absent at version 0. */
 const listVersionCondition = (version: number) => versionCondition(version === 0 ? null : version);
-
-function versionCondition(expected: number | null) {
-  return expected === null
-    ? { ConditionExpression: 'attribute_not_exists(pk)' }
-    : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } };
-}
 
 function storedAlertOf(item: Record<string, unknown>): StoredAlert {
   return { alert: item.object as StoredAlert['alert'], createdMs: Number(item.created_ms), version: Number(item.version) };

@@ -82,3 +82,10 @@ export async function batchGetItems(
   }
   return found;
 }
+
+/** The condition of a versioned write: that the item does not exist yet (`expected` null) or is still at version `expected`. */
+export function versionCondition(expected: number | null) {
+  return expected === null
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } };
+}

@@ -18,7 +18,7 @@
  *   usage alerts of a meter      pk=USAGE_ALERTS#<meter>      sk=ALERTS   (non-archived alerts, versioned)
  *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
  *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
- *   webhook endpoints by status  byFilter filter_pk=KIND#webhook_endpoint#status=<enabled|disabled>
+ *   live webhook endpoints       pk=WEBHOOK_ENDPOINTS  sk=DIRECTORY  (versioned; read by the event fan-out)
  *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>#<n>  sk=OBJECT
  *     attempts of an endpoint    byOwner  owner_pk=KIND#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
  *
@@ -143,6 +143,8 @@ export const keys = {
     sk: OBJECT_SK,
   }),
 
+  /** Every live webhook endpoint of the account in one versioned item: what the event fan-out reads, and the endpoint limit's lock. */
+  webhookEndpoints: (): Key => ({ pk: 'WEBHOOK_ENDPOINTS', sk: 'DIRECTORY' }),
   /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
   webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
     pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}#${attempt}`,

@@ -73,6 +73,11 @@ export function objectItem(kind: ObjectKind, object: StoredObject, filter?: List
   };
 }
 
+/** The deletion record of an object: its key and the record, without list keys (so no list shows it). */
+export function tombstoneItem(kind: ObjectKind, record: StoredObject & { deleted: true }) {
+  return { ...keys.object(kind, record.id), object: record };
+}
+
 function rangeCondition(sortKey: string, range: IndexRange | undefined): string {
   if (!range) return '';
   return range.op === 'between' ? ` AND ${sortKey} BETWEEN :r AND :to` : ` AND ${sortKey} ${range.op} :r`;
@@ -128,23 +133,20 @@ export class ObjectStore {
    * the same transaction (the event that records the creation).
    */
   create(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = []): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)', also);
+    return this.putItem(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)', also);
   }
 
   /** Replaces an existing object (and writes `also` with it); false when it no longer exists. */
   replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = []): Promise<boolean> {
-    return this.putIf(objectItem(kind, object, filter, owner), 'attribute_exists(pk)', also);
+    return this.putItem(objectItem(kind, object, filter, owner), 'attribute_exists(pk)', also);
   }
 
-  private async putIf(item: Record<string, unknown>, condition: string, also: TransactItems): Promise<boolean> {
-    if (also.length > 0) {
-      return this.transact([{ Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } }, ...also]);
-    }
-    return this.putItem(item, condition);
-  }
-
-  /** Writes a raw item on `condition` (for the few items that are not plain API objects); false when the condition failed. */
-  async putItem(item: Record<string, unknown>, condition: string): Promise<boolean> {
+  /**
+   * Writes a raw item on `condition` (for the few items that are not plain API objects), with
+   * `also` in the same transaction; false when a condition failed.
+   */
+  async putItem(item: Record<string, unknown>, condition: string, also: TransactItems = []): Promise<boolean> {
+    if (also.length > 0) return this.transact([{ Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } }, ...also]);
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition }));
       return true;
@@ -156,7 +158,7 @@ export class ObjectStore {
 
   /** Replaces the object with a deletion record that is no longer listed (and writes `also` with it). */
   async tombstone(kind: ObjectKind, record: StoredObject & { deleted: true }, also: TransactItems = []): Promise<void> {
-    const put = { TableName: this.tableName, Item: { ...keys.object(kind, record.id), object: record } };
+    const put = { TableName: this.tableName, Item: tombstoneItem(kind, record) };
     if (also.length === 0) await this.db.send(new PutCommand(put));
     else if (!(await this.transact([{ Put: put }, ...also]))) throw new Error(`The deletion of ${record.id} was not recorded`);
   }

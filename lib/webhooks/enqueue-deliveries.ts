@@ -1,10 +1,10 @@
 import { idTimeMs } from '../domain/ids';
 import type { StripeEvent } from '../events/events';
-import type { ObjectStore } from '../store/objects';
 import type { DeliveryMessage, WebhookEndpoint } from './model';
+import type { WebhookStore } from './webhook-store';
 
 export interface EnqueueDeps {
-  objects: ObjectStore;
+  store: Pick<WebhookStore, 'directory'>;
   /** Puts message bodies on the webhook deliveries queue, 10 per SendMessageBatch. */
   publish(bodies: readonly string[]): Promise<void>;
 }
@@ -22,18 +22,15 @@ export function endpointTakes(endpoint: WebhookEndpoint, event: StripeEvent): bo
 }
 
 /**
- * Queues one delivery per (event, enabled endpoint that takes it). The enabled endpoints are
- * read once per call from the status list (an index: an endpoint created a moment ago may not
- * be in it yet, which the event fan-out's stream latency makes unlikely). Throws when a message
- * cannot be queued, so that the caller (a stream batch) is retried.
+ * Queues one delivery per (event, enabled endpoint that takes it). The endpoints are read once
+ * per call, consistently, from the endpoint directory: an endpoint created or enabled before an
+ * event committed is always seen. Throws when a message cannot be queued, so that the caller (a
+ * stream batch) is retried.
  */
 export function makeEnqueueDeliveries(deps: EnqueueDeps) {
   return async function enqueue(events: readonly StripeEvent[], nowMs: number): Promise<void> {
     if (events.length === 0) return;
-    const endpoints: WebhookEndpoint[] = [];
-    for await (const page of deps.objects.pages<WebhookEndpoint>('webhook_endpoint', { filter: { name: 'status', value: 'enabled' } })) {
-      endpoints.push(...page);
-    }
+    const { endpoints } = await deps.store.directory();
     const bodies: string[] = [];
     for (const event of events) {
       for (const endpoint of endpoints) {

@@ -1,10 +1,11 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
+import { retryLostRaces } from '../domain/concurrency';
 import { newId, randomToken } from '../domain/ids';
 import { eventTypes, isEventType } from '../events/event-types';
 import { applyMetadata, type Params } from '../http/params';
 import type { ListPage, ListQuery } from '../store/objects';
 import type { CreatedWebhookEndpoint, DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
-import type { WebhookStore } from './webhook-store';
+import type { EndpointDirectory, WebhookStore } from './webhook-store';
 
 /** Stripe's limit of endpoints per account. */
 export const MAX_ENDPOINTS = 16;
@@ -14,6 +15,8 @@ const MAX_DESCRIPTION_LENGTH = 5000;
 const MAX_ENABLED_EVENTS = eventTypes.length + 1;
 /** `2026-10-28.endive`, `2024-06-20`. */
 const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+/** Tries of an endpoint change that keeps losing races on the directory. */
+const DIRECTORY_ATTEMPTS = 5;
 
 /**
  * Webhook endpoints (/v1/webhook_endpoints): where Meterline POSTs signed events. The signing
@@ -35,10 +38,6 @@ export class WebhookEndpoints {
     const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH }) ?? null;
     const metadata = applyMetadata({}, params.metadata());
     params.done();
-    const existing = await this.store.objects.list('webhook_endpoint', { limit: MAX_ENDPOINTS });
-    if (existing.data.length >= MAX_ENDPOINTS) {
-      throw new InvalidRequestError(`You have reached the maximum of ${MAX_ENDPOINTS} webhook endpoints.`, 'url', 'webhook_endpoint_limit_reached');
-    }
     const endpoint: WebhookEndpoint = {
       id: newId('webhookEndpoint', this.nowMs()),
       object: 'webhook_endpoint',
@@ -53,8 +52,13 @@ export class WebhookEndpoints {
       url,
     };
     const secret = `whsec_${randomToken(32)}`;
-    // A fresh random id is never taken; a failure here would be a bug, not a race.
-    if (!(await this.store.create({ endpoint, secret }))) throw new Error(`webhook endpoint id ${endpoint.id} already taken`);
+    // The limit is checked on the directory the write is conditioned on, so concurrent creates cannot pass it together.
+    await this.changeDirectory(async (directory) => {
+      if (directory.endpoints.length >= MAX_ENDPOINTS) {
+        throw new InvalidRequestError(`You have reached the maximum of ${MAX_ENDPOINTS} webhook endpoints.`, 'url', 'webhook_endpoint_limit_reached');
+      }
+      return (await this.store.create({ endpoint, secret }, directory)) || undefined;
+    });
     return { ...endpoint, secret };
   }
 
@@ -64,31 +68,35 @@ export class WebhookEndpoints {
 
   /** Changes url, enabled_events, disabled (the status), description and metadata. */
   async update(id: string, params: Params): Promise<WebhookEndpoint> {
-    const stored = await this.load(id);
-    const current = stored.endpoint;
-    const url = readUrl(params, current.livemode, false);
+    const { livemode } = (await this.load(id, true)).endpoint;
+    const url = readUrl(params, livemode, false);
     const enabledEvents = readEnabledEvents(params, false);
     const disabled = params.optionalBoolean('disabled');
     const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH });
-    const metadata = applyMetadata(current.metadata, params.metadata());
+    const metadata = params.metadata();
     params.done();
-    const endpoint: WebhookEndpoint = {
-      ...current,
-      url: url ?? current.url,
-      enabled_events: enabledEvents ?? current.enabled_events,
-      status: disabled === undefined ? current.status : disabled ? 'disabled' : 'enabled',
-      description: description === undefined ? current.description : description,
-      metadata,
-    };
-    if (!(await this.store.replace({ endpoint, secret: stored.secret }))) throw new NotFoundError('webhook_endpoint', id);
-    return endpoint;
+    return this.changeDirectory(async (directory) => {
+      const stored = await this.load(id, true);
+      const current = stored.endpoint;
+      const endpoint: WebhookEndpoint = {
+        ...current,
+        url: url ?? current.url,
+        enabled_events: enabledEvents ?? current.enabled_events,
+        status: disabled === undefined ? current.status : disabled ? 'disabled' : 'enabled',
+        description: description === undefined ? current.description : description,
+        metadata: applyMetadata(current.metadata, metadata),
+      };
+      return (await this.store.replace({ endpoint, secret: stored.secret }, directory)) ? endpoint : undefined;
+    });
   }
 
   /** Deletes the endpoint: nothing more is delivered to it, retries included. */
   async delete(id: string): Promise<Omit<DeletedWebhookEndpoint, 'created'>> {
-    const { endpoint } = await this.load(id);
-    await this.store.delete({ id, object: 'webhook_endpoint', created: endpoint.created, deleted: true });
-    return { id, object: 'webhook_endpoint', deleted: true };
+    return this.changeDirectory(async (directory) => {
+      const { endpoint } = await this.load(id, true);
+      const deleted = await this.store.delete({ id, object: 'webhook_endpoint', created: endpoint.created, deleted: true }, directory);
+      return deleted ? { id, object: 'webhook_endpoint' as const, deleted: true as const } : undefined;
+    });
   }
 
   list(query: Omit<ListQuery, 'filter'>): Promise<ListPage<WebhookEndpoint>> {
@@ -101,10 +109,22 @@ export class WebhookEndpoints {
     return this.store.objects.list<WebhookAttempt>('webhook_attempt', { ...query, owner: id });
   }
 
-  private async load(id: string) {
-    const stored = await this.store.load(id);
+  private async load(id: string, consistent = false) {
+    const stored = await this.store.load(id, consistent);
     if (!stored) throw new NotFoundError('webhook_endpoint', id);
     return stored;
+  }
+
+  /**
+   * Runs `change` on the directory as read now, again while it loses a race (it answers
+   * undefined when its conditional write failed: the directory or the endpoint changed meanwhile).
+   */
+  private changeDirectory<T>(change: (directory: EndpointDirectory) => Promise<T | undefined>): Promise<T> {
+    return retryLostRaces(
+      DIRECTORY_ATTEMPTS,
+      async () => change(await this.store.directory()),
+      () => new InvalidRequestError('Webhook endpoints kept changing while this request ran; retry.', undefined, 'lock_timeout'),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { EVENT_RETENTION_SECONDS } from '../events/events';
 import { keys } from '../store/keys';
-import { objectItem, type ObjectStore } from '../store/objects';
+import { versionCondition, type TransactItem } from '../store/dynamo';
+import { objectItem, tombstoneItem, type ObjectStore } from '../store/objects';
 import type { DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
 
 /** An endpoint with the secret that signs its deliveries (never part of the API object). */
@@ -9,27 +10,42 @@ export interface StoredEndpoint {
   secret: string;
 }
 
+/** Every live endpoint (enabled or disabled) and the version of the item that holds them; version 0: no item yet. */
+export interface EndpointDirectory {
+  version: number;
+  endpoints: WebhookEndpoint[];
+}
 
 /**
  * Webhook endpoints and delivery attempts in the main table. An endpoint is one item: the API
- * object, listed by kind and by status (the enqueue reads the enabled ones), with its signing
- * secret in a top-level attribute that no API response includes.
+ * object, listed by kind, with its signing secret in a top-level attribute that no API response
+ * includes. The live endpoints are also kept together in one versioned directory item that every
+ * endpoint change rewrites in its transaction, on condition of the version read: the event
+ * fan-out reads it consistently (an endpoint takes effect the moment its change commits, which an
+ * index read could not promise) and the endpoint limit cannot be raced past.
  */
 export class WebhookStore {
   constructor(readonly objects: ObjectStore) {}
 
   private item(stored: StoredEndpoint) {
-    return { ...objectItem('webhook_endpoint', stored.endpoint, { name: 'status', value: stored.endpoint.status }), secret: stored.secret };
+    return { ...objectItem('webhook_endpoint', stored.endpoint), secret: stored.secret };
   }
 
-  /** Writes a new endpoint; false when the id is taken. */
-  create(stored: StoredEndpoint): Promise<boolean> {
-    return this.put(this.item(stored), 'attribute_not_exists(pk)');
+  /** The live endpoints, read consistently. */
+  async directory(): Promise<EndpointDirectory> {
+    const item = await this.objects.getItem(keys.webhookEndpoints(), true);
+    return item ? { version: Number(item.version), endpoints: item.endpoints as WebhookEndpoint[] } : { version: 0, endpoints: [] };
   }
 
-  /** Replaces a live endpoint (its list keys show it is not a deletion record); false when it was deleted meanwhile. */
-  replace(stored: StoredEndpoint): Promise<boolean> {
-    return this.put(this.item(stored), 'attribute_exists(kind_pk)');
+  /** Writes a new endpoint into `read` (the directory as read); false when the id is taken or the directory changed. */
+  create(stored: StoredEndpoint, read: EndpointDirectory): Promise<boolean> {
+    return this.objects.putItem(this.item(stored), 'attribute_not_exists(pk)', [this.directoryPut(read, [...read.endpoints, stored.endpoint])]);
+  }
+
+  /** Replaces a live endpoint (its list keys show it is not a deletion record); false when it was deleted or the directory changed. */
+  replace(stored: StoredEndpoint, read: EndpointDirectory): Promise<boolean> {
+    const endpoints = read.endpoints.map((e) => (e.id === stored.endpoint.id ? stored.endpoint : e));
+    return this.objects.putItem(this.item(stored), 'attribute_exists(kind_pk)', [this.directoryPut(read, endpoints)]);
   }
 
   /** The live endpoint and its secret; undefined when missing or deleted. */
@@ -37,9 +53,21 @@ export class WebhookStore {
     return storedEndpointOf(await this.objects.getItem(keys.object('webhook_endpoint', id), consistent));
   }
 
-  /** Replaces the endpoint with a deletion record (no list keys, no secret). */
-  delete(record: DeletedWebhookEndpoint): Promise<void> {
-    return this.objects.tombstone('webhook_endpoint', record);
+  /** Replaces the endpoint with a deletion record (no list keys, no secret); false when it was deleted or the directory changed. */
+  delete(record: DeletedWebhookEndpoint, read: EndpointDirectory): Promise<boolean> {
+    const endpoints = read.endpoints.filter((e) => e.id !== record.id);
+    return this.objects.putItem(tombstoneItem('webhook_endpoint', record), 'attribute_exists(kind_pk)', [this.directoryPut(read, endpoints)]);
+  }
+
+  private directoryPut(read: EndpointDirectory, endpoints: WebhookEndpoint[]): TransactItem {
+    return {
+      Put: {
+        TableName: this.objects.tableName,
+        Item: { ...keys.webhookEndpoints(), endpoints, version: read.version + 1 },
+        // Version 0: the directory does not exist yet.
+        ...versionCondition(read.version === 0 ? null : read.version),
+      },
+    };
   }
 
   /**
@@ -47,7 +75,7 @@ export class WebhookStore {
    * recorded (the message was delivered again after a crash).
    */
   recordAttempt(attempt: WebhookAttempt): Promise<boolean> {
-    return this.put(
+    return this.objects.putItem(
       {
         ...keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt),
         ...keys.ownerList('webhook_attempt', attempt.endpoint, attempt.created, attempt.id),
@@ -59,9 +87,6 @@ export class WebhookStore {
     );
   }
 
-  private put(item: Record<string, unknown>, condition: string): Promise<boolean> {
-    return this.objects.putItem(item, condition);
-  }
 }
 
 /** The endpoint and secret in a raw item; undefined for a deletion record or no item. */

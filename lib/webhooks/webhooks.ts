@@ -31,7 +31,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     if (!queue) throw new Error('The webhook deliveries queue URL is not configured (METERLINE_WEBHOOK_DELIVERIES_QUEUE_URL).');
     return queue;
   };
-  const enqueue = makeEnqueueDeliveries({ objects: deps.objects, publish: (bodies) => needQueue().publish(bodies) });
+  const enqueue = makeEnqueueDeliveries({ store, publish: (bodies) => needQueue().publish(bodies) });
   const dispatch = makeDispatch({
     store,
     queue: { sendDelayed: (body, delay) => needQueue().sendDelayed(body, delay) },

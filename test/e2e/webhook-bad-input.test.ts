@@ -69,12 +69,21 @@ describe('bad webhook endpoint requests', () => {
       await expectNothingWritten();
     });
 
-    it('stops at 16 endpoints', async () => {
+    it('stops at 16 endpoints, also when creates race for the last places', async () => {
       const stack16 = await startTestStack();
       try {
-        for (let i = 0; i < 16; i++) await stack16.stripe.webhookEndpoints.create({ url: `https://example.com/${i}`, enabled_events: ['*'] });
+        const create = (i: number) => stack16.stripe.webhookEndpoints.create({ url: `https://example.com/${i}`, enabled_events: ['*'] });
+        for (let i = 0; i < 13; i++) await create(i);
+        const racing = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => create(13 + i)));
+        expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+        for (const r of racing.filter((r) => r.status === 'rejected')) {
+          expect((r as PromiseRejectedResult).reason).toMatchObject({ statusCode: 400, param: 'url', code: 'webhook_endpoint_limit_reached' });
+        }
         await expectInvalid(stack16.stripe.webhookEndpoints.create(valid), 'url', 'webhook_endpoint_limit_reached');
         expect((await stack16.stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(16);
+        // A deletion frees a place.
+        await stack16.stripe.webhookEndpoints.del((await stack16.stripe.webhookEndpoints.list({ limit: 1 })).data[0]!.id);
+        await create(99);
       } finally {
         await stack16.stop();
       }

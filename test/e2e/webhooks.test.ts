@@ -86,6 +86,12 @@ describe('webhooks', () => {
       expect((await stripe.webhookEndpoints.retrieve(created.id)).description).toBeNull();
     });
 
+    it('keeps every change of concurrent updates: none overwrites another', async () => {
+      const created = await stripe.webhookEndpoints.create({ url: 'https://example.com/a', enabled_events: ['*'] });
+      await Promise.all([0, 1, 2, 3].map((i) => stripe.webhookEndpoints.update(created.id, { metadata: { [`k${i}`]: String(i) } })));
+      expect((await stripe.webhookEndpoints.retrieve(created.id)).metadata).toEqual({ k0: '0', k1: '1', k2: '2', k3: '3' });
+    });
+
     it('lists newest first, a page at a time', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await stripe.webhookEndpoints.create({ url: `https://example.com/${i}`, enabled_events: ['*'] })).id);
