@@ -9,14 +9,17 @@ import type { Services } from '../services';
 /**
  * GET /v1/events and GET /v1/events/:id: the changes recorded in the last 30 days, newest first,
  * filtered by `type` (a name, or a pattern with `*` such as `invoice.*`) or `types` (up to 20
- * names) and by a `created` range.
+ * names) and by a `created` range. `pending_webhooks` is counted when the events are read.
  */
 export function eventRoutes(s: Services): Route[] {
   return [
     {
       method: 'GET',
       pattern: '/v1/events/:id',
-      handle: async (c) => ({ body: await s.store.require<StripeEvent>('event', pathId(c)) }),
+      handle: async (c) => {
+        const [event] = await s.webhooks.withPendingWebhooks([await s.store.require<StripeEvent>('event', pathId(c))]);
+        return { body: event };
+      },
     },
     {
       method: 'GET',
@@ -33,7 +36,7 @@ export function eventRoutes(s: Services): Route[] {
         const names = type !== undefined ? typesMatching(type) : types?.flatMap((t) => typesMatching(t));
         const filters = names && [...new Set(names)].map((value) => ({ name: 'type', value }));
         const page = await s.store.listAcross<StripeEvent>('event', filters, { ...query, created });
-        return { body: listResponse(c.url, page) };
+        return { body: listResponse(c.url, { ...page, data: await s.webhooks.withPendingWebhooks(page.data) }) };
       },
     },
   ];

@@ -19,6 +19,7 @@
  *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
  *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
  *   live webhook endpoints       pk=WEBHOOK_ENDPOINTS  sk=DIRECTORY  (versioned; read by the event fan-out)
+ *   endpoints an event reached   pk=DELIVERED#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
  *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>#<n>  sk=OBJECT
  *     attempts of an endpoint    byOwner  owner_pk=KIND#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
  *
@@ -145,6 +146,8 @@ export const keys = {
 
   /** Every live webhook endpoint of the account in one versioned item: what the event fan-out reads, and the endpoint limit's lock. */
   webhookEndpoints: (): Key => ({ pk: 'WEBHOOK_ENDPOINTS', sk: 'DIRECTORY' }),
+  /** The endpoints that acknowledged an event's delivery with a 2xx (a string set): what `pending_webhooks` subtracts. */
+  eventDeliveries: (eventId: string): Key => ({ pk: `DELIVERED#${eventId}`, sk: 'ENDPOINTS' }),
   /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
   webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
     pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}#${attempt}`,

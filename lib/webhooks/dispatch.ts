@@ -6,7 +6,8 @@ import type { StripeEvent } from '../events/events';
 import { keys, type Key } from '../store/keys';
 import { parseDeliveryMessage, type DeliveryMessage, type WebhookAttempt } from './model';
 import { signatureHeader } from './signature';
-import { storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
+import { pendingWebhooks } from './pending-webhooks';
+import { deliveredOf, directoryOf, storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
 
 /** What a receiver sees in `user-agent`: Stripe's, so that code that checks it keeps working, and ours. */
 export const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks) Meterline';
@@ -87,10 +88,13 @@ export function makeDispatch(deps: DispatchDeps) {
     await deps.queue.sendDelayed(JSON.stringify({ ...message, not_before: dueAtMs }), queueDelaySeconds(dueAtMs, nowMs));
   }
 
+  /** POSTs `event` (its pending_webhooks as of now) and records the attempt; a 2xx is recorded as delivered first. */
   async function attempt(message: DeliveryMessage, stored: StoredEndpoint, event: StripeEvent, counts: DispatchResult['counts']) {
     const outcome = await post(stored, JSON.stringify(event));
     const endedMs = deps.nowMs();
     const delivered = outcome.httpStatus !== null && outcome.httpStatus >= 200 && outcome.httpStatus < 300;
+    // Before the attempt record: a crash in between redelivers (at least once), never leaves it pending.
+    if (delivered) await deps.store.markDelivered(event.id, stored.endpoint.id, Math.floor(endedMs / 1000));
     const nextMs = delivered ? undefined : nextAttemptAt(deps.policy, message.attempt, message.first_attempt_at, endedMs);
     const record: WebhookAttempt = {
       id: newId('webhookAttempt', endedMs),
@@ -144,9 +148,10 @@ export function makeDispatch(deps: DispatchDeps) {
     }
     if (due.length === 0) return { failedMessageIds, counts };
 
-    // One consistent BatchGetItem for the batch: each endpoint (with its secret), each event, and
-    // each attempt's record (present when this attempt was made by an earlier receive).
-    const wanted: Key[] = [];
+    // One consistent BatchGetItem for the batch: each endpoint (with its secret), each event, each
+    // attempt's record (present when this attempt was made by an earlier receive), and for
+    // `pending_webhooks`, the endpoint directory and the endpoints each event has reached.
+    const wanted: Key[] = [keys.webhookEndpoints()];
     const seen = new Set<string>();
     const want = (key: Key) => {
       const id = `${key.pk}|${key.sk}`;
@@ -157,14 +162,17 @@ export function makeDispatch(deps: DispatchDeps) {
       want(keys.object('webhook_endpoint', message.endpoint));
       want(keys.object('event', message.event));
       want(keys.webhookAttempt(message.endpoint, message.event, message.attempt));
+      want(keys.eventDeliveries(message.event));
     }
     const items = new Map((await deps.store.objects.getItems(wanted, true)).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
     const itemAt = (key: Key) => items.get(`${key.pk}|${key.sk}`);
+    const { endpoints } = directoryOf(itemAt(keys.webhookEndpoints()));
 
     await forEachLimited(due, deps.concurrency ?? 10, async ({ messageId, message }) => {
       try {
         const stored = storedEndpointOf(itemAt(keys.object('webhook_endpoint', message.endpoint)));
-        const event = itemAt(keys.object('event', message.event))?.object as StripeEvent | undefined;
+        const recorded = itemAt(keys.object('event', message.event))?.object as StripeEvent | undefined;
+        const event = recorded && { ...recorded, pending_webhooks: pendingWebhooks(recorded, endpoints, deliveredOf(itemAt(keys.eventDeliveries(recorded.id)))) };
         const earlier = itemAt(keys.webhookAttempt(message.endpoint, message.event, message.attempt))?.object as WebhookAttempt | undefined;
         if (!stored || stored.endpoint.status !== 'enabled' || !event) {
           // Deleted or disabled since the event (Stripe stops delivering too), or the event has expired.

@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_RETENTION_SECONDS } from '../events/events';
 import { keys } from '../store/keys';
 import { versionCondition, type TransactItem } from '../store/dynamo';
@@ -33,8 +34,26 @@ export class WebhookStore {
 
   /** The live endpoints, read consistently. */
   async directory(): Promise<EndpointDirectory> {
-    const item = await this.objects.getItem(keys.webhookEndpoints(), true);
-    return item ? { version: Number(item.version), endpoints: item.endpoints as WebhookEndpoint[] } : { version: 0, endpoints: [] };
+    return directoryOf(await this.objects.getItem(keys.webhookEndpoints(), true));
+  }
+
+  /** Records that `endpointId` answered a delivery of `eventId` with a 2xx (idempotent: a set). */
+  async markDelivered(eventId: string, endpointId: string, nowSeconds: number): Promise<void> {
+    await this.objects.db.send(
+      new UpdateCommand({
+        TableName: this.objects.tableName,
+        Key: keys.eventDeliveries(eventId),
+        UpdateExpression: 'ADD endpoints :e SET #ev = :v, expires_at = :x',
+        ExpressionAttributeNames: { '#ev': 'event' },
+        ExpressionAttributeValues: { ':e': new Set([endpointId]), ':v': eventId, ':x': nowSeconds + EVENT_RETENTION_SECONDS },
+      }),
+    );
+  }
+
+  /** Event id -> the endpoints that acknowledged it (events none did are absent). */
+  async deliveredTo(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const items = await this.objects.getItems(eventIds.map((id) => keys.eventDeliveries(id)));
+    return new Map(items.map((item) => [String(item.event), deliveredOf(item)]));
   }
 
   /** Writes a new endpoint into `read` (the directory as read); false when the id is taken or the directory changed. */
@@ -87,6 +106,16 @@ export class WebhookStore {
     );
   }
 
+}
+
+/** The endpoint directory in a raw item (none yet: version 0, no endpoints). */
+export function directoryOf(item: Record<string, unknown> | undefined): EndpointDirectory {
+  return item ? { version: Number(item.version), endpoints: item.endpoints as WebhookEndpoint[] } : { version: 0, endpoints: [] };
+}
+
+/** The endpoints an event's delivered item names (none for no item). */
+export function deliveredOf(item: Record<string, unknown> | undefined): Set<string> {
+  return new Set(item?.endpoints as Set<string> | undefined);
 }
 
 /** The endpoint and secret in a raw item; undefined for a deletion record or no item. */

@@ -6,6 +6,7 @@ import type { StripeEvent } from '../events/events';
 import { DeliveryQueue } from './delivery-queue';
 import { makeDispatch, type QueuedDelivery } from './dispatch';
 import { makeEnqueueDeliveries } from './enqueue-deliveries';
+import { withPendingWebhooks } from './pending-webhooks';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookStore } from './webhook-store';
 
@@ -50,6 +51,8 @@ export function createWebhooks(deps: WebhooksDeps) {
     store,
     /** Queues one delivery per (event, enabled endpoint subscribed to its type). */
     enqueue: (events: readonly StripeEvent[], nowMs: number) => enqueue(events, nowMs),
+    /** The events with `pending_webhooks` as it is now. */
+    withPendingWebhooks: (events: readonly StripeEvent[]) => withPendingWebhooks(store, events),
     /** Attempts the deliveries of a batch of queue messages. */
     dispatch: (messages: readonly QueuedDelivery[]) => dispatch(messages),
   };

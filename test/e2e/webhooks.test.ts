@@ -164,6 +164,27 @@ describe('webhooks', () => {
       expect(r.of(earlier.id)).toEqual([]);
     });
 
+    it('counts pending_webhooks: the endpoints that take the event and have not answered it with a 2xx', async () => {
+      let failing = true;
+      const [ok, flaky, elsewhere] = await Promise.all([receiver(), receiver(() => (failing ? 500 : 200)), receiver()]);
+      await endpointFor(stripe, ok, ['customer.created']);
+      await endpointFor(stripe, flaky, ['*']);
+      await endpointFor(stripe, elsewhere, ['invoice.paid']);
+      const event = await customerCreated(stack);
+      expect(event.pending_webhooks).toBe(2);
+      const [toOk] = await ok.waitFor(event.id);
+      expect(toOk!.event.pending_webhooks).toBe(2);
+      await flaky.waitFor(event.id);
+      await expect.poll(async () => (await stripe.events.retrieve(event.id)).pending_webhooks).toBe(1);
+
+      failing = false;
+      const [, retried] = await flaky.waitFor(event.id, 2);
+      expect(retried!.event.pending_webhooks).toBe(1);
+      await expect.poll(async () => (await stripe.events.retrieve(event.id)).pending_webhooks).toBe(0);
+      expect((await stripe.events.list({ type: 'customer.created', limit: 1 })).data[0]).toMatchObject({ id: event.id, pending_webhooks: 0 });
+      expect(elsewhere.requests).toBe(0);
+    });
+
     it('retries an endpoint that answered 500, and the attempts show the failure then the success', async () => {
       const r = await receiver((n) => (n === 1 ? 500 : 200));
       const endpoint = await endpointFor(stripe, r, ['customer.created']);

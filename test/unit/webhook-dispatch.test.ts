@@ -56,11 +56,16 @@ function harness(options: { answer?: () => Promise<Response>; endpoint?: Webhook
   const items = new Map<string, Record<string, unknown>>();
   const put = (key: { pk: string; sk: string }, rest: Record<string, unknown>) => items.set(`${key.pk}|${key.sk}`, { ...key, ...rest });
   const endpoint = options.endpoint === undefined ? endpointOf() : options.endpoint;
-  if (endpoint) put(keys.object('webhook_endpoint', endpoint.id), { object: endpoint, secret: 'whsec_test' });
+  if (endpoint) {
+    put(keys.object('webhook_endpoint', endpoint.id), { object: endpoint, secret: 'whsec_test' });
+    put(keys.webhookEndpoints(), { endpoints: [endpoint], version: 1 });
+  }
   put(keys.object('event', eventOf().id), { object: eventOf() });
   const attempts: WebhookAttempt[] = [];
+  const delivered: string[] = [];
   const store = {
     objects: { getItems: async (wanted: { pk: string; sk: string }[]) => wanted.flatMap((k) => items.get(`${k.pk}|${k.sk}`) ?? []) },
+    markDelivered: async (event: string, endpointId: string) => void delivered.push(`${event}|${endpointId}`),
     recordAttempt: async (attempt: WebhookAttempt) => {
       if (options.recordFails) throw new Error('ProvisionedThroughputExceededException');
       const key = keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt);
@@ -81,20 +86,21 @@ function harness(options: { answer?: () => Promise<Response>; endpoint?: Webhook
     logger: { debug: () => undefined, warn: () => undefined, error: () => undefined },
     fetch: fetchMock as unknown as typeof fetch,
   };
-  return { dispatch: makeDispatch(deps), sent, attempts, fetchMock, put };
+  return { dispatch: makeDispatch(deps), sent, attempts, delivered, fetchMock, put };
 }
 
 const queued = (...messages: (DeliveryMessage | string)[]) =>
   messages.map((m, i) => ({ messageId: `m${i}`, body: typeof m === 'string' ? m : JSON.stringify(m) }));
 
 describe('dispatch', () => {
-  it('POSTs the event JSON, signed, and records a success', async () => {
+  it('POSTs the event JSON (pending_webhooks counting this endpoint), signed, and records a success', async () => {
     const h = harness();
     const result = await h.dispatch(queued(message()));
     expect(result).toMatchObject({ failedMessageIds: [], counts: { delivered: 1 } });
     const [url, init] = h.fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe('https://example.com/hooks');
-    expect(init.body).toBe(JSON.stringify(eventOf()));
+    expect(init.body).toBe(JSON.stringify({ ...eventOf(), pending_webhooks: 1 }));
+    expect(h.delivered).toEqual([`${eventOf().id}|${endpointOf().id}`]);
     expect((init.headers as Record<string, string>)['stripe-signature']).toMatch(new RegExp(`^t=${T0 / 1000},v1=[0-9a-f]{64}$`));
     expect(init.redirect).toBe('manual');
     expect(h.attempts).toMatchObject([{ attempt: 1, status: 'succeeded', http_status: 200, next_retry_at: null }]);
@@ -107,6 +113,7 @@ describe('dispatch', () => {
     expect(result.failedMessageIds).toEqual([]);
     expect(h.sent).toEqual([{ body: { ...message(), attempt: 2, not_before: T0 + 30_000 }, delaySeconds: 30 }]);
     expect(h.attempts[0]).toMatchObject({ status: 'failed', http_status: 500, response_body: 'nope', next_retry_at: T0 / 1000 + 30 });
+    expect(h.delivered).toEqual([]);
   });
 
   it('counts a redirect as a failure (redirects are not followed)', async () => {
