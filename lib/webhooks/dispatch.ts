@@ -88,13 +88,11 @@ export function makeDispatch(deps: DispatchDeps) {
     await deps.queue.sendDelayed(JSON.stringify({ ...message, not_before: dueAtMs }), queueDelaySeconds(dueAtMs, nowMs));
   }
 
-  /** POSTs `event` (its pending_webhooks as of now) and records the attempt; a 2xx is recorded as delivered first. */
+  /** POSTs `event` (its pending_webhooks as of now) and records the attempt, and a 2xx in the event's delivered set. */
   async function attempt(message: DeliveryMessage, stored: StoredEndpoint, event: StripeEvent, counts: DispatchResult['counts']) {
     const outcome = await post(stored, JSON.stringify(event));
     const endedMs = deps.nowMs();
     const delivered = outcome.httpStatus !== null && outcome.httpStatus >= 200 && outcome.httpStatus < 300;
-    // Before the attempt record: a crash in between redelivers (at least once), never leaves it pending.
-    if (delivered) await deps.store.markDelivered(event.id, stored.endpoint.id, Math.floor(endedMs / 1000));
     const nextMs = delivered ? undefined : nextAttemptAt(deps.policy, message.attempt, message.first_attempt_at, endedMs);
     const record: WebhookAttempt = {
       id: newId('webhookAttempt', endedMs),
@@ -112,8 +110,10 @@ export function makeDispatch(deps: DispatchDeps) {
       next_retry_at: nextMs === undefined ? null : Math.ceil(nextMs / 1000),
       livemode: event.livemode,
     };
+    // Both at once; a receive after a crash between them finds the attempt and marks it again.
+    const [recorded] = await Promise.all([deps.store.recordAttempt(record), delivered && deps.store.markDelivered(event.id, stored.endpoint.id, record.created)]);
     // Another receive of the same message recorded (and queued) this attempt already.
-    if (!(await deps.store.recordAttempt(record))) {
+    if (!recorded) {
       counts.repeated++;
       return;
     }
@@ -181,8 +181,9 @@ export function makeDispatch(deps: DispatchDeps) {
           return;
         }
         if (earlier) {
-          // A receive that crashed after recording this attempt: make sure its retry is queued.
+          // A receive that crashed after recording this attempt: make sure its success is marked or its retry queued.
           counts.repeated++;
+          if (earlier.status === 'succeeded') await deps.store.markDelivered(event.id, stored.endpoint.id, earlier.created);
           if (earlier.next_retry_at !== null) await queueFor({ ...message, attempt: message.attempt + 1 }, earlier.next_retry_at * 1000, deps.nowMs());
           return;
         }

@@ -161,6 +161,17 @@ describe('dispatch', () => {
     expect(result.counts.repeated).toBe(1);
     expect(h.fetchMock).not.toHaveBeenCalled();
     expect(h.sent).toEqual([{ body: { ...message(), attempt: 2, not_before: T0 + 30_000 }, delaySeconds: 30 }]);
+    expect(h.delivered).toEqual([]);
+  });
+
+  it('does not repeat a successful attempt already recorded, but makes sure the event counts as delivered to the endpoint', async () => {
+    const h = harness();
+    const earlier = { ...message(), id: 'whatt_1', status: 'succeeded', created: T0 / 1000, next_retry_at: null } as unknown as WebhookAttempt;
+    h.put(keys.webhookAttempt(message().endpoint, message().event, 1), { object: earlier });
+    expect((await h.dispatch(queued(message()))).counts.repeated).toBe(1);
+    expect(h.fetchMock).not.toHaveBeenCalled();
+    expect(h.delivered).toEqual([`${eventOf().id}|${endpointOf().id}`]);
+    expect(h.sent).toEqual([]);
   });
 
   it('leaves a message on the queue when our side fails, and a body that is no delivery', async () => {
