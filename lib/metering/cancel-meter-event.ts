@@ -46,6 +46,9 @@ export function makeCancelMeterEvent(deps: CancelDeps) {
       applied && claim.formula !== 'last'
         ? await deps.usage.cancelApplied(claim, nowSeconds, (await deps.alerts?.cancelWrites(claim)) ?? [])
         : await deps.usage.cancelUnapplied(claim, nowSeconds);
-    return done ? 'cancelled' : 'retry';
+    if (done) return 'cancelled';
+    // Lost a race: to a twin delivery of this cancel (then it is done), or to a change of the
+    // claim or of the meter's alerts (then it is tried again later).
+    return (await deps.usage.getClaim(message.identifier))?.cancelled !== undefined ? 'duplicate' : 'retry';
   };
 }
