@@ -15,6 +15,12 @@ const exactSum = (values: readonly string[]) => values.reduce((t, v) => t.plus(v
 
 /** Short consumer timeout: the queue's visibility timeout (6x) and claim adoption follow it. */
 const CONSUMER_TIMEOUT_MS = 1_000;
+/**
+ * For a batch delivered twice at once: each twin must be able to claim and apply within 90% of
+ * twice the timeout while it races the other on DynamoDB Local (1 s was too short on a loaded
+ * 2-core machine: the chunks ran out of time on every receive and the message was dead-lettered).
+ */
+const RACING_CONSUMER_TIMEOUT_MS = 3_000;
 
 async function sendStream(stack: TestStack, events: StreamEvent[]) {
   const client = await streamClient(stack);
@@ -56,7 +62,7 @@ describe('the meter-events consumer under faults', () => {
   });
 
   it('counts every event once when the poller delivers every batch twice, concurrently', async () => {
-    stack = await startTestStack({ deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    stack = await startTestStack({ deliverTwice: true, consumerTimeoutMs: RACING_CONSUMER_TIMEOUT_MS });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
     expect(await stack.drain(30_000)).toBe(true);
