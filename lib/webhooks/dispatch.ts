@@ -7,6 +7,7 @@ import { keys, type Key } from '../store/keys';
 import { parseDeliveryMessage, type DeliveryMessage, type WebhookAttempt } from './model';
 import { signatureHeader } from './signature';
 import { pendingWebhooks } from './pending-webhooks';
+import { refusedHost, type Resolve } from './public-address';
 import { deliveredOf, directoryOf, storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
 
 /** What a receiver sees in `user-agent`: Stripe's, so that code that checks it keeps working, and ours. */
@@ -28,6 +29,8 @@ export interface DispatchDeps {
   fetch?: typeof fetch;
   /** Deliveries in flight at once. @default 10 (a whole batch: each mostly waits on the receiver) */
   concurrency?: number;
+  /** Resolves a live endpoint's host before each delivery. @default DNS (every address) */
+  resolve?: Resolve;
 }
 
 export interface QueuedDelivery {
@@ -59,9 +62,14 @@ export interface Outcome {
 export function makeDispatch(deps: DispatchDeps) {
   const fetchFn = deps.fetch ?? fetch;
 
-  /** POSTs `body` to the endpoint, signed now. */
+  /** POSTs `body` to the endpoint, signed now; a live endpoint only if its host resolves to public addresses. */
   async function post(stored: StoredEndpoint, body: string): Promise<Outcome> {
     const started = deps.nowMs();
+    if (stored.endpoint.livemode) {
+      // A name that does not resolve is left to fetch, which reports it like any network error.
+      const refused = await refusedHost(new URL(stored.endpoint.url).hostname, deps.resolve).catch(() => undefined);
+      if (refused) return { httpStatus: null, error: `not sent: ${refused}`, responseBody: null, durationMs: deps.nowMs() - started };
+    }
     const headers = {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': USER_AGENT,

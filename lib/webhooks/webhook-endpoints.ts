@@ -6,6 +6,7 @@ import { applyMetadata, type Params } from '../http/params';
 import type { ListPage, ListQuery } from '../store/objects';
 import type { CreatedWebhookEndpoint, DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
 import type { EndpointDirectory, WebhookStore } from './webhook-store';
+import { nonPublicHost } from './public-address';
 
 /** Stripe's limit of endpoints per account. */
 export const MAX_ENDPOINTS = 16;
@@ -129,8 +130,9 @@ export class WebhookEndpoints {
 }
 
 /**
- * The endpoint URL: absolute, http or https, at most 5000 characters. Live mode requires https,
- * as Stripe does; test mode also accepts http, so that a local receiver (http://localhost) works.
+ * The endpoint URL: absolute, http or https, at most 5000 characters. Live mode requires https
+ * and a host that can be public (not localhost, not a private or special address), as Stripe
+ * does; test mode also accepts http and any host, so that a local receiver (http://localhost) works.
  */
 function readUrl(params: Params, livemode: boolean, required: boolean): string | undefined {
   const raw = required ? params.string('url', { maxLength: MAX_URL_LENGTH }) : params.optionalString('url', { maxLength: MAX_URL_LENGTH });
@@ -148,6 +150,10 @@ function readUrl(params: Params, livemode: boolean, required: boolean): string |
   }
   if (url.username || url.password) {
     throw new InvalidRequestError('Invalid URL: credentials in a webhook URL would be sent in clear in every delivery.', 'url', 'url_invalid');
+  }
+  const inner = livemode ? nonPublicHost(url.hostname) : undefined;
+  if (inner) {
+    throw new InvalidRequestError(`Invalid URL: ${JSON.stringify(raw)}. A live mode endpoint must be publicly reachable: ${inner}.`, 'url', 'url_invalid');
   }
   return raw;
 }

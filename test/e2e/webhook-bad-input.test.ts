@@ -69,6 +69,21 @@ describe('bad webhook endpoint requests', () => {
       await expectNothingWritten();
     });
 
+    it('requires a live mode endpoint to be https and publicly reachable', async () => {
+      const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'live', livemode: true, now: Math.floor(Date.now() / 1000) });
+      const live = stack.client(secret);
+      for (const url of ['http://example.com/hooks', 'https://localhost/hooks', 'https://127.0.0.1/hooks', 'https://[::1]/hooks', 'https://169.254.169.254/latest', 'https://10.0.0.8/hooks']) {
+        await expectInvalid(live.webhookEndpoints.create({ ...valid, url }), 'url', 'url_invalid');
+      }
+      await expectNothingWritten();
+      const accepted = await live.webhookEndpoints.create({ ...valid, url: 'https://hooks.example.com/in' });
+      expect(accepted.livemode).toBe(true);
+      await expectInvalid(live.webhookEndpoints.update(accepted.id, { url: 'https://192.168.1.20/in' }), 'url', 'url_invalid');
+      await live.webhookEndpoints.del(accepted.id);
+      // Test mode delivers anywhere, localhost included.
+      await stripe.webhookEndpoints.del((await stripe.webhookEndpoints.create({ ...valid, url: 'http://localhost:4000/hooks' })).id);
+    });
+
     it('stops at 16 endpoints, also when creates race for the last places', async () => {
       const stack16 = await startTestStack();
       try {

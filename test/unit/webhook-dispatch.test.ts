@@ -52,7 +52,7 @@ const message = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => (
 });
 
 /** A dispatcher over an in-memory table, queue and receiver. */
-function harness(options: { answer?: () => Promise<Response>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number } = {}) {
+function harness(options: { answer?: () => Promise<Response>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number; resolve?: (host: string) => Promise<string[]> } = {}) {
   const items = new Map<string, Record<string, unknown>>();
   const put = (key: { pk: string; sk: string }, rest: Record<string, unknown>) => items.set(`${key.pk}|${key.sk}`, { ...key, ...rest });
   const endpoint = options.endpoint === undefined ? endpointOf() : options.endpoint;
@@ -85,6 +85,7 @@ function harness(options: { answer?: () => Promise<Response>; endpoint?: Webhook
     nowMs: () => options.now ?? T0,
     logger: { debug: () => undefined, warn: () => undefined, error: () => undefined },
     fetch: fetchMock as unknown as typeof fetch,
+    resolve: options.resolve,
   };
   return { dispatch: makeDispatch(deps), sent, attempts, delivered, fetchMock, put };
 }
@@ -114,6 +115,26 @@ describe('dispatch', () => {
     expect(h.sent).toEqual([{ body: { ...message(), attempt: 2, not_before: T0 + 30_000 }, delaySeconds: 30 }]);
     expect(h.attempts[0]).toMatchObject({ status: 'failed', http_status: 500, response_body: 'nope', next_retry_at: T0 / 1000 + 30 });
     expect(h.delivered).toEqual([]);
+  });
+
+  it('sends a live delivery only to a host that resolves to public addresses', async () => {
+    const live = endpointOf({ livemode: true, url: 'https://hooks.example.com/in' });
+    const inner = harness({ endpoint: live, resolve: async () => ['203.0.114.9', '10.0.0.7'] });
+    await inner.dispatch(queued(message()));
+    expect(inner.fetchMock).not.toHaveBeenCalled();
+    expect(inner.attempts[0]).toMatchObject({ status: 'failed', http_status: null, error: 'not sent: hooks.example.com resolves to 10.0.0.7, which is not a public address' });
+    expect(inner.sent).toHaveLength(1);
+
+    const outer = harness({ endpoint: live, resolve: async () => ['93.184.216.34'] });
+    await outer.dispatch(queued(message()));
+    expect(outer.fetchMock).toHaveBeenCalledOnce();
+
+    // Test mode is not limited (the local stack delivers to localhost) and resolves nothing.
+    const resolve = vi.fn(async () => ['127.0.0.1']);
+    const local = harness({ endpoint: endpointOf({ url: 'http://localhost:4000/hooks' }), resolve });
+    await local.dispatch(queued(message()));
+    expect(local.fetchMock).toHaveBeenCalledOnce();
+    expect(resolve).not.toHaveBeenCalled();
   });
 
   it('counts a redirect as a failure (redirects are not followed)', async () => {

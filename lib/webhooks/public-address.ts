@@ -1,0 +1,75 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
+/**
+ * Where a live-mode webhook endpoint may point: public addresses only, as Stripe requires a
+ * publicly reachable URL. Deliveries run inside the customer's AWS account, so a live endpoint
+ * aimed at loopback (the Lambda runtime API), link-local (instance metadata), private or other
+ * special-purpose ranges would make the dispatcher a way into that network. Test mode is not
+ * limited, so that the local stack delivers to localhost.
+ */
+const special = new BlockList();
+const ranges: [string, number, 'ipv4' | 'ipv6'][] = [
+  ['0.0.0.0', 8, 'ipv4'], // "this network"
+  ['10.0.0.0', 8, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'], // carrier-grade NAT
+  ['127.0.0.0', 8, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'], // link-local, instance metadata
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.0.0.0', 24, 'ipv4'],
+  ['192.0.2.0', 24, 'ipv4'], // documentation
+  ['192.168.0.0', 16, 'ipv4'],
+  ['198.18.0.0', 15, 'ipv4'], // benchmarking
+  ['198.51.100.0', 24, 'ipv4'],
+  ['203.0.113.0', 24, 'ipv4'],
+  ['224.0.0.0', 3, 'ipv4'], // multicast, reserved, broadcast
+  ['::', 128, 'ipv6'],
+  ['::1', 128, 'ipv6'],
+  ['64:ff9b::', 96, 'ipv6'], // NAT64
+  ['100::', 64, 'ipv6'], // discard
+  ['2001:db8::', 32, 'ipv6'], // documentation
+  ['fc00::', 7, 'ipv6'], // unique local
+  ['fe80::', 10, 'ipv6'], // link-local
+  ['ff00::', 8, 'ipv6'], // multicast
+];
+// BlockList checks IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the IPv4 ranges.
+for (const [network, prefix, family] of ranges) special.addSubnet(network, prefix, family);
+
+/** True for an IP address outside every loopback, private, link-local and special-purpose range. */
+export function isPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return !special.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** A URL host without the brackets of an IPv6 literal. */
+const bare = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
+
+/**
+ * Why `hostname` (a URL's) can never be public, or undefined when it may be: localhost names and
+ * non-public address literals are refused before anything is resolved.
+ */
+export function nonPublicHost(hostname: string): string | undefined {
+  const host = bare(hostname).toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine`;
+  if (isIP(host) && !isPublicAddress(host)) return `${host} is not a public address`;
+  return undefined;
+}
+
+export type Resolve = (hostname: string) => Promise<string[]>;
+
+/** Every address `hostname` resolves to. */
+export const resolveAll: Resolve = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * Why a delivery to `hostname` is refused, or undefined when every address it resolves to is
+ * public (checked before each live-mode delivery: a name can be pointed elsewhere after the
+ * endpoint was saved).
+ */
+export async function refusedHost(hostname: string, resolve: Resolve = resolveAll): Promise<string | undefined> {
+  const literal = nonPublicHost(hostname);
+  if (literal || isIP(bare(hostname))) return literal;
+  const addresses = await resolve(bare(hostname));
+  const inner = addresses.find((address) => !isPublicAddress(address));
+  return inner ? `${hostname} resolves to ${inner}, which is not a public address` : undefined;
+}
