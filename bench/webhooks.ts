@@ -2,7 +2,7 @@
  * Webhook delivery bench: events delivered per second by the real dispatcher handler, fed by the
  * SQS emulator through the local poller, signing each event and POSTing it to a local receiver
  * that verifies every delivery with the SDK's `constructEvent`. Beside it, in the same run, a
- * floor: the same signed POSTs sent straight from a loop (no queue, no DynamoDB). Also the
+ * floor: the same signed POSTs, by the same HTTP client, sent straight from a loop (no queue, no DynamoDB). Also the
  * DynamoDB units per delivery (by AWS's rules, bench/support/capacity.ts) and the cost per
  * million deliveries at AWS list prices. Prints one JSON line.
  *
@@ -17,6 +17,7 @@ import { objectItem } from '../lib/store/objects';
 import { mainTable, usageTable, webhookDispatcher } from '../lib/store/resources';
 import { signatureHeader } from '../lib/webhooks/signature';
 import { USER_AGENT } from '../lib/webhooks/dispatch';
+import { makeHttpPost } from '../lib/webhooks/http-post';
 import { CapacityCounter, writeUnits } from './support/capacity';
 import { intEnv, localStripe, log } from './support/cli';
 import { costLine, gbSeconds, PRICES, round } from './support/cost';
@@ -122,15 +123,12 @@ async function main() {
     const eventBytes = Buffer.byteLength(JSON.stringify(events[0]));
 
     // ------------------------------------------------------------ floor: signed POSTs from a loop
+    const post = makeHttpPost();
     let t0 = performance.now();
     await runPool(events.length, POLLERS * webhookDispatcher.batchSize, async (i) => {
       const body = JSON.stringify(events[i]);
-      const response = await fetch(receiver.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT, 'stripe-signature': signatureHeader(secret, body, now()) },
-        body,
-      });
-      await response.arrayBuffer();
+      const headers = { 'content-type': 'application/json; charset=utf-8', 'user-agent': USER_AGENT, 'stripe-signature': signatureHeader(secret, body, now()) };
+      await post(receiver.url, { headers, body, timeoutMs: 10_000, publicOnly: false });
     });
     const floorSeconds = (performance.now() - t0) / 1000;
     if (receiver.counts().verified !== DELIVERIES) throw new Error(`floor: ${JSON.stringify(receiver.counts())}`);

@@ -40,8 +40,6 @@ export interface ServiceOptions {
   beforeBillingCommit?: (step: Step) => Promise<void>;
   /** How long a webhook receiver may take to answer (default webhookDelivery.timeoutMs, 10 s); tests shorten it. */
   webhookTimeoutMs?: number;
-  /** Replaces the fetch webhook deliveries go out with (tests). */
-  webhookFetch?: typeof fetch;
 }
 
 /**
@@ -119,7 +117,6 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       timeoutMs: options.webhookTimeoutMs,
       nowMs,
       logger,
-      fetch: options.webhookFetch,
     }),
   };
 }

@@ -7,13 +7,12 @@ import { keys, type Key } from '../store/keys';
 import { parseDeliveryMessage, type DeliveryMessage, type WebhookAttempt } from './model';
 import { signatureHeader } from './signature';
 import { pendingWebhooks } from './pending-webhooks';
-import { refusedHost, type Resolve } from './public-address';
+import type { Post } from './http-post';
+import { NonPublicAddressError } from './public-address';
 import { deliveredOf, directoryOf, storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
 
 /** What a receiver sees in `user-agent`: Stripe's, so that code that checks it keeps working, and ours. */
 export const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks) Meterline';
-/** How much of a receiver's answer an attempt keeps. */
-export const RESPONSE_EXCERPT_BYTES = 512;
 /** A message due within this is attempted now rather than put back for a second. */
 const EARLY_TOLERANCE_MS = 1000;
 
@@ -25,12 +24,10 @@ export interface DispatchDeps {
   timeoutMs: number;
   nowMs: () => number;
   logger: Pick<Logger, 'debug' | 'warn' | 'error'>;
-  /** @default the global fetch */
-  fetch?: typeof fetch;
+  /** Sends a signed delivery (lib/webhooks/http-post.ts). */
+  post: Post;
   /** Deliveries in flight at once. @default 10 (a whole batch: each mostly waits on the receiver) */
   concurrency?: number;
-  /** Resolves a live endpoint's host before each delivery. @default DNS (every address) */
-  resolve?: Resolve;
 }
 
 export interface QueuedDelivery {
@@ -60,32 +57,17 @@ export interface Outcome {
  * queue. Endpoints deleted or disabled meanwhile get nothing.
  */
 export function makeDispatch(deps: DispatchDeps) {
-  const fetchFn = deps.fetch ?? fetch;
-
-  /** POSTs `body` to the endpoint, signed now; a live endpoint only if its host resolves to public addresses. */
+  /** POSTs `body` to the endpoint, signed now; a live endpoint only at public addresses. */
   async function post(stored: StoredEndpoint, body: string): Promise<Outcome> {
     const started = deps.nowMs();
-    if (stored.endpoint.livemode) {
-      // A name that does not resolve is left to fetch, which reports it like any network error.
-      const refused = await refusedHost(new URL(stored.endpoint.url).hostname, deps.resolve).catch(() => undefined);
-      if (refused) return { httpStatus: null, error: `not sent: ${refused}`, responseBody: null, durationMs: deps.nowMs() - started };
-    }
     const headers = {
       'content-type': 'application/json; charset=utf-8',
       'user-agent': USER_AGENT,
       'stripe-signature': signatureHeader(stored.secret, body, Math.floor(started / 1000)),
     };
     try {
-      const response = await fetchFn(stored.endpoint.url, {
-        method: 'POST',
-        headers,
-        body,
-        // Stripe does not follow redirects: a 3xx is a failed attempt.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs),
-      });
-      const responseBody = await excerpt(response);
-      return { httpStatus: response.status, error: null, responseBody, durationMs: deps.nowMs() - started };
+      const answer = await deps.post(stored.endpoint.url, { headers, body, timeoutMs: deps.timeoutMs, publicOnly: stored.endpoint.livemode });
+      return { httpStatus: answer.status, error: null, responseBody: answer.body, durationMs: deps.nowMs() - started };
     } catch (error) {
       return { httpStatus: null, error: describeFailure(error, deps.timeoutMs), responseBody: null, durationMs: deps.nowMs() - started };
     }
@@ -207,32 +189,10 @@ export function makeDispatch(deps: DispatchDeps) {
 
 export type Dispatch = ReturnType<typeof makeDispatch>;
 
-/** The first RESPONSE_EXCERPT_BYTES of an answer, read no further (a receiver may answer with megabytes). */
-async function excerpt(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The answer's status is what counts; a body cut short (timeout, reset) keeps what arrived.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-  return text === '' ? null : text;
-}
-
-/** Why a POST got no answer, in a few words (no stack, nothing of ours). */
+/** What an attempt records of a POST that got no answer. */
 function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (error instanceof NonPublicAddressError) return `not sent: ${error.message}`;
+  const e = error as { name?: string; message?: string };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `${e.message ?? 'request failed'}: ${cause}` : (e?.message ?? 'request failed');
+  return e?.message || 'request failed';
 }

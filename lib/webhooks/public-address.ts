@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Where a live-mode webhook endpoint may point: public addresses only, as Stripe requires a
@@ -61,15 +62,31 @@ export type Resolve = (hostname: string) => Promise<string[]>;
 /** Every address `hostname` resolves to. */
 export const resolveAll: Resolve = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
+/** A delivery refused because its host is, or resolves to, an address that is not public. */
+export class NonPublicAddressError extends Error {
+  override readonly name = 'NonPublicAddressError';
+  readonly code = 'ENONPUBLIC';
+}
+
 /**
- * Why a delivery to `hostname` is refused, or undefined when every address it resolves to is
- * public (checked before each live-mode delivery: a name can be pointed elsewhere after the
- * endpoint was saved).
+ * A `lookup` for `net.connect` that resolves with `resolve` and fails the connection when any
+ * address is not public. The check is made where the socket gets its address, so a name pointed
+ * elsewhere between a check and the connection (DNS rebinding) cannot slip through.
  */
-export async function refusedHost(hostname: string, resolve: Resolve = resolveAll): Promise<string | undefined> {
-  const literal = nonPublicHost(hostname);
-  if (literal || isIP(bare(hostname))) return literal;
-  const addresses = await resolve(bare(hostname));
-  const inner = addresses.find((address) => !isPublicAddress(address));
-  return inner ? `${hostname} resolves to ${inner}, which is not a public address` : undefined;
+export function publicOnlyLookup(resolve: Resolve = resolveAll): LookupFunction {
+  return (hostname, options, callback) => {
+    const done = callback as (error: Error | null, address?: string | LookupAddress[], family?: number) => void;
+    resolve(hostname).then(
+      (addresses) => {
+        const inner = addresses.find((address) => !isPublicAddress(address));
+        if (inner) return done(new NonPublicAddressError(`${hostname} resolves to ${inner}, which is not a public address`));
+        const family = typeof options.family === 'number' ? options.family : 0;
+        const found = addresses.map((address) => ({ address, family: isIP(address) })).filter((a) => family === 0 || a.family === family);
+        if (found.length === 0) return done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }));
+        if (options.all) done(null, found);
+        else done(null, found[0]!.address, found[0]!.family);
+      },
+      (error: Error) => done(error),
+    );
+  };
 }

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../store/objects';
 import type { StripeEvent } from '../events/events';
 import { DeliveryQueue } from './delivery-queue';
 import { makeDispatch, type QueuedDelivery } from './dispatch';
+import { makeHttpPost } from './http-post';
 import { makeEnqueueDeliveries } from './enqueue-deliveries';
 import { withPendingWebhooks } from './pending-webhooks';
 import { WebhookEndpoints } from './webhook-endpoints';
@@ -20,8 +21,6 @@ export interface WebhooksDeps {
   timeoutMs?: number;
   nowMs: () => number;
   logger: Logger;
-  /** @default the global fetch */
-  fetch?: typeof fetch;
 }
 
 /** Webhook endpoints, the enqueue of deliveries (called by the event fan-out) and the dispatcher. */
@@ -44,7 +43,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     timeoutMs: deps.timeoutMs ?? webhookDelivery.timeoutMs,
     nowMs: deps.nowMs,
     logger: deps.logger,
-    fetch: deps.fetch,
+    post: makeHttpPost(),
   });
   return {
     endpoints: new WebhookEndpoints(store, deps.nowMs),

@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import { isPublicAddress, nonPublicHost, refusedHost } from '../../lib/webhooks/public-address';
+import type { LookupOptions } from 'node:dns';
+import { describe, expect, it } from 'vitest';
+import { isPublicAddress, NonPublicAddressError, nonPublicHost, publicOnlyLookup } from '../../lib/webhooks/public-address';
 
 describe('public addresses (where live endpoints may point)', () => {
   it('accepts public IPv4 and IPv6 addresses', () => {
@@ -20,12 +21,23 @@ describe('public addresses (where live endpoints may point)', () => {
     for (const host of ['example.com', '8.8.8.8', '[2606:4700::1111]']) expect(nonPublicHost(host), host).toBeUndefined();
   });
 
-  it('refuses a name when any address it resolves to is not public', async () => {
-    expect(await refusedHost('hooks.example.com', async () => ['93.184.216.34'])).toBeUndefined();
-    expect(await refusedHost('hooks.example.com', async () => ['93.184.216.34', '10.0.0.7'])).toBe('hooks.example.com resolves to 10.0.0.7, which is not a public address');
-    const resolve = vi.fn(async () => ['93.184.216.34']);
-    expect(await refusedHost('127.0.0.1', resolve)).toBe('127.0.0.1 is not a public address');
-    expect(await refusedHost('8.8.8.8', resolve)).toBeUndefined();
-    expect(resolve).not.toHaveBeenCalled();
+  it('connects a public-only socket only to a name whose every address is public', async () => {
+    const lookup = (resolved: string[], options: LookupOptions) =>
+      new Promise<{ error: Error | null; address?: unknown; family?: number }>((done) =>
+        publicOnlyLookup(async () => resolved)('hooks.example.com', options, (error, address, family) => done({ error, address, family })),
+      );
+    expect(await lookup(['93.184.216.34', '2606:2800:220:1::1'], { all: true })).toEqual({
+      error: null,
+      address: [{ address: '93.184.216.34', family: 4 }, { address: '2606:2800:220:1::1', family: 6 }],
+      family: undefined,
+    });
+    expect(await lookup(['93.184.216.34'], {})).toEqual({ error: null, address: '93.184.216.34', family: 4 });
+    expect(await lookup(['93.184.216.34', '2606:2800:220:1::1'], { family: 6 })).toEqual({ error: null, address: '2606:2800:220:1::1', family: 6 });
+    expect((await lookup(['93.184.216.34'], { family: 6 })).error).toMatchObject({ code: 'ENOTFOUND' });
+
+    const refused = await lookup(['93.184.216.34', '10.0.0.7'], { all: true });
+    expect(refused.error).toBeInstanceOf(NonPublicAddressError);
+    expect(refused.error!.message).toBe('hooks.example.com resolves to 10.0.0.7, which is not a public address');
+    expect((await lookup(['::ffff:169.254.169.254'], {})).error).toBeInstanceOf(NonPublicAddressError);
   });
 });

@@ -6,6 +6,8 @@ import { makeDispatch, type DispatchDeps } from '../../lib/webhooks/dispatch';
 import { endpointTakes } from '../../lib/webhooks/enqueue-deliveries';
 import type { DeliveryMessage, WebhookAttempt, WebhookEndpoint } from '../../lib/webhooks/model';
 import type { WebhookStore } from '../../lib/webhooks/webhook-store';
+import type { Post, PostAnswer } from '../../lib/webhooks/http-post';
+import { NonPublicAddressError } from '../../lib/webhooks/public-address';
 import type { StripeEvent } from '../../lib/events/events';
 
 const T0 = Date.UTC(2026, 10, 21, 12);
@@ -52,7 +54,7 @@ const message = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => (
 });
 
 /** A dispatcher over an in-memory table, queue and receiver. */
-function harness(options: { answer?: () => Promise<Response>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number; resolve?: (host: string) => Promise<string[]> } = {}) {
+function harness(options: { answer?: () => Promise<PostAnswer>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number } = {}) {
   const items = new Map<string, Record<string, unknown>>();
   const put = (key: { pk: string; sk: string }, rest: Record<string, unknown>) => items.set(`${key.pk}|${key.sk}`, { ...key, ...rest });
   const endpoint = options.endpoint === undefined ? endpointOf() : options.endpoint;
@@ -76,7 +78,7 @@ function harness(options: { answer?: () => Promise<Response>; endpoint?: Webhook
     },
   } as unknown as WebhookStore;
   const sent: { body: DeliveryMessage; delaySeconds: number }[] = [];
-  const fetchMock = vi.fn(options.answer ?? (async () => new Response('ok', { status: 200 })));
+  const postMock = vi.fn<Post>(options.answer ?? (async () => ({ status: 200, body: 'ok' })));
   const deps: DispatchDeps = {
     store,
     queue: { sendDelayed: async (body, delaySeconds) => void sent.push({ body: JSON.parse(body), delaySeconds }) },
@@ -84,10 +86,9 @@ function harness(options: { answer?: () => Promise<Response>; endpoint?: Webhook
     timeoutMs: 1000,
     nowMs: () => options.now ?? T0,
     logger: { debug: () => undefined, warn: () => undefined, error: () => undefined },
-    fetch: fetchMock as unknown as typeof fetch,
-    resolve: options.resolve,
+    post: postMock,
   };
-  return { dispatch: makeDispatch(deps), sent, attempts, delivered, fetchMock, put };
+  return { dispatch: makeDispatch(deps), sent, attempts, delivered, postMock, put };
 }
 
 const queued = (...messages: (DeliveryMessage | string)[]) =>
@@ -98,18 +99,18 @@ describe('dispatch', () => {
     const h = harness();
     const result = await h.dispatch(queued(message()));
     expect(result).toMatchObject({ failedMessageIds: [], counts: { delivered: 1 } });
-    const [url, init] = h.fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    const [url, sent] = h.postMock.mock.calls[0]!;
     expect(url).toBe('https://example.com/hooks');
-    expect(init.body).toBe(JSON.stringify({ ...eventOf(), pending_webhooks: 1 }));
+    expect(sent.body).toBe(JSON.stringify({ ...eventOf(), pending_webhooks: 1 }));
     expect(h.delivered).toEqual([`${eventOf().id}|${endpointOf().id}`]);
-    expect((init.headers as Record<string, string>)['stripe-signature']).toMatch(new RegExp(`^t=${T0 / 1000},v1=[0-9a-f]{64}$`));
-    expect(init.redirect).toBe('manual');
+    expect(sent.headers['stripe-signature']).toMatch(new RegExp(`^t=${T0 / 1000},v1=[0-9a-f]{64}$`));
+    expect(sent).toMatchObject({ timeoutMs: 1000, publicOnly: false });
     expect(h.attempts).toMatchObject([{ attempt: 1, status: 'succeeded', http_status: 200, next_retry_at: null }]);
     expect(h.sent).toEqual([]);
   });
 
   it('queues the next attempt as a new delayed message after a failure, and acknowledges this one', async () => {
-    const h = harness({ answer: async () => new Response('nope', { status: 500 }) });
+    const h = harness({ answer: async () => ({ status: 500, body: 'nope' }) });
     const result = await h.dispatch(queued(message()));
     expect(result.failedMessageIds).toEqual([]);
     expect(h.sent).toEqual([{ body: { ...message(), attempt: 2, not_before: T0 + 30_000 }, delaySeconds: 30 }]);
@@ -117,41 +118,31 @@ describe('dispatch', () => {
     expect(h.delivered).toEqual([]);
   });
 
-  it('sends a live delivery only to a host that resolves to public addresses', async () => {
+  it('sends a live delivery to public addresses only, and records a refused one as not sent', async () => {
     const live = endpointOf({ livemode: true, url: 'https://hooks.example.com/in' });
-    const inner = harness({ endpoint: live, resolve: async () => ['203.0.114.9', '10.0.0.7'] });
+    const refused = new NonPublicAddressError('hooks.example.com resolves to 10.0.0.7, which is not a public address');
+    const inner = harness({ endpoint: live, answer: async () => Promise.reject(refused) });
     await inner.dispatch(queued(message()));
-    expect(inner.fetchMock).not.toHaveBeenCalled();
+    expect(inner.postMock.mock.calls[0]![1].publicOnly).toBe(true);
     expect(inner.attempts[0]).toMatchObject({ status: 'failed', http_status: null, error: 'not sent: hooks.example.com resolves to 10.0.0.7, which is not a public address' });
     expect(inner.sent).toHaveLength(1);
-
-    const outer = harness({ endpoint: live, resolve: async () => ['93.184.216.34'] });
-    await outer.dispatch(queued(message()));
-    expect(outer.fetchMock).toHaveBeenCalledOnce();
-
-    // Test mode is not limited (the local stack delivers to localhost) and resolves nothing.
-    const resolve = vi.fn(async () => ['127.0.0.1']);
-    const local = harness({ endpoint: endpointOf({ url: 'http://localhost:4000/hooks' }), resolve });
-    await local.dispatch(queued(message()));
-    expect(local.fetchMock).toHaveBeenCalledOnce();
-    expect(resolve).not.toHaveBeenCalled();
   });
 
   it('counts a redirect as a failure (redirects are not followed)', async () => {
-    const h = harness({ answer: async () => new Response(null, { status: 302, headers: { location: 'https://elsewhere' } }) });
+    const h = harness({ answer: async () => ({ status: 302, body: null }) });
     await h.dispatch(queued(message()));
     expect(h.attempts[0]).toMatchObject({ status: 'failed', http_status: 302 });
   });
 
   it('records a network error without a status', async () => {
-    const h = harness({ answer: async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } })) });
+    const h = harness({ answer: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND hooks.example.com'), { code: 'ENOTFOUND' })) });
     await h.dispatch(queued(message()));
-    expect(h.attempts[0]).toMatchObject({ status: 'failed', http_status: null, error: 'fetch failed: ENOTFOUND' });
+    expect(h.attempts[0]).toMatchObject({ status: 'failed', http_status: null, error: 'getaddrinfo ENOTFOUND hooks.example.com' });
   });
 
   it('gives up when the next attempt would fall after 3 days', async () => {
     const late = T0 + 3 * 86_400_000 - 1000;
-    const h = harness({ answer: async () => new Response('', { status: 503 }), now: late });
+    const h = harness({ answer: async () => ({ status: 503, body: null }), now: late });
     const result = await h.dispatch(queued(message({ attempt: 20 })));
     expect(result.counts).toMatchObject({ failed: 1, gaveUp: 1, retried: 0 });
     expect(h.sent).toEqual([]);
@@ -162,7 +153,7 @@ describe('dispatch', () => {
     const h = harness();
     const result = await h.dispatch(queued(message({ attempt: 12, not_before: T0 + 6 * 3600_000 })));
     expect(result.counts.deferred).toBe(1);
-    expect(h.fetchMock).not.toHaveBeenCalled();
+    expect(h.postMock).not.toHaveBeenCalled();
     expect(h.sent).toEqual([{ body: message({ attempt: 12, not_before: T0 + 6 * 3600_000 }), delaySeconds: 900 }]);
   });
 
@@ -170,7 +161,7 @@ describe('dispatch', () => {
     for (const endpoint of [endpointOf({ status: 'disabled' }), null]) {
       const h = harness({ endpoint });
       expect((await h.dispatch(queued(message()))).counts.skipped).toBe(1);
-      expect(h.fetchMock).not.toHaveBeenCalled();
+      expect(h.postMock).not.toHaveBeenCalled();
     }
   });
 
@@ -180,7 +171,7 @@ describe('dispatch', () => {
     h.put(keys.webhookAttempt(message().endpoint, message().event, 1), { object: earlier });
     const result = await h.dispatch(queued(message()));
     expect(result.counts.repeated).toBe(1);
-    expect(h.fetchMock).not.toHaveBeenCalled();
+    expect(h.postMock).not.toHaveBeenCalled();
     expect(h.sent).toEqual([{ body: { ...message(), attempt: 2, not_before: T0 + 30_000 }, delaySeconds: 30 }]);
     expect(h.delivered).toEqual([]);
   });
@@ -190,7 +181,7 @@ describe('dispatch', () => {
     const earlier = { ...message(), id: 'whatt_1', status: 'succeeded', created: T0 / 1000, next_retry_at: null } as unknown as WebhookAttempt;
     h.put(keys.webhookAttempt(message().endpoint, message().event, 1), { object: earlier });
     expect((await h.dispatch(queued(message()))).counts.repeated).toBe(1);
-    expect(h.fetchMock).not.toHaveBeenCalled();
+    expect(h.postMock).not.toHaveBeenCalled();
     expect(h.delivered).toEqual([`${eventOf().id}|${endpointOf().id}`]);
     expect(h.sent).toEqual([]);
   });
