@@ -33,6 +33,12 @@ export interface Config {
   webhookDeliveriesQueueUrl?: string;
   /** Wait before the first retry of a failed webhook delivery (default 30 s, 1 to 60). */
   webhookFirstRetrySeconds: number;
+  /**
+   * Test mode webhook endpoints may point at any address, localhost included: only the local
+   * stack, which delivers to receivers on the developer's machine. Deployed, every endpoint must
+   * be publicly reachable (a private address could only reach the function's own sandbox).
+   */
+  webhookPrivateTestUrls: boolean;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -88,5 +94,6 @@ export function loadConfig(
     eventBusName: env[eventBus.envVar] || undefined,
     webhookDeliveriesQueueUrl: needs.webhooks ? required(env, webhookDeliveriesQueue.envVar) : env[webhookDeliveriesQueue.envVar],
     webhookFirstRetrySeconds: webhookFirstRetrySeconds(env),
+    webhookPrivateTestUrls: false,
   };
 }

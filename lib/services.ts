@@ -114,6 +114,7 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       sqs,
       queueUrl: config.webhookDeliveriesQueueUrl,
       firstRetrySeconds: config.webhookFirstRetrySeconds,
+      privateTestUrls: config.webhookPrivateTestUrls,
       timeoutMs: options.webhookTimeoutMs,
       nowMs,
       logger,

@@ -68,6 +68,8 @@ export interface LocalStackOptions extends ServiceOptions {
   deliverBillingTwice?: boolean;
   /** Wait before the first retry of a failed webhook delivery (default 30 s; tests use 1 s). */
   webhookFirstRetrySeconds?: number;
+  /** Test mode webhook endpoints may point at localhost and private addresses. @default true (false where deployed) */
+  webhookPrivateTestUrls?: boolean;
   /**
    * Publish events to this EventBridge bus (with the `eventBridge` client) as the deployed stack
    * does; the local stack has no bus by default.
@@ -179,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     invoiceGraceSeconds: options.invoiceGraceSeconds ?? invoiceGrace.defaultSeconds,
     webhookDeliveriesQueueUrl: resources.queueUrls[webhookDeliveriesQueue.id]!,
     webhookFirstRetrySeconds: options.webhookFirstRetrySeconds ?? webhookDelivery.firstRetrySeconds,
+    webhookPrivateTestUrls: options.webhookPrivateTestUrls ?? true,
     eventBusName: options.eventBusName,
   };
   const services = createServices(config, { ...options, sqs: sqsClient });

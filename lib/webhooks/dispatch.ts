@@ -26,6 +26,8 @@ export interface DispatchDeps {
   logger: Pick<Logger, 'debug' | 'warn' | 'error'>;
   /** Sends a signed delivery (lib/webhooks/http-post.ts). */
   post: Post;
+  /** Whether an endpoint of this mode may be delivered to at public addresses only. */
+  publicOnly: (livemode: boolean) => boolean;
   /** Deliveries in flight at once. @default 10 (a whole batch: each mostly waits on the receiver) */
   concurrency?: number;
 }
@@ -57,7 +59,7 @@ export interface Outcome {
  * queue. Endpoints deleted or disabled meanwhile get nothing.
  */
 export function makeDispatch(deps: DispatchDeps) {
-  /** POSTs `body` to the endpoint, signed now; a live endpoint only at public addresses. */
+  /** POSTs `body` to the endpoint, signed now; only at public addresses where required. */
   async function post(stored: StoredEndpoint, body: string): Promise<Outcome> {
     const started = deps.nowMs();
     const headers = {
@@ -66,7 +68,7 @@ export function makeDispatch(deps: DispatchDeps) {
       'stripe-signature': signatureHeader(stored.secret, body, Math.floor(started / 1000)),
     };
     try {
-      const answer = await deps.post(stored.endpoint.url, { headers, body, timeoutMs: deps.timeoutMs, publicOnly: stored.endpoint.livemode });
+      const answer = await deps.post(stored.endpoint.url, { headers, body, timeoutMs: deps.timeoutMs, publicOnly: deps.publicOnly(stored.endpoint.livemode) });
       return { httpStatus: answer.status, error: null, responseBody: answer.body, durationMs: deps.nowMs() - started };
     } catch (error) {
       return { httpStatus: null, error: describeFailure(error, deps.timeoutMs), responseBody: null, durationMs: deps.nowMs() - started };

@@ -27,10 +27,12 @@ export class WebhookEndpoints {
   constructor(
     private readonly store: WebhookStore,
     private readonly nowMs: () => number,
+    /** Whether an endpoint of this mode must be publicly reachable. */
+    private readonly publicOnly: (livemode: boolean) => boolean,
   ) {}
 
   async create(params: Params, now: number, livemode: boolean): Promise<CreatedWebhookEndpoint> {
-    const url = readUrl(params, livemode, true)!;
+    const url = readUrl(params, livemode, this.publicOnly(livemode), true)!;
     const enabledEvents = readEnabledEvents(params, true)!;
     const apiVersion = params.optionalString('api_version', { maxLength: 50, pattern: API_VERSION }) ?? null;
     if (params.optionalBoolean('connect')) {
@@ -70,7 +72,7 @@ export class WebhookEndpoints {
   /** Changes url, enabled_events, disabled (the status), description and metadata. */
   async update(id: string, params: Params): Promise<WebhookEndpoint> {
     const { livemode } = (await this.load(id, true)).endpoint;
-    const url = readUrl(params, livemode, false);
+    const url = readUrl(params, livemode, this.publicOnly(livemode), false);
     const enabledEvents = readEnabledEvents(params, false);
     const disabled = params.optionalBoolean('disabled');
     const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH });
@@ -130,11 +132,12 @@ export class WebhookEndpoints {
 }
 
 /**
- * The endpoint URL: absolute, http or https, at most 5000 characters. Live mode requires https
- * and a host that can be public (not localhost, not a private or special address), as Stripe
- * does; test mode also accepts http and any host, so that a local receiver (http://localhost) works.
+ * The endpoint URL: absolute, http or https, at most 5000 characters. Live mode requires https,
+ * as Stripe does. `publicOnly` (live mode, and test mode where deployed) requires a host that
+ * can be public (not localhost, not a private or special address); the local stack's test mode
+ * accepts any host, so that a local receiver (http://localhost) works.
  */
-function readUrl(params: Params, livemode: boolean, required: boolean): string | undefined {
+function readUrl(params: Params, livemode: boolean, publicOnly: boolean, required: boolean): string | undefined {
   const raw = required ? params.string('url', { maxLength: MAX_URL_LENGTH }) : params.optionalString('url', { maxLength: MAX_URL_LENGTH });
   if (raw === undefined) return undefined;
   let url: URL;
@@ -151,9 +154,9 @@ function readUrl(params: Params, livemode: boolean, required: boolean): string |
   if (url.username || url.password) {
     throw new InvalidRequestError('Invalid URL: credentials in a webhook URL would be sent in clear in every delivery.', 'url', 'url_invalid');
   }
-  const inner = livemode ? nonPublicHost(url.hostname) : undefined;
+  const inner = publicOnly ? nonPublicHost(url.hostname) : undefined;
   if (inner) {
-    throw new InvalidRequestError(`Invalid URL: ${JSON.stringify(raw)}. A live mode endpoint must be publicly reachable: ${inner}.`, 'url', 'url_invalid');
+    throw new InvalidRequestError(`Invalid URL: ${JSON.stringify(raw)}. A webhook endpoint must be publicly reachable: ${inner}.`, 'url', 'url_invalid');
   }
   return raw;
 }

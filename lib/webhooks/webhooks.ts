@@ -17,6 +17,8 @@ export interface WebhooksDeps {
   /** The webhook deliveries queue; without it, enqueue and dispatch throw (the api function only manages endpoints). */
   queueUrl?: string;
   firstRetrySeconds: number;
+  /** Test mode endpoints may point at non-public addresses (the local stack). */
+  privateTestUrls: boolean;
   /** @default webhookDelivery.timeoutMs (10 s) */
   timeoutMs?: number;
   nowMs: () => number;
@@ -26,6 +28,7 @@ export interface WebhooksDeps {
 /** Webhook endpoints, the enqueue of deliveries (called by the event fan-out) and the dispatcher. */
 export function createWebhooks(deps: WebhooksDeps) {
   const store = new WebhookStore(deps.objects);
+  const publicOnly = (livemode: boolean) => livemode || !deps.privateTestUrls;
   const queue = deps.queueUrl ? new DeliveryQueue(deps.sqs, deps.queueUrl) : undefined;
   const needQueue = () => {
     if (!queue) throw new Error('The webhook deliveries queue URL is not configured (METERLINE_WEBHOOK_DELIVERIES_QUEUE_URL).');
@@ -44,9 +47,10 @@ export function createWebhooks(deps: WebhooksDeps) {
     nowMs: deps.nowMs,
     logger: deps.logger,
     post: makeHttpPost(),
+    publicOnly,
   });
   return {
-    endpoints: new WebhookEndpoints(store, deps.nowMs),
+    endpoints: new WebhookEndpoints(store, deps.nowMs, publicOnly),
     store,
     /** Queues one delivery per (event, enabled endpoint subscribed to its type). */
     enqueue: (events: readonly StripeEvent[], nowMs: number) => enqueue(events, nowMs),

@@ -80,8 +80,23 @@ describe('bad webhook endpoint requests', () => {
       expect(accepted.livemode).toBe(true);
       await expectInvalid(live.webhookEndpoints.update(accepted.id, { url: 'https://192.168.1.20/in' }), 'url', 'url_invalid');
       await live.webhookEndpoints.del(accepted.id);
-      // Test mode delivers anywhere, localhost included.
+      // The local stack's test mode delivers anywhere, localhost included.
       await stripe.webhookEndpoints.del((await stripe.webhookEndpoints.create({ ...valid, url: 'http://localhost:4000/hooks' })).id);
+    });
+
+    it('requires test mode endpoints to be publicly reachable too where deployed (http still allowed)', async () => {
+      const deployed = await startTestStack({ webhookPrivateTestUrls: false });
+      try {
+        for (const url of ['http://localhost:4000/hooks', 'https://127.0.0.1/hooks', 'http://169.254.169.254/latest', 'http://[fd00::1]/hooks']) {
+          await expectInvalid(deployed.stripe.webhookEndpoints.create({ ...valid, url }), 'url', 'url_invalid');
+        }
+        expect((await deployed.stripe.webhookEndpoints.list()).data).toEqual([]);
+        const accepted = await deployed.stripe.webhookEndpoints.create({ ...valid, url: 'http://hooks.example.com/in' });
+        await expectInvalid(deployed.stripe.webhookEndpoints.update(accepted.id, { url: 'http://192.168.1.20/in' }), 'url', 'url_invalid');
+        expect((await deployed.stripe.webhookEndpoints.retrieve(accepted.id)).url).toBe('http://hooks.example.com/in');
+      } finally {
+        await deployed.stop();
+      }
     });
 
     it('stops at 16 endpoints, also when creates race for the last places', async () => {

@@ -21,4 +21,8 @@ describe('webhook configuration', () => {
     expect(loadConfig({ ...base, [webhookDeliveriesQueue.envVar]: 'https://sqs/q' }, { queue: false, webhooks: true }).webhookDeliveriesQueueUrl).toBe('https://sqs/q');
     expect(loadConfig(base, { queue: false }).webhookDeliveriesQueueUrl).toBeUndefined();
   });
+
+  it('requires every endpoint to be publicly reachable where deployed, whatever the environment says', () => {
+    expect(loadConfig(base, { queue: false }).webhookPrivateTestUrls).toBe(false);
+  });
 });

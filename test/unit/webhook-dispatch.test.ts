@@ -54,7 +54,7 @@ const message = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => (
 });
 
 /** A dispatcher over an in-memory table, queue and receiver. */
-function harness(options: { answer?: () => Promise<PostAnswer>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number } = {}) {
+function harness(options: { answer?: () => Promise<PostAnswer>; endpoint?: WebhookEndpoint | null; recordFails?: boolean; now?: number; privateTestUrls?: boolean } = {}) {
   const items = new Map<string, Record<string, unknown>>();
   const put = (key: { pk: string; sk: string }, rest: Record<string, unknown>) => items.set(`${key.pk}|${key.sk}`, { ...key, ...rest });
   const endpoint = options.endpoint === undefined ? endpointOf() : options.endpoint;
@@ -87,6 +87,7 @@ function harness(options: { answer?: () => Promise<PostAnswer>; endpoint?: Webho
     nowMs: () => options.now ?? T0,
     logger: { debug: () => undefined, warn: () => undefined, error: () => undefined },
     post: postMock,
+    publicOnly: (livemode) => livemode || !(options.privateTestUrls ?? true),
   };
   return { dispatch: makeDispatch(deps), sent, attempts, delivered, postMock, put };
 }
@@ -126,6 +127,11 @@ describe('dispatch', () => {
     expect(inner.postMock.mock.calls[0]![1].publicOnly).toBe(true);
     expect(inner.attempts[0]).toMatchObject({ status: 'failed', http_status: null, error: 'not sent: hooks.example.com resolves to 10.0.0.7, which is not a public address' });
     expect(inner.sent).toHaveLength(1);
+
+    // Test mode is limited where deployed, not in the local stack.
+    const deployed = harness({ privateTestUrls: false });
+    await deployed.dispatch(queued(message()));
+    expect(deployed.postMock.mock.calls[0]![1].publicOnly).toBe(true);
   });
 
   it('counts a redirect as a failure (redirects are not followed)', async () => {
