@@ -53,11 +53,15 @@ export class CreditLedger {
     return item ? storedGrantOf(item) : undefined;
   }
 
-  /** Every grant of a customer (one index query, then one consistent BatchGetItem per 100). */
+  /**
+   * Every grant of a customer, read consistently: the customer's grant directory, then one
+   * BatchGetItem per 100 grants. Not the byOwner index, which can lag behind a grant created a
+   * moment ago: a balance computed without it could fire a credit alert or skip credits.
+   */
   async grantsOf(customer: string): Promise<StoredGrant[]> {
-    const entries: Record<string, unknown>[] = [];
-    for await (const page of this.objects.indexEntries('byOwner', keys.ownerListPartition('credit_grant', customer))) entries.push(...page);
-    const items = await this.objects.getItems(entries.map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) })), true);
+    const directory = await this.objects.getItem(keys.customerCreditGrants(customer), true);
+    const ids = [...new Set(directory?.grants as Set<string> | undefined)];
+    const items = await this.objects.getItems(ids.map((id) => keys.object('credit_grant', id)), true);
     return items.map(storedGrantOf).sort((a, b) => (a.grant.id < b.grant.id ? -1 : 1));
   }
 
@@ -82,6 +86,7 @@ export class CreditLedger {
     if (remaining < 0) throw new Error(`Grant ${grant.id} would go below zero (${remaining}).`);
     const next: StoredGrant = { grant, remaining, version: stored.version + 1, expired: options.expired ?? stored.expired };
     const writes: TransactItem[] = [this.grantPut(next, options.isNew ? null : stored.version)];
+    if (options.isNew) writes.push(this.directoryAdd(grant));
     for (const entry of entries) {
       writes.push(
         { Put: { TableName: this.tableName, Item: entryItem(entry, grant.customer), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -109,6 +114,18 @@ export class CreditLedger {
       livemode: grant.livemode,
       test_clock: grant.test_clock,
       type: isCredit ? 'credit' : 'debit',
+    };
+  }
+
+  /** Adds a new grant to its customer's grant directory (what grantsOf reads). */
+  private directoryAdd(grant: CreditGrant): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.customerCreditGrants(grant.customer),
+        UpdateExpression: 'ADD grants :id',
+        ExpressionAttributeValues: { ':id': new Set([grant.id]) },
+      },
     };
   }
 

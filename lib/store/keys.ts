@@ -17,6 +17,7 @@
  *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
  *   usage alerts of a meter      pk=USAGE_ALERTS#<meter>      sk=ALERTS   (non-archived alerts, versioned)
  *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
+ *   credit grants of a customer  pk=CREDIT_GRANTS#<customer>  sk=GRANTS   (string set of grant ids)
  *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
  *   live webhook endpoints       pk=WEBHOOK_ENDPOINTS  sk=DIRECTORY  (versioned; read by the event fan-out)
  *   endpoints an event reached   pk=DELIVERED#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
@@ -178,6 +179,8 @@ export const keys = {
   meterUsageAlerts: (meterId: string): Key => ({ pk: `USAGE_ALERTS#${meterId}`, sk: 'ALERTS' }),
   /** The credit balance alerts of a customer and their trigger state (versioned), read by every ledger change of the customer. */
   customerCreditAlerts: (customerId: string): Key => ({ pk: `CREDIT_ALERTS#${customerId}`, sk: 'ALERTS' }),
+  /** The ids of a customer's credit grants (a string set), read consistently where the byOwner index could lag. */
+  customerCreditGrants: (customerId: string): Key => ({ pk: `CREDIT_GRANTS#${customerId}`, sk: 'GRANTS' }),
   /** Usage counted by one usage alert for one customer, and whether it fired (usage table). */
   alertProgress: (alertId: string, customerId: string): Key => ({ pk: `ALERT_PROGRESS#${alertId}#${customerId}`, sk: 'PROGRESS' }),
 };

@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -5,6 +6,7 @@ import { DAY } from '../fixtures/stripe';
 import { advance, afterGrace, april, GRACE, march, may, june, utc } from '../fixtures/billing';
 import { balances, grant, llmCustomer, monetary, tokens } from '../fixtures/credits';
 import { creditAlert, eventsOf, triggersOf } from '../fixtures/alerts';
+import { keys } from '../../lib/store/keys';
 
 describe('credit balance alerts', () => {
   let stack: TestStack;
@@ -98,5 +100,19 @@ describe('credit balance alerts', () => {
     }
     const all = await eventsOf(stripe, 'billing.alert.triggered');
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+  });
+
+  it('counts a grant created a moment ago, before the index that lists grants has it', async () => {
+    const customer = await stripe.customers.create({ name: 'index lag' });
+    const first = await grant(stripe, customer, { amount: monetary(500) });
+    const alert = await creditAlert(stripe, customer, 100);
+    const second = await grant(stripe, customer, { amount: monetary(500) });
+    // What a global secondary index lagging on AWS looks like: the new grant not in byOwner yet.
+    await stack.services.db.send(new UpdateCommand({ TableName: stack.services.config.mainTableName, Key: keys.object('credit_grant', second.id), UpdateExpression: 'REMOVE owner_pk, owner_sk' }));
+
+    // 500 of 1000 left: far above 100 (with the second grant missed, 0 would fire the alert).
+    await stripe.billing.creditGrants.expire(first.id);
+    expect(await balances(stripe, customer)).toEqual([['usd', 500, 500]]);
+    expect(await triggersOf(stripe, alert)).toEqual([]);
   });
 });
