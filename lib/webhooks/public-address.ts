@@ -3,11 +3,11 @@ import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
- * Where a live-mode webhook endpoint may point: public addresses only, as Stripe requires a
- * publicly reachable URL. Deliveries run inside the customer's AWS account, so a live endpoint
- * aimed at loopback (the Lambda runtime API), link-local (instance metadata), private or other
- * special-purpose ranges would make the dispatcher a way into that network. Test mode is not
- * limited, so that the local stack delivers to localhost.
+ * Where a webhook endpoint may point: public addresses only, as Stripe requires a publicly
+ * reachable URL. Deliveries run inside the customer's AWS account, so an endpoint aimed at
+ * loopback (the Lambda runtime API), link-local (instance metadata), private or other
+ * special-purpose ranges would make the dispatcher a way into that network. Only the local
+ * stack's test mode is not limited, so that it delivers to localhost (Config.webhookPrivateTestUrls).
  */
 const special = new BlockList();
 const ranges: [string, number, 'ipv4' | 'ipv6'][] = [
