@@ -20,7 +20,8 @@ interface RawUsageEntry {
   gte: number;
   customer: string | null;
   created_ms: number;
-  active_since_ms?: number;
+  /** [from, to or null] per pause. */
+  pauses?: [number, number | null][];
   active: boolean;
 }
 
@@ -38,7 +39,7 @@ const toUsageEntry = (raw: RawUsageEntry): UsageListEntry => ({
   gte: Number(raw.gte),
   customer: raw.customer ?? null,
   createdMs: Number(raw.created_ms),
-  activeSinceMs: Number(raw.active_since_ms ?? raw.created_ms),
+  pauses: (raw.pauses ?? []).map(([from, to]) => ({ fromMs: Number(from), toMs: to === null ? null : Number(to) })),
   active: raw.active === true,
 });
 const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({
@@ -46,7 +47,7 @@ const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({
   gte: e.gte,
   customer: e.customer,
   created_ms: e.createdMs,
-  active_since_ms: e.activeSinceMs,
+  pauses: e.pauses.map((p) => [p.fromMs, p.toMs]),
   active: e.active,
 });
 const toCreditEntry = (raw: RawCreditEntry): CreditAlertRule => ({

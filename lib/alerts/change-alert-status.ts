@@ -1,5 +1,6 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { retryLostRaces } from '../domain/concurrency';
+import { pausesAfter } from '../domain/alerts';
 import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { TransactItem } from '../billing/billing-store';
@@ -54,8 +55,8 @@ export function makeChangeAlertStatus(deps: { alerts: AlertStore; nowMs: () => n
   };
 
   /**
-   * The alert's list with the alert's entry updated (archived: removed). A usage alert that is
-   * activated is active since now; a credit alert keeps whether it fired.
+   * The alert's list with the alert's entry updated (archived: removed). A usage alert's pause
+   * opens on deactivation and closes on activation; a credit alert keeps whether it fired.
    */
   async function listWrite(next: StoredAlert, nowMs: number): Promise<TransactItem> {
     const { alert } = next;
@@ -63,8 +64,9 @@ export function makeChangeAlertStatus(deps: { alerts: AlertStore; nowMs: () => n
     if (alert.usage_threshold) {
       const list = await deps.alerts.usageList(alert.usage_threshold.meter);
       const others = list.entries.filter((entry) => entry.id !== alert.id);
-      const activeSinceMs = alert.status === 'active' ? nowMs : (list.entries.find((entry) => entry.id === alert.id)?.activeSinceMs ?? next.createdMs);
-      const entries = keep ? [...others, { ...usageRuleOf(next, activeSinceMs), active: alert.status === 'active' }] : others;
+      const active = alert.status === 'active';
+      const pauses = pausesAfter(list.entries.find((entry) => entry.id === alert.id)?.pauses ?? [], active, nowMs);
+      const entries = keep ? [...others, { ...usageRuleOf(next, pauses), active }] : others;
       return deps.alerts.usageListPut(alert.usage_threshold.meter, { version: list.version, entries });
     }
     const customer = alert.credit_balance_threshold!.filters![0]!.customer;

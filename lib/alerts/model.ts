@@ -1,4 +1,4 @@
-import type { CreditAlertRule, UsageAlertRule } from '../domain/alerts';
+import type { AlertPause, CreditAlertRule, UsageAlertRule } from '../domain/alerts';
 
 export type AlertType = 'usage_threshold' | 'credit_balance_threshold';
 export const alertTypes: readonly AlertType[] = ['usage_threshold', 'credit_balance_threshold'];
@@ -49,9 +49,9 @@ export function filterCustomer(alert: Alert): string | null {
   return filters?.[0]?.customer ?? null;
 }
 
-/** The usage rule the consumer evaluates for a usage alert, active since `activeSinceMs` (by default its creation). */
-export function usageRuleOf(stored: StoredAlert, activeSinceMs = stored.createdMs): UsageAlertRule {
-  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs, activeSinceMs };
+/** The usage rule the consumer evaluates for a usage alert, with the pauses it has had (none when new). */
+export function usageRuleOf(stored: StoredAlert, pauses: readonly AlertPause[] = []): UsageAlertRule {
+  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs, pauses };
 }
 
 /** The credit rule of a credit balance alert (`triggered` comes from the customer's alert list). */

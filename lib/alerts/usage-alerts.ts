@@ -187,14 +187,15 @@ export class UsageAlertEvaluator {
 
   /**
    * The alert writes of cancelling an applied sum/count event, for the cancellation's transaction:
-   * its value comes off the progress of each active alert that counted it (see
-   * countedBeforeCancel) and has not fired (a fired alert never unfires), with a check that the
-   * meter's alert list is still the version read. Progress that does not exist counted nothing.
+   * its value comes off the progress of each alert that counted it (see countedBeforeCancel;
+   * deactivated alerts too, so that the total they come back to is right) and has not fired (a
+   * fired alert never unfires), with a check that the meter's alert list is still the version
+   * read. Progress that does not exist counted nothing.
    */
   async cancelWrites(claim: Claim): Promise<TransactItem[]> {
-    const list = (await this.snapshot([claim.meterId])).meters.get(claim.meterId);
-    const rules = list?.rules.filter((rule) => countedBeforeCancel(rule, claim.customerId, claim.receivedMs, claim.claimedMs)) ?? [];
-    if (!list || !rules.length) return [];
+    const list = await this.alerts.usageList(claim.meterId);
+    const rules = list.entries.filter((rule) => countedBeforeCancel(rule, claim.customerId, claim.receivedMs, claim.claimedMs));
+    if (!rules.length) return [];
     const progress = await this.progressOf(rules.map((rule) => ({ rule, customer: claim.customerId })), true);
     const delta = new Quantity(claim.value).negated();
     const writes = rules

@@ -15,9 +15,18 @@ export interface UsageAlertRule {
   customer: string | null;
   /** When the alert was created, wall clock milliseconds: only usage received from then on counts. */
   createdMs: number;
-  /** Since when it has been active without a break (its creation or its last activation), wall clock milliseconds. */
-  activeSinceMs: number;
+  /** When it was deactivated, oldest first: usage consumed in a pause is not counted. */
+  pauses: readonly AlertPause[];
 }
+
+/** A usage alert's pause: deactivated at `fromMs` until activated again at `toMs` (null: still inactive). Wall clock milliseconds. */
+export interface AlertPause {
+  fromMs: number;
+  toMs: number | null;
+}
+
+/** Pauses an alert remembers; beyond them the oldest two merge into one. */
+export const MAX_PAUSES = 20;
 
 /** One credit balance alert of a customer as its customer's alert list holds it. */
 export interface CreditAlertRule {
@@ -49,13 +58,25 @@ export function counts(rule: UsageAlertRule, customer: string, receivedMs: numbe
 
 /**
  * True when cancelling an applied event (received at `receivedMs`, applied by a batch that began at
- * `batchMs`) must take its value off `rule`'s progress: the rule counted it, and has been active
- * without a break since before that batch read its alert lists. An event counted in an earlier
- * active spell of an alert deactivated since is left counted (its alert may fire early), never
- * taken off usage that was not counted.
+ * `batchMs`) must take its value off `rule`'s progress: the rule counted it, which it did unless
+ * that batch fell in one of its pauses. Never takes off usage that was not counted.
  */
 export function countedBeforeCancel(rule: UsageAlertRule, customer: string, receivedMs: number, batchMs: number): boolean {
-  return counts(rule, customer, receivedMs) && batchMs >= rule.activeSinceMs;
+  return counts(rule, customer, receivedMs) && !rule.pauses.some((p) => batchMs >= p.fromMs && (p.toMs === null || batchMs < p.toMs));
+}
+
+/**
+ * The pauses of a usage alert after it is set active or inactive at `nowMs`: deactivating opens a
+ * pause, activating closes the open one, setting the status it already has changes nothing.
+ * Beyond MAX_PAUSES the oldest two merge, so the active spell between them counts as paused: a
+ * cancelled event consumed then stays counted (the alert may fire early), never the reverse.
+ */
+export function pausesAfter(pauses: readonly AlertPause[], active: boolean, nowMs: number): AlertPause[] {
+  const open = pauses.length > 0 && pauses[pauses.length - 1]!.toMs === null;
+  if (active && open) return [...pauses.slice(0, -1), { fromMs: pauses[pauses.length - 1]!.fromMs, toMs: nowMs }];
+  if (active || open) return [...pauses];
+  const next = [...pauses, { fromMs: nowMs, toMs: null }];
+  return next.length > MAX_PAUSES ? [{ fromMs: next[0]!.fromMs, toMs: next[1]!.toMs }, ...next.slice(2)] : next;
 }
 
 /** True when `rule` may count some usage of `customer` (whatever the time it was received). */

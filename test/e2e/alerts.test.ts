@@ -197,6 +197,36 @@ describe('billing alerts', () => {
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
     });
 
+    it('takes off a cancelled event it counted before a pause, also when cancelled during the pause', async () => {
+      const { meter, customer } = await meterAndCustomer(stripe);
+      const other = await stripe.customers.create({ name: 'second' });
+      const resumed = await usageAlert(stripe, meter, 10, customer);
+      const paused = await usageAlert(stripe, meter, 10, other);
+      const [early] = await sendUsage(stack, meter, customer, ['8']);
+      const [counted] = await sendUsage(stack, meter, other, ['6']);
+      await drained(stack);
+
+      // Counted, then deactivated and activated again, then cancelled.
+      await stripe.billing.alerts.deactivate(resumed.id);
+      await stripe.billing.alerts.activate(resumed.id);
+      await cancel(meter, early!.identifier);
+      // Counted, then cancelled while deactivated.
+      await stripe.billing.alerts.deactivate(paused.id);
+      await cancel(meter, counted!.identifier);
+      await stripe.billing.alerts.activate(paused.id);
+
+      await sendUsage(stack, meter, customer, ['9']);
+      await sendUsage(stack, meter, other, ['9']);
+      await drained(stack);
+      expect(await triggersOf(stripe, resumed)).toEqual([]);
+      expect(await triggersOf(stripe, paused)).toEqual([]);
+      await sendUsage(stack, meter, customer, ['1']);
+      await sendUsage(stack, meter, other, ['1']);
+      await drained(stack);
+      expect((await triggersOf(stripe, resumed)).map((t) => t.value)).toEqual([10]);
+      expect((await triggersOf(stripe, paused)).map((t) => t.value)).toEqual([10]);
+    });
+
     it('fires for a count meter, and for a last meter when one reported value reaches gte', async () => {
       const counted = await meterAndCustomer(stripe, 'count');
       const countAlert = await usageAlert(stripe, counted.meter, 3, counted.customer);

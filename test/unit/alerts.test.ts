@@ -11,6 +11,9 @@ import {
   ITEMS_PER_ALERTED_METER,
   lastValueFires,
   MAX_ALERTS_PER_LIST,
+  MAX_PAUSES,
+  pausesAfter,
+  type AlertPause,
   type CreditAlertRule,
   type UsageAlertRule,
 } from '../../lib/domain/alerts';
@@ -20,7 +23,7 @@ import { ChunkPlan, ITEMS_PER_CHUNK } from '../../lib/metering/consume-meter-eve
 import type { UsageAlertSnapshot } from '../../lib/alerts/usage-alerts';
 import type { ValidMeterEvent } from '../../lib/metering/meter-event';
 
-const rule = (overrides: Partial<UsageAlertRule> = {}): UsageAlertRule => ({ id: 'alrt_1', gte: 10, customer: null, createdMs: 1_000, activeSinceMs: 1_000, ...overrides });
+const rule = (overrides: Partial<UsageAlertRule> = {}): UsageAlertRule => ({ id: 'alrt_1', gte: 10, customer: null, createdMs: 1_000, pauses: [], ...overrides });
 
 describe('usage alert rules', () => {
   it('count usage of the customer they filter on (or any customer), received from their creation on', () => {
@@ -32,16 +35,35 @@ describe('usage alert rules', () => {
     expect(appliesTo(rule(), 'cus_b')).toBe(true);
   });
 
-  it('take a cancelled event off only when they counted it and have been active since before its batch', () => {
-    const reactivated = rule({ customer: 'cus_a', activeSinceMs: 5_000 });
-    expect(countedBeforeCancel(reactivated, 'cus_a', 6_000, 6_100)).toBe(true);
-    expect(countedBeforeCancel(reactivated, 'cus_a', 5_000, 5_000)).toBe(true);
-    // Consumed before the last activation: maybe while inactive, so maybe never counted.
-    expect(countedBeforeCancel(reactivated, 'cus_a', 2_000, 4_000)).toBe(false);
-    expect(countedBeforeCancel(reactivated, 'cus_a', 4_900, 5_100)).toBe(true);
+  it('take a cancelled event off only when they counted it: received since their creation, consumed outside their pauses', () => {
+    const paused = rule({ customer: 'cus_a', pauses: [{ fromMs: 4_000, toMs: 5_000 }, { fromMs: 8_000, toMs: null }] });
+    // Consumed in an active spell: before the first pause, between the pauses, at an activation.
+    expect(countedBeforeCancel(paused, 'cus_a', 2_000, 3_999)).toBe(true);
+    expect(countedBeforeCancel(paused, 'cus_a', 6_000, 6_100)).toBe(true);
+    expect(countedBeforeCancel(paused, 'cus_a', 4_900, 5_000)).toBe(true);
+    // Consumed while deactivated (the open pause included): never counted.
+    expect(countedBeforeCancel(paused, 'cus_a', 2_000, 4_000)).toBe(false);
+    expect(countedBeforeCancel(paused, 'cus_a', 4_500, 4_999)).toBe(false);
+    expect(countedBeforeCancel(paused, 'cus_a', 9_000, 9_100)).toBe(false);
     // Received before the alert existed, or another customer's.
-    expect(countedBeforeCancel(rule({ createdMs: 3_000, activeSinceMs: 3_000 }), 'cus_a', 2_999, 3_500)).toBe(false);
-    expect(countedBeforeCancel(reactivated, 'cus_b', 6_000, 6_100)).toBe(false);
+    expect(countedBeforeCancel(rule({ createdMs: 3_000 }), 'cus_a', 2_999, 3_500)).toBe(false);
+    expect(countedBeforeCancel(paused, 'cus_b', 6_000, 6_100)).toBe(false);
+  });
+
+  it('open a pause on deactivation and close it on activation; past MAX_PAUSES the oldest two merge', () => {
+    expect(pausesAfter([], true, 10)).toEqual([]);
+    const paused = pausesAfter([], false, 10);
+    expect(paused).toEqual([{ fromMs: 10, toMs: null }]);
+    expect(pausesAfter(paused, false, 15)).toEqual(paused);
+    const resumed = pausesAfter(paused, true, 20);
+    expect(resumed).toEqual([{ fromMs: 10, toMs: 20 }]);
+    expect(pausesAfter(resumed, true, 25)).toEqual(resumed);
+
+    let pauses: AlertPause[] = [];
+    for (let i = 0; i <= MAX_PAUSES; i++) pauses = pausesAfter(pausesAfter(pauses, false, i * 100), true, i * 100 + 50);
+    expect(pauses).toHaveLength(MAX_PAUSES);
+    expect(pauses[0]).toEqual({ fromMs: 0, toMs: 150 });
+    expect(pauses.at(-1)).toEqual({ fromMs: MAX_PAUSES * 100, toMs: MAX_PAUSES * 100 + 50 });
   });
 
   it('fire when the exact total reaches gte, once', () => {
