@@ -1,4 +1,4 @@
-import { versionCondition, type TransactItem } from '../store/dynamo';
+import { listVersionCondition, versionCondition, type TransactItem } from '../store/dynamo';
 import type { CreditAlertRule, UsageAlertRule } from '../domain/alerts';
 import { keys, type Key } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
@@ -163,9 +163,6 @@ export class AlertStore {
     };
   }
 }
-
-/** A list is absent at version 0. */
-const listVersionCondition = (version: number) => versionCondition(version === 0 ? null : version);
 
 function storedAlertOf(item: Record<string, unknown>): StoredAlert {
   return { alert: item.object as StoredAlert['alert'], createdMs: Number(item.created_ms), version: Number(item.version) };

@@ -89,3 +89,8 @@ export function versionCondition(expected: number | null) {
     ? { ConditionExpression: 'attribute_not_exists(pk)' }
     : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expected } };
 }
+
+/** The condition of rewriting a versioned list item read at `version` (0: the item did not exist yet). */
+export function listVersionCondition(version: number) {
+  return versionCondition(version === 0 ? null : version);
+}

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_RETENTION_SECONDS } from '../events/events';
 import { keys } from '../store/keys';
-import { versionCondition, type TransactItem } from '../store/dynamo';
+import { listVersionCondition, type TransactItem } from '../store/dynamo';
 import { objectItem, tombstoneItem, type ObjectStore } from '../store/objects';
 import type { DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
 
@@ -83,8 +83,7 @@ export class WebhookStore {
       Put: {
         TableName: this.objects.tableName,
         Item: { ...keys.webhookEndpoints(), endpoints, version: read.version + 1 },
-        // Version 0: the directory does not exist yet.
-        ...versionCondition(read.version === 0 ? null : read.version),
+        ...listVersionCondition(read.version),
       },
     };
   }
@@ -105,7 +104,6 @@ export class WebhookStore {
       'attribute_not_exists(pk)',
     );
   }
-
 }
 
 /** The endpoint directory in a raw item (none yet: version 0, no endpoints). */

@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { drained, expectInvalid, meterAndCustomer } from '../fixtures/stripe';
-import { eventsOf, listAlerts, sendUsage, triggersOf, usageAlert, type MeterlineAlert } from '../fixtures/alerts';
+import { eventsOf, listAlerts, sendUsage, triggersOf, usageAlert, type CustomerRef, type MeterlineAlert, type MeterRef } from '../fixtures/alerts';
 
 describe('billing alerts', () => {
   let stack: TestStack;
@@ -15,6 +15,13 @@ describe('billing alerts', () => {
   afterAll(async () => {
     await stack?.stop();
   });
+
+  /** Sends usage events of `customer` and waits until the consumer has applied them. */
+  async function consumed(meter: MeterRef, customer: CustomerRef, values: readonly string[]) {
+    const events = await sendUsage(stack, meter, customer, values);
+    await drained(stack);
+    return events;
+  }
 
   /** Cancels the event `identifier` of `meter` and waits until the consumer has applied the cancellation. */
   async function cancel(meter: Stripe.Billing.Meter, identifier: string) {
@@ -89,14 +96,11 @@ describe('billing alerts', () => {
       const other = await stripe.customers.create({ name: 'other' });
       const alert = await usageAlert(stripe, meter, 10, customer);
       await sendUsage(stack, meter, customer, ['4', '5.5']);
-      await sendUsage(stack, meter, other, ['50']);
-      await drained(stack);
+      await consumed(meter, other, ['50']);
       expect(await triggersOf(stripe, alert)).toEqual([]);
 
-      await sendUsage(stack, meter, customer, ['1.5']);
-      await drained(stack);
-      await sendUsage(stack, meter, customer, ['100']);
-      await drained(stack);
+      await consumed(meter, customer, ['1.5']);
+      await consumed(meter, customer, ['100']);
       const triggers = await triggersOf(stripe, alert);
       expect(triggers).toEqual([
         { object: 'billing.alert_triggered', alert: expect.objectContaining({ id: alert.id, status: 'active' }), created: expect.any(Number), customer: customer.id, livemode: false, value: 11 },
@@ -106,8 +110,7 @@ describe('billing alerts', () => {
     it('reports a fractional total as the number it is', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
       const alert = await usageAlert(stripe, meter, 10, customer);
-      await sendUsage(stack, meter, customer, ['4.5', '6.25']);
-      await drained(stack);
+      await consumed(meter, customer, ['4.5', '6.25']);
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10.75]);
     });
 
@@ -118,10 +121,8 @@ describe('billing alerts', () => {
       const alert = await usageAlert(stripe, meter, 3);
       await sendUsage(stack, meter, customer, ['1', '1', '1', '1']);
       await sendUsage(stack, meter, second, ['2', '2']);
-      await sendUsage(stack, meter, third, ['2']);
-      await drained(stack);
-      await sendUsage(stack, meter, customer, ['5']);
-      await drained(stack);
+      await consumed(meter, third, ['2']);
+      await consumed(meter, customer, ['5']);
       const triggers = await triggersOf(stripe, alert);
       expect(triggers.map((t) => t.customer).sort()).toEqual([customer.id, second.id].sort());
       expect(triggers.find((t) => t.customer === second.id)?.value).toBe(4);
@@ -129,14 +130,11 @@ describe('billing alerts', () => {
 
     it('counts only usage received after the alert was created', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
-      await sendUsage(stack, meter, customer, ['9']);
-      await drained(stack);
+      await consumed(meter, customer, ['9']);
       const alert = await usageAlert(stripe, meter, 10, customer);
-      await sendUsage(stack, meter, customer, ['9']);
-      await drained(stack);
+      await consumed(meter, customer, ['9']);
       expect(await triggersOf(stripe, alert)).toEqual([]);
-      await sendUsage(stack, meter, customer, ['1']);
-      await drained(stack);
+      await consumed(meter, customer, ['1']);
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
     });
 
@@ -146,16 +144,13 @@ describe('billing alerts', () => {
       const archived = await usageAlert(stripe, meter, 1, customer);
       await stripe.billing.alerts.deactivate(paused.id);
       await stripe.billing.alerts.archive(archived.id);
-      await sendUsage(stack, meter, customer, ['50']);
-      await drained(stack);
+      await consumed(meter, customer, ['50']);
       expect(await triggersOf(stripe, paused)).toEqual([]);
 
       await stripe.billing.alerts.activate(paused.id);
-      await sendUsage(stack, meter, customer, ['9']);
-      await drained(stack);
+      await consumed(meter, customer, ['9']);
       expect(await triggersOf(stripe, paused)).toEqual([]);
-      await sendUsage(stack, meter, customer, ['1']);
-      await drained(stack);
+      await consumed(meter, customer, ['1']);
       expect((await triggersOf(stripe, paused)).map((t) => t.value)).toEqual([10]);
       expect(await triggersOf(stripe, archived)).toEqual([]);
     });
@@ -163,37 +158,29 @@ describe('billing alerts', () => {
     it('stops counting a cancelled event towards an alert that has not fired; a fired alert stays fired', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
       const alert = await usageAlert(stripe, meter, 10, customer);
-      const [mistake] = await sendUsage(stack, meter, customer, ['8']);
-      await drained(stack);
+      const [mistake] = await consumed(meter, customer, ['8']);
       await cancel(meter, mistake!.identifier);
-      await sendUsage(stack, meter, customer, ['5']);
-      await drained(stack);
+      await consumed(meter, customer, ['5']);
       expect(await triggersOf(stripe, alert)).toEqual([]);
-      const [crossing] = await sendUsage(stack, meter, customer, ['5']);
-      await drained(stack);
+      const [crossing] = await consumed(meter, customer, ['5']);
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
 
       await cancel(meter, crossing!.identifier);
-      await sendUsage(stack, meter, customer, ['5']);
-      await drained(stack);
+      await consumed(meter, customer, ['5']);
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
     });
 
     it('takes off a cancelled event only if the alert counted it: not usage consumed while it was deactivated', async () => {
       const { meter, customer } = await meterAndCustomer(stripe);
       const alert = await usageAlert(stripe, meter, 10, customer);
-      await sendUsage(stack, meter, customer, ['3']);
-      await drained(stack);
+      await consumed(meter, customer, ['3']);
       await stripe.billing.alerts.deactivate(alert.id);
-      const [uncounted] = await sendUsage(stack, meter, customer, ['50']);
-      await drained(stack);
+      const [uncounted] = await consumed(meter, customer, ['50']);
       await stripe.billing.alerts.activate(alert.id);
       await cancel(meter, uncounted!.identifier);
-      await sendUsage(stack, meter, customer, ['6']);
-      await drained(stack);
+      await consumed(meter, customer, ['6']);
       expect(await triggersOf(stripe, alert)).toEqual([]);
-      await sendUsage(stack, meter, customer, ['1']);
-      await drained(stack);
+      await consumed(meter, customer, ['1']);
       expect((await triggersOf(stripe, alert)).map((t) => t.value)).toEqual([10]);
     });
 
@@ -203,8 +190,7 @@ describe('billing alerts', () => {
       const resumed = await usageAlert(stripe, meter, 10, customer);
       const paused = await usageAlert(stripe, meter, 10, other);
       const [early] = await sendUsage(stack, meter, customer, ['8']);
-      const [counted] = await sendUsage(stack, meter, other, ['6']);
-      await drained(stack);
+      const [counted] = await consumed(meter, other, ['6']);
 
       // Counted, then deactivated and activated again, then cancelled.
       await stripe.billing.alerts.deactivate(resumed.id);
@@ -216,13 +202,11 @@ describe('billing alerts', () => {
       await stripe.billing.alerts.activate(paused.id);
 
       await sendUsage(stack, meter, customer, ['9']);
-      await sendUsage(stack, meter, other, ['9']);
-      await drained(stack);
+      await consumed(meter, other, ['9']);
       expect(await triggersOf(stripe, resumed)).toEqual([]);
       expect(await triggersOf(stripe, paused)).toEqual([]);
       await sendUsage(stack, meter, customer, ['1']);
-      await sendUsage(stack, meter, other, ['1']);
-      await drained(stack);
+      await consumed(meter, other, ['1']);
       expect((await triggersOf(stripe, resumed)).map((t) => t.value)).toEqual([10]);
       expect((await triggersOf(stripe, paused)).map((t) => t.value)).toEqual([10]);
     });
@@ -230,18 +214,14 @@ describe('billing alerts', () => {
     it('fires for a count meter, and for a last meter when one reported value reaches gte', async () => {
       const counted = await meterAndCustomer(stripe, 'count');
       const countAlert = await usageAlert(stripe, counted.meter, 3, counted.customer);
-      await sendUsage(stack, counted.meter, counted.customer, ['7', '7']);
-      await drained(stack);
+      await consumed(counted.meter, counted.customer, ['7', '7']);
       await sendUsage(stack, counted.meter, counted.customer, ['7']);
       const last = await meterAndCustomer(stripe, 'last');
       const lastAlert = await usageAlert(stripe, last.meter, 100, last.customer);
-      await sendUsage(stack, last.meter, last.customer, ['60', '90']);
-      await drained(stack);
+      await consumed(last.meter, last.customer, ['60', '90']);
       expect(await triggersOf(stripe, lastAlert)).toEqual([]);
-      await sendUsage(stack, last.meter, last.customer, ['120', '150']);
-      await drained(stack);
-      await sendUsage(stack, last.meter, last.customer, ['200']);
-      await drained(stack);
+      await consumed(last.meter, last.customer, ['120', '150']);
+      await consumed(last.meter, last.customer, ['200']);
       expect((await triggersOf(stripe, countAlert)).map((t) => t.value)).toEqual([3]);
       expect((await triggersOf(stripe, lastAlert)).map((t) => t.value)).toEqual([150]);
     });
