@@ -67,7 +67,7 @@ async function consumeAll(stack: LocalStack, batches: QueueRecord[][]): Promise<
     const failed: QueueRecord[][] = [];
     await runPool(pending.length, POLLERS, async (i) => {
       const batch = pending[i]!;
-      const result = await stack.services.consumeMeterEvents(batch, Date.now());
+      const result = await stack.services.test.consumeMeterEvents(batch, Date.now());
       const left = batch.filter((r) => result.failedMessageIds.includes(r.messageId));
       if (left.length) failed.push(left);
     });
@@ -84,7 +84,7 @@ async function main() {
   capacity.active = false;
   capacity.install(stack.services.db);
   try {
-    const s = stack.services;
+    const s = stack.services.test;
     const now = () => Math.floor(Date.now() / 1000);
     const meter = (name: string) =>
       s.meters.create(new Params({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }), now(), false);

@@ -265,8 +265,8 @@ async function runSize(n: number, grants: readonly GrantSpec[] = []): Promise<Si
     // and in the credit run every customer's grants, through the ledger's read of them.
     let checkedAll = 0;
     await runPool(n, 32, async (i) => {
-      const page = await stack.services.store.list<Invoice>('invoice', { limit: 10, filter: { name: 'subscription', value: subscriptionIds[i]! } });
-      const stored = grants.length ? await stack.services.billing.ledger.grantsOf(customerIds[i]!) : [];
+      const page = await stack.services.test.store.list<Invoice>('invoice', { limit: 10, filter: { name: 'subscription', value: subscriptionIds[i]! } });
+      const stored = grants.length ? await stack.services.test.billing.ledger.grantsOf(customerIds[i]!) : [];
       const problems = [checkInvoices(page.data, i), checkGrants(stored, i)].filter(Boolean).join('; ');
       if (problems) mismatches.push(`${subscriptionIds[i]}: ${problems}`);
       checkedAll++;

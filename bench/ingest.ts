@@ -25,7 +25,7 @@ import { Quantity } from '../lib/domain/quantity';
 import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack } from '../lib/local/stack';
 import { MAX_STREAM_EVENTS } from '../lib/metering/record-meter-events';
-import { keys } from '../lib/store/keys';
+import { keysFor } from '../lib/store/keys';
 import { meterConsumer } from '../lib/store/resources';
 import { fmt, localStripe, log, numberEnv } from './support/cli';
 import { costPerMillion, round, table } from './support/cost';
@@ -303,7 +303,7 @@ async function main() {
         new QueryCommand({
           TableName: stack.services.config.usageTableName,
           KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': keys.usagePartition(meter.id, customerIds[c]!) },
+          ExpressionAttributeValues: { ':p': keysFor('test').usagePartition(meter.id, customerIds[c]!) },
         }),
       );
       for (const item of out.Items ?? []) largestUsageItem = Math.max(largestUsageItem, itemSizeBytes(item));

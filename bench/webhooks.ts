@@ -142,7 +142,7 @@ async function main() {
     timer.reset();
     timer.active = true;
     t0 = performance.now();
-    for (let i = 0; i < events.length; i += ENQUEUE_BATCH) await services.webhooks.enqueue(events.slice(i, i + ENQUEUE_BATCH), Date.now());
+    for (let i = 0; i < events.length; i += ENQUEUE_BATCH) await services.test.webhooks.enqueue(events.slice(i, i + ENQUEUE_BATCH), Date.now());
     const enqueueSeconds = (performance.now() - t0) / 1000;
     while (receiver.counts().distinct < DELIVERIES && performance.now() - t0 < 110_000) await new Promise((r) => setTimeout(r, 10));
     const deliverSeconds = (performance.now() - t0) / 1000;
@@ -150,7 +150,7 @@ async function main() {
     capacity.active = false;
     timer.active = false;
     const counts = receiver.counts();
-    const attempts = await services.webhooks.endpoints.attempts(endpoint.id, { limit: 100 });
+    const attempts = await services.test.webhooks.endpoints.attempts(endpoint.id, { limit: 100 });
 
     // ------------------------------------------------------------ figures
     const cap = capacity.snapshot();

@@ -25,6 +25,7 @@ import { EventBusPublisher } from './events/event-bus';
 import { createDocumentClient } from './store/dynamo';
 import { ObjectStore } from './store/objects';
 import { createWebhooks } from './webhooks/webhooks';
+import type { Mode } from './store/keys';
 
 export interface ServiceOptions {
   /** Replaces the wall clock (milliseconds); tests pass their own. */
@@ -42,41 +43,36 @@ export interface ServiceOptions {
   webhookTimeoutMs?: number;
 }
 
+/** What both modes share: clients, the clock, the logger. */
+interface Shared {
+  config: Config;
+  sessions: MeterEventSessions;
+  db: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  nowMs: () => number;
+  logger: Logger;
+  options: ServiceOptions;
+}
+
 /**
- * The composition root: builds every repository and use case from the configuration. Each
- * Lambda container builds this once; the local stack builds it once per process.
+ * Every repository and use case of one mode. Each store is built for its mode's keys, so nothing
+ * here can read, list, reference or count an object of the other mode.
  */
-export function createServices(config: Config, options: ServiceOptions = {}) {
-  const db = options.db ?? createDocumentClient({ endpoint: config.dynamoEndpoint, region: config.region });
-  const sqs = options.sqs ?? new SQSClient({ endpoint: config.sqsEndpoint, region: config.region });
-  const nowMs = options.nowMs ?? (() => Date.now());
-  const logger = options.logger ?? new Logger({ serviceName: 'meterline' });
-  const store = new ObjectStore(db, config.mainTableName);
-  const usage = new UsageStore(db, config.usageTableName);
+function createModeServices(mode: Mode, { config, sessions, db, sqs, nowMs, logger, options }: Shared) {
+  const store = new ObjectStore(db, config.mainTableName, mode);
+  const usage = new UsageStore(db, config.usageTableName, mode);
   const meters = new Meters(store);
   const products = new Products(store);
   const prices = new Prices(store, meters, products);
   const customers = new Customers(store);
   const directory = new Directory(store, meters);
-  const apiKeys = new ApiKeys(db, config.mainTableName);
-  const sessions = new MeterEventSessions(store);
   const alerts = createAlerts({ objects: store, meters, customers, nowMs });
-  const http: HttpDeps = { apiKeys, sessions, idempotency: new IdempotencyStore(db, config.mainTableName), nowMs, logger };
   return {
-    config,
-    db,
-    sqs,
+    mode,
     store,
     usage,
-    logger,
-    nowMs,
-    http,
-    apiKeys,
     sessions,
     customers,
-    eventBus: config.eventBusName
-      ? new EventBusPublisher(options.eventBridge ?? new EventBridgeClient({ region: config.region }), config.eventBusName)
-      : undefined,
     alerts,
     billing: createBilling({
       objects: store,
@@ -119,6 +115,46 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       nowMs,
       logger,
     }),
+  };
+}
+
+export type ModeServices = ReturnType<typeof createModeServices>;
+
+/**
+ * The composition root: builds every repository and use case from the configuration, once per
+ * mode (test and live are separate worlds, as in Stripe), and what the modes share (API keys,
+ * idempotency records, meter event sessions). Each Lambda container builds this once; the local
+ * stack builds it once per process.
+ */
+export function createServices(config: Config, options: ServiceOptions = {}) {
+  const db = options.db ?? createDocumentClient({ endpoint: config.dynamoEndpoint, region: config.region });
+  const sqs = options.sqs ?? new SQSClient({ endpoint: config.sqsEndpoint, region: config.region });
+  const nowMs = options.nowMs ?? (() => Date.now());
+  const logger = options.logger ?? new Logger({ serviceName: 'meterline' });
+  const sessions = new MeterEventSessions(db, config.mainTableName);
+  const shared: Shared = { config, sessions, db, sqs, nowMs, logger, options };
+  const test = createModeServices('test', shared);
+  const live = createModeServices('live', shared);
+  const apiKeys = new ApiKeys(db, config.mainTableName);
+  const http: HttpDeps = { apiKeys, sessions, idempotency: new IdempotencyStore(db, config.mainTableName), nowMs, logger };
+  return {
+    config,
+    db,
+    sqs,
+    logger,
+    nowMs,
+    http,
+    apiKeys,
+    sessions,
+    eventBus: config.eventBusName
+      ? new EventBusPublisher(options.eventBridge ?? new EventBridgeClient({ region: config.region }), config.eventBusName)
+      : undefined,
+    test,
+    live,
+    /** The services of a mode. */
+    of: (mode: Mode): ModeServices => (mode === 'live' ? live : test),
+    /** Something built once per mode from that mode's services (a route table). */
+    perMode: <T>(build: (s: ModeServices) => T): Record<Mode, T> => ({ test: build(test), live: build(live) }),
   };
 }
 

@@ -4,7 +4,9 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-store';
 import { createDocumentClient, exactNumber } from '../../lib/store/dynamo';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 import { usageTable } from '../../lib/store/resources';
 import { createTableInput } from '../../lib/local/bootstrap';
 import { units } from './meters';

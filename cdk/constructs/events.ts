@@ -6,7 +6,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { keys } from '../../lib/store/keys';
+import { EVENT_KEY_PREFIX } from '../../lib/store/keys';
 import {
   eventBus,
   eventFanout,
@@ -74,7 +74,7 @@ export class Events extends Construct {
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(keys.eventKeyPrefix()) } } },
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(EVENT_KEY_PREFIX) } } },
           }),
         ],
       }),

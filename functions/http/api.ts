@@ -6,4 +6,4 @@ import { createServices } from '../../lib/services';
 const services = createServices(loadConfig(process.env, { queue: false }));
 
 /** Every /v1 and /v2 route but the ingest path: customers, meters, summaries, reports. */
-export const handler = makeHttpHandler(apiRoutes(services), services.http);
+export const handler = makeHttpHandler(services.perMode(apiRoutes), services.http);

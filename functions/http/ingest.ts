@@ -6,4 +6,4 @@ import { createServices } from '../../lib/services';
 const services = createServices(loadConfig());
 
 /** Meter events, sessions, the v2 stream and adjustments: validated, then queued. */
-export const handler = makeHttpHandler(ingestRoutes(services), services.http);
+export const handler = makeHttpHandler(services.perMode(ingestRoutes), services.http);

@@ -1,6 +1,6 @@
 import { listVersionCondition, versionCondition, type TransactItem } from '../store/dynamo';
 import type { CreditAlertRule, UsageAlertRule } from '../domain/alerts';
-import { keys, type Key } from '../store/keys';
+import type { Key } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import type { StoredAlert } from './model';
 
@@ -82,13 +82,13 @@ export class AlertStore {
   }
 
   async get(id: string, consistent = true): Promise<StoredAlert | undefined> {
-    const item = await this.objects.getItem(keys.object('alert', id), consistent);
+    const item = await this.objects.getItem(this.objects.keys.object('alert', id), consistent);
     return item ? storedAlertOf(item) : undefined;
   }
 
   /** Alerts by id (consistent; repeated ids are read once). */
   async getMany(ids: readonly string[]): Promise<StoredAlert[]> {
-    const items = await this.objects.getItems([...new Set(ids)].map((id) => keys.object('alert', id)), true);
+    const items = await this.objects.getItems([...new Set(ids)].map((id) => this.objects.keys.object('alert', id)), true);
     return items.map(storedAlertOf);
   }
 
@@ -96,7 +96,7 @@ export class AlertStore {
   async usageLists(meterIds: readonly string[]): Promise<Map<string, AlertList<UsageListEntry>>> {
     const lists = new Map<string, AlertList<UsageListEntry>>();
     if (!meterIds.length) return lists;
-    const items = await this.objects.getItems(meterIds.map((id) => keys.meterUsageAlerts(id)), true);
+    const items = await this.objects.getItems(meterIds.map((id) => this.objects.keys.meterUsageAlerts(id)), true);
     for (const item of items) {
       lists.set(String(item.meter), { version: Number(item.version), entries: ((item.alerts ?? []) as RawUsageEntry[]).map(toUsageEntry) });
     }
@@ -108,7 +108,7 @@ export class AlertStore {
   }
 
   async creditList(customerId: string): Promise<AlertList<CreditAlertRule>> {
-    const item = await this.objects.getItem(keys.customerCreditAlerts(customerId), true);
+    const item = await this.objects.getItem(this.objects.keys.customerCreditAlerts(customerId), true);
     return item ? { version: Number(item.version), entries: ((item.alerts ?? []) as RawCreditEntry[]).map(toCreditEntry) } : { version: 0, entries: [] };
   }
 
@@ -131,22 +131,22 @@ export class AlertStore {
 
   /** Replaces a meter's usage alert list, on condition of the version read. */
   usageListPut(meterId: string, list: AlertList<UsageListEntry>): TransactItem {
-    return this.listPut(keys.meterUsageAlerts(meterId), { meter: meterId }, list.entries.map(fromUsageEntry), list.version);
+    return this.listPut(this.objects.keys.meterUsageAlerts(meterId), { meter: meterId }, list.entries.map(fromUsageEntry), list.version);
   }
 
   /** Replaces a customer's credit alert list, on condition of the version read. */
   creditListPut(customerId: string, list: AlertList<CreditAlertRule>): TransactItem {
-    return this.listPut(keys.customerCreditAlerts(customerId), { customer: customerId }, list.entries.map(fromCreditEntry), list.version);
+    return this.listPut(this.objects.keys.customerCreditAlerts(customerId), { customer: customerId }, list.entries.map(fromCreditEntry), list.version);
   }
 
   /** A ConditionCheck that a customer's credit alert list is still at the version read (absent for version 0). */
   creditListUnchanged(customerId: string, version: number): TransactItem {
-    return this.listUnchanged(keys.customerCreditAlerts(customerId), version);
+    return this.listUnchanged(this.objects.keys.customerCreditAlerts(customerId), version);
   }
 
   /** A ConditionCheck that a meter's usage alert list is still at the version read. */
   usageListUnchanged(meterId: string, version: number): TransactItem {
-    return this.listUnchanged(keys.meterUsageAlerts(meterId), version);
+    return this.listUnchanged(this.objects.keys.meterUsageAlerts(meterId), version);
   }
 
   private listUnchanged(key: Key, version: number): TransactItem {

@@ -12,7 +12,6 @@ import {
 import { Quantity } from '../domain/quantity';
 import { eventPut } from '../events/events';
 import { batchGetItems, cancellationReasons, exactNumber } from '../store/dynamo';
-import { keys } from '../store/keys';
 import type { ValidMeterEvent } from '../metering/meter-event';
 import type { Claim, TransactItem } from '../metering/usage-store';
 import type { AlertStore } from './alert-store';
@@ -62,6 +61,11 @@ export class UsageAlertEvaluator {
     private readonly db: DynamoDBDocumentClient,
     private readonly usageTableName: string,
   ) {}
+
+  /** The progress item of (alert, customer), in the alerts' mode. */
+  private progressKey(alertId: string, customer: string) {
+    return this.alerts.objects.keys.alertProgress(alertId, customer);
+  }
 
   /** The active usage alerts of `meterIds`: one consistent BatchGetItem (per 100 meters). */
   async snapshot(meterIds: readonly string[]): Promise<UsageAlertSnapshot> {
@@ -219,7 +223,7 @@ export class UsageAlertEvaluator {
   }
 
   private async progressOf(pairs: readonly { rule: UsageAlertRule; customer: string }[], consistent: boolean) {
-    const items = await batchGetItems(this.db, this.usageTableName, pairs.map((p) => keys.alertProgress(p.rule.id, p.customer)), consistent);
+    const items = await batchGetItems(this.db, this.usageTableName, pairs.map((p) => this.progressKey(p.rule.id, p.customer)), consistent);
     return new Map(
       items.map((item) => [
         `${String(item.alert)}|${String(item.customer)}`,
@@ -244,7 +248,7 @@ export class UsageAlertEvaluator {
     return {
       Update: {
         TableName: this.usageTableName,
-        Key: keys.alertProgress(alertId, customer),
+        Key: this.progressKey(alertId, customer),
         UpdateExpression: 'SET alert = :a, customer = :c ADD #t :d, version :one',
         ExpressionAttributeNames: { '#t': 'total' },
         ExpressionAttributeValues: {
@@ -265,7 +269,7 @@ export class UsageAlertEvaluator {
       Put: {
         TableName: this.usageTableName,
         Item: {
-          ...keys.alertProgress(alertId, customer),
+          ...this.progressKey(alertId, customer),
           alert: alertId,
           customer,
           total: exactNumber(total),

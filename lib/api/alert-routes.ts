@@ -3,10 +3,10 @@ import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { NotFoundError } from '../errors';
 import { alertTypes, type Alert } from '../alerts/model';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /** Billing alerts (/v1/billing/alerts): usage and credit balance thresholds. */
-export function alertRoutes(s: Services): Route[] {
+export function alertRoutes(s: ModeServices): Route[] {
   const { alerts } = s;
   return [
     { method: 'POST', pattern: '/v1/billing/alerts', handle: async (c) => ({ body: await alerts.create(c.params, c.principal.livemode) }) },

@@ -2,7 +2,7 @@ import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
 import { creditRoutes } from './credit-routes';
@@ -11,7 +11,7 @@ import { eventRoutes } from './event-routes';
 import { webhookRoutes } from './webhook-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
-export function apiRoutes(s: Services): Route[] {
+export function apiRoutes(s: ModeServices): Route[] {
   return [
     { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
 

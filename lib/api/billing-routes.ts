@@ -1,15 +1,15 @@
 import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
-import { NotFoundError } from '../errors';
+import { InvalidRequestError, NotFoundError } from '../errors';
 import type { Invoice, Subscription } from '../billing/model';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 const SUBSCRIPTION_STATUSES = ['active', 'canceled', 'all', 'ended'] as const;
 const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as const;
 
 /** Subscriptions, invoices and test clocks. */
-export function billingRoutes(s: Services): Route[] {
+export function billingRoutes(s: ModeServices): Route[] {
   const { billing } = s;
   return [
     // Subscriptions
@@ -91,7 +91,19 @@ export function billingRoutes(s: Services): Route[] {
       },
     },
 
-    // Test clocks
+    // Test clocks (test mode only)
+    ...testClockRoutes(s).map((route) => (s.mode === 'live' ? { ...route, handle: refuseTestHelper } : route)),
+  ];
+}
+
+/** What a live mode key gets from the test helpers: test clocks exist only in test mode, as in Stripe. */
+async function refuseTestHelper(): Promise<never> {
+  throw new InvalidRequestError('Test clocks are only available in test mode. Use a test mode key (sk_test_…) to create and advance them.', undefined, 'livemode_mismatch');
+}
+
+function testClockRoutes(s: ModeServices): Route[] {
+  const { billing } = s;
+  return [
     { method: 'POST', pattern: '/v1/test_helpers/test_clocks', handle: async (c) => ({ body: await billing.clocks.create(c.params, c.now, c.principal.livemode) }) },
     { method: 'GET', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.retrieve(pathId(c)) }) },
     { method: 'DELETE', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.delete(pathId(c)) }) },

@@ -1,9 +1,9 @@
 import { pathId, type Route } from '../http/router';
 import { listResponse } from '../http/response';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /** The product catalog: /v1/products and /v1/prices. */
-export function catalogRoutes(s: Services): Route[] {
+export function catalogRoutes(s: ModeServices): Route[] {
   return [
     // Products
     { method: 'POST', pattern: '/v1/products', handle: async (c) => ({ body: await s.products.create(c.params, c.now, c.principal.livemode) }) },

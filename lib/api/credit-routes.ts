@@ -2,10 +2,10 @@ import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import type { CreditBalanceTransaction, CreditGrant } from '../credits/model';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /** Credit grants, the credit balance summary and the ledger (credit balance transactions). */
-export function creditRoutes(s: Services): Route[] {
+export function creditRoutes(s: ModeServices): Route[] {
   const { creditGrants } = s.billing;
   return [
     { method: 'POST', pattern: '/v1/billing/credit_grants', handle: async (c) => ({ body: await creditGrants.create(c.params, c.now, c.principal.livemode) }) },

@@ -4,14 +4,14 @@ import { listResponse } from '../http/response';
 import { InvalidRequestError } from '../errors';
 import { typesMatching } from '../events/event-types';
 import type { StripeEvent } from '../events/events';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /**
  * GET /v1/events and GET /v1/events/:id: the changes recorded in the last 30 days, newest first,
  * filtered by `type` (a name, or a pattern with `*` such as `invoice.*`) or `types` (up to 20
  * names) and by a `created` range. `pending_webhooks` is counted when the events are read.
  */
-export function eventRoutes(s: Services): Route[] {
+export function eventRoutes(s: ModeServices): Route[] {
   return [
     {
       method: 'GET',

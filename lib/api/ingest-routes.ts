@@ -1,8 +1,8 @@
 import type { Route } from '../http/router';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /** The ingest path: meter events, sessions, stream and adjustments. */
-export function ingestRoutes(s: Services): Route[] {
+export function ingestRoutes(s: ModeServices): Route[] {
   const m = s.recordMeterEvents;
   return [
     { method: 'POST', pattern: '/v1/billing/meter_events', scope: 'meter_events:write', handle: async (c) => ({ body: await m.createV1(c.params, c.principal, c.now) }) },

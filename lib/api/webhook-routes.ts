@@ -1,10 +1,10 @@
 import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
-import type { Services } from '../services';
+import type { ModeServices } from '../services';
 
 /** Webhook endpoints (/v1/webhook_endpoints) and, as a Meterline extension, their delivery attempts. */
-export function webhookRoutes(s: Services): Route[] {
+export function webhookRoutes(s: ModeServices): Route[] {
   const { endpoints } = s.webhooks;
   return [
     { method: 'POST', pattern: '/v1/webhook_endpoints', handle: async (c) => ({ body: await endpoints.create(c.params, c.now, c.principal.livemode) }) },

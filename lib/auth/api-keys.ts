@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { newId, randomToken } from '../domain/ids';
-import { keys } from '../store/keys';
+import { accountKeys } from '../store/keys';
 import { mainTable } from '../store/resources';
 import { batchGetItems, isConditionFailure } from '../store/dynamo';
 
@@ -81,7 +81,7 @@ export class ApiKeys {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.apiKeySecret(hash), ...keys.kindList('api_key', record.created, record.id), hash, key: record },
+          Item: { ...accountKeys.apiKeySecret(hash), ...accountKeys.apiKeyList(record.created, record.id), hash, key: record },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -102,7 +102,7 @@ export class ApiKeys {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.apiKeySecret(hash),
+          Key: accountKeys.apiKeySecret(hash),
           UpdateExpression: 'SET #k.revoked = :now',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#k': 'key' },
@@ -128,7 +128,7 @@ export class ApiKeys {
           TableName: this.tableName,
           IndexName: index.name,
           KeyConditionExpression: `${index.partitionKey} = :p`,
-          ExpressionAttributeValues: { ':p': keys.kindListPartition('api_key') },
+          ExpressionAttributeValues: { ':p': accountKeys.apiKeyListPartition() },
           ScanIndexForward: false,
           ExclusiveStartKey: startKey,
         }),
@@ -153,7 +153,7 @@ export class ApiKeys {
 
   private async read(hash: string): Promise<ApiKeyRecord | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.apiKeySecret(hash), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: accountKeys.apiKeySecret(hash), ConsistentRead: true }),
     );
     if (!Item || typeof Item.hash !== 'string') return undefined;
     const same = timingSafeEqual(Buffer.from(Item.hash, 'hex'), Buffer.from(hash, 'hex'));

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { duePartitions, keys, LIVE_CLOCK } from '../store/keys';
+import { dueSort, dueUntil, WALL_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { isConditionFailure, type TransactItem } from '../store/dynamo';
 import { period } from '../domain/periods';
@@ -28,7 +28,7 @@ export class BillingStore {
   }
 
   async getSubscription(id: string): Promise<StoredSubscription | undefined> {
-    const item = await this.objects.getItem(keys.object('subscription', id), true);
+    const item = await this.objects.getItem(this.objects.keys.object('subscription', id), true);
     if (!item?.billing) return undefined;
     return { subscription: item.object, billing: item.billing, version: Number(item.version) } as StoredSubscription;
   }
@@ -39,7 +39,7 @@ export class BillingStore {
     const due = dueAt(stored);
     const item = {
       ...objectItem('subscription', subscription, { name: 'status', value: subscription.status }, subscription.customer),
-      ...(due === undefined ? {} : keys.due(billing.clock, due, subscription.id)),
+      ...(due === undefined ? {} : this.objects.keys.due(billing.clock, due, subscription.id)),
       billing,
       version: (expected ?? 0) + 1,
     };
@@ -59,7 +59,7 @@ export class BillingStore {
    * step has just rescheduled; any successful write replaces the item and forgets the failures.
    */
   async deferDue(id: string, now: number): Promise<void> {
-    const key = keys.object(dueKind(id) ?? 'subscription', id);
+    const key = this.objects.keys.object(dueKind(id) ?? 'subscription', id);
     const { Item } = await this.objects.db.send(
       new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'version, failures, due_pk' }),
     );
@@ -73,7 +73,7 @@ export class BillingStore {
           Key: key,
           UpdateExpression: 'SET due_sk = :sk, failures = :f',
           ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':sk': keys.dueSort(now + delay, id), ':f': failures, ':v': Item.version },
+          ExpressionAttributeValues: { ':sk': dueSort(now + delay, id), ':f': failures, ':v': Item.version },
         }),
       );
     } catch (error) {
@@ -104,7 +104,7 @@ export class BillingStore {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.invoicePeriod(subscriptionId, at), invoice: invoiceId },
+        Item: { ...this.objects.keys.invoicePeriod(subscriptionId, at), invoice: invoiceId },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
@@ -115,9 +115,9 @@ export class BillingStore {
   }
 
   /** Ids of the objects (subscriptions, expiring credit grants) on `clock` with work due at or before `until`, a page at a time (soonest first within a shard). */
-  async *dueWork(until: number, clock: string = LIVE_CLOCK): AsyncGenerator<string[]> {
-    for (const partition of duePartitions(clock)) {
-      for await (const entries of this.objects.indexEntries('byDue', partition, { range: { op: '<=', value: keys.dueUntil(until) } })) {
+  async *dueWork(until: number, clock: string = WALL_CLOCK): AsyncGenerator<string[]> {
+    for (const partition of this.objects.keys.duePartitions(clock)) {
+      for await (const entries of this.objects.indexEntries('byDue', partition, { range: { op: '<=', value: dueUntil(until) } })) {
         yield entries.map((entry) => String(entry.due_sk).split('#')[1]!);
       }
     }

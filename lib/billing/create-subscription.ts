@@ -6,7 +6,7 @@ import { applyMetadata, type Params } from '../http/params';
 import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { eventPut } from '../events/events';
-import { LIVE_CLOCK } from '../store/keys';
+import { WALL_CLOCK } from '../store/keys';
 import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
@@ -121,7 +121,7 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
     const { writes } = await finalizeInvoice(deps, draft, undefined, now, { isNew: true });
     const stored: StoredSubscription = {
       subscription,
-      billing: { clock: customer.test_clock ?? LIVE_CLOCK, cycle, period: 0, drafts: [], ended_items: [] },
+      billing: { clock: customer.test_clock ?? WALL_CLOCK, cycle, period: 0, drafts: [], ended_items: [] },
       version: 1,
     };
     const event = (type: string, object: { livemode: boolean }) => eventPut(deps.store.tableName, { type, object, created: now, nowMs: deps.nowMs() });

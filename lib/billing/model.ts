@@ -62,7 +62,7 @@ export interface EndedItem {
 
 /** What the billing cycle keeps about a subscription besides its API object. */
 export interface BillingState {
-  /** The due-index partition: a test clock id, or LIVE_CLOCK. */
+  /** The due-index partition: a test clock id, or WALL_CLOCK. */
   clock: string;
   cycle: Cycle;
   /** Index of the current period (0 is the first). */

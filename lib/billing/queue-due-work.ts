@@ -13,7 +13,7 @@ export function makeQueueDueWork(deps: { store: BillingStore; jobs: QueuePublish
     if (!deps.jobs) throw new Error('No billing-jobs queue is configured for this function.');
     let queued = 0;
     for await (const ids of deps.store.dueWork(now)) {
-      await deps.jobs.publish(ids.map((id) => billingJobBody({ id })));
+      await deps.jobs.publish(ids.map((id) => billingJobBody({ id, livemode: deps.store.objects.mode === 'live' })));
       queued += ids.length;
       // A run cut off by its timeout would start over next time; stopping early queues no job twice.
       if (outOfTime()) return { queued, complete: false };

@@ -5,7 +5,6 @@ import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { DAY } from '../domain/time';
 import type { Params } from '../http/params';
-import { keys } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { apiFunction } from '../store/resources';
 import type { BillingStore } from './billing-store';
@@ -97,7 +96,7 @@ export class TestClocks {
   async advance(id: string, params: Params): Promise<TestClock> {
     const target = params.integer('frozen_time', { min: 0 });
     params.done();
-    const item = await this.deps.objects.getItem(keys.object('test_clock', id), true);
+    const item = await this.deps.objects.getItem(this.deps.objects.keys.object('test_clock', id), true);
     const clock = item?.object as TestClock | DeletedTestClock | undefined;
     if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id);
     const since = typeof item?.advancing_since === 'number' ? item.advancing_since : 0;

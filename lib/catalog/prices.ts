@@ -5,7 +5,7 @@ import { formatAmountDecimal, isCurrency, Money, parseAmountDecimal } from '../d
 import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { readListQuery } from '../http/pagination';
 import type { Meters } from '../meters/meters';
-import { keys } from '../store/keys';
+import { listPosition } from '../store/keys';
 import { createdSeconds, objectItem, type ListPage, type ObjectStore } from '../store/objects';
 import { activeFilter, buildProduct, Products, productItem, readNewProduct, type Product } from './products';
 
@@ -288,7 +288,7 @@ export class Prices {
       productData
         ? { Put: { TableName: this.store.tableName, Item: productItem(product), ConditionExpression: 'attribute_not_exists(pk)' } }
         : // A deleted product keeps a record without list keys: the price needs a live one.
-          { ConditionCheck: { TableName: this.store.tableName, Key: keys.object('product', product.id), ConditionExpression: 'attribute_exists(kind_pk)' } },
+          { ConditionCheck: { TableName: this.store.tableName, Key: this.store.keys.object('product', product.id), ConditionExpression: 'attribute_exists(kind_pk)' } },
     ];
     // A product created inline records its own creation.
     if (productData) items.push(changeEvent(this.store.tableName, 'product.created', product, now));
@@ -339,7 +339,7 @@ export class Prices {
         items.push({
           Delete: {
             TableName: this.store.tableName,
-            Key: keys.priceLookupKey(current.lookup_key),
+            Key: this.store.keys.priceLookupKey(current.lookup_key),
             ConditionExpression: 'price_id = :self',
             ExpressionAttributeValues: { ':self': id },
           },
@@ -390,9 +390,9 @@ export class Prices {
     query: ReturnType<typeof readListQuery>,
     match: (price: Price) => boolean,
   ): Promise<ListPage<Price>> {
-    const claims = await this.store.getItems([...new Set(lookupKeys)].map((k) => keys.priceLookupKey(k)));
+    const claims = await this.store.getItems([...new Set(lookupKeys)].map((k) => this.store.keys.priceLookupKey(k)));
     const ids = claims.flatMap((claim) => (typeof claim?.price_id === 'string' ? [claim.price_id] : []));
-    const position = (p: Price) => keys.listPosition(createdSeconds(p), p.id);
+    const position = (p: Price) => listPosition(createdSeconds(p), p.id);
     let prices = (await this.store.getMany<Price>('price', ids)).filter(match).sort((a, b) => (position(a) < position(b) ? 1 : -1));
     const cursorId = query.startingAfter ?? query.endingBefore;
     if (cursorId !== undefined) {
@@ -410,7 +410,7 @@ export class Prices {
    * `transfer` moves it from the price that holds it (which loses it in the same transaction).
    */
   private async claimLookupKey(lookupKey: string, priceId: string, transfer: boolean): Promise<TransactItems> {
-    const claim = { ...keys.priceLookupKey(lookupKey), price_id: priceId };
+    const claim = { ...this.store.keys.priceLookupKey(lookupKey), price_id: priceId };
     const holder = await this.lookupKeyHolder(lookupKey);
     if (holder === undefined || holder === priceId) {
       return [{ Put: { TableName: this.store.tableName, Item: claim, ConditionExpression: 'attribute_not_exists(pk) OR price_id = :self', ExpressionAttributeValues: { ':self': priceId } } }];
@@ -429,7 +429,7 @@ export class Prices {
         // Only the key changes on the previous holder, so a concurrent update of it is kept.
         Update: {
           TableName: this.store.tableName,
-          Key: keys.object('price', holder),
+          Key: this.store.keys.object('price', holder),
           UpdateExpression: 'SET #object.#lookup_key = :null',
           ConditionExpression: '#object.#lookup_key = :key',
           ExpressionAttributeNames: { '#object': 'object', '#lookup_key': 'lookup_key' },
@@ -440,7 +440,7 @@ export class Prices {
   }
 
   private async lookupKeyHolder(lookupKey: string): Promise<string | undefined> {
-    const item = await this.store.getItem(keys.priceLookupKey(lookupKey), true);
+    const item = await this.store.getItem(this.store.keys.priceLookupKey(lookupKey), true);
     return typeof item?.price_id === 'string' ? item.price_id : undefined;
   }
 

@@ -4,7 +4,7 @@ import { eventPut } from '../events/events';
 import { AlertStore } from '../alerts/alert-store';
 import { CreditAlertCheck } from '../alerts/credit-alerts';
 import type { TransactItem } from '../billing/billing-store';
-import { keys, LIVE_CLOCK } from '../store/keys';
+import { WALL_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { monetary, movementOf, type CreditBalanceTransaction, type CreditGrant, type CreditType, type DebitType, type StoredGrant } from './model';
 
@@ -49,7 +49,7 @@ export class CreditLedger {
   }
 
   async getGrant(id: string, consistent = true): Promise<StoredGrant | undefined> {
-    const item = await this.objects.getItem(keys.object('credit_grant', id), consistent);
+    const item = await this.objects.getItem(this.objects.keys.object('credit_grant', id), consistent);
     return item ? storedGrantOf(item) : undefined;
   }
 
@@ -59,9 +59,9 @@ export class CreditLedger {
    * moment ago: a balance computed without it could fire a credit alert or skip credits.
    */
   async grantsOf(customer: string): Promise<StoredGrant[]> {
-    const directory = await this.objects.getItem(keys.customerCreditGrants(customer), true);
+    const directory = await this.objects.getItem(this.objects.keys.customerCreditGrants(customer), true);
     const ids = [...new Set(directory?.grants as Set<string> | undefined)];
-    const items = await this.objects.getItems(ids.map((id) => keys.object('credit_grant', id)), true);
+    const items = await this.objects.getItems(ids.map((id) => this.objects.keys.object('credit_grant', id)), true);
     return items.map(storedGrantOf).sort((a, b) => (a.grant.id < b.grant.id ? -1 : 1));
   }
 
@@ -122,7 +122,7 @@ export class CreditLedger {
     return {
       Update: {
         TableName: this.tableName,
-        Key: keys.customerCreditGrants(grant.customer),
+        Key: this.objects.keys.customerCreditGrants(grant.customer),
         UpdateExpression: 'ADD grants :id',
         ExpressionAttributeValues: { ':id': new Set([grant.id]) },
       },
@@ -141,7 +141,7 @@ export class CreditLedger {
         TableName: this.tableName,
         Item: {
           ...objectItem('credit_grant', grant, undefined, grant.customer),
-          ...(expiryDue ? keys.due(grant.test_clock ?? LIVE_CLOCK, grant.expires_at!, grant.id) : {}),
+          ...(expiryDue ? this.objects.keys.due(grant.test_clock ?? WALL_CLOCK, grant.expires_at!, grant.id) : {}),
           remaining: stored.remaining,
           version: stored.version,
           expired: stored.expired,

@@ -9,6 +9,7 @@ import { parseRequest, type ParsedRequest } from './request';
 import { errorResponse, jsonResponse } from './response';
 import { onBehalfOf } from '../events/request-context';
 import { Router, type Route } from './router';
+import { modeOf, type Mode } from '../store/keys';
 
 export interface SessionVerifier {
   /** The principal of a live meter event session token; throws when it expired. */
@@ -23,6 +24,9 @@ export interface HttpDeps {
   nowMs: () => number;
   logger?: Logger;
 }
+
+/** A route table per mode: a request runs the route of its key's mode, bound to that mode's services. */
+export type ModeRoutes = Readonly<Record<Mode, readonly Route[]>>;
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -74,11 +78,13 @@ async function authenticate(route: Route, request: ParsedRequest, deps: HttpDeps
 }
 
 /**
- * Builds the API Gateway handler for a route table: parses the request (form or JSON),
- * authenticates, replays idempotent POSTs, runs the route and maps errors to Stripe's shape.
+ * Builds the API Gateway handler for a route table (one for both modes, or one per mode): parses
+ * the request (form or JSON), authenticates, replays idempotent POSTs, runs the route of the key's
+ * mode and maps errors to Stripe's shape.
  */
-export function makeHttpHandler(routes: readonly Route[], deps: HttpDeps): HttpHandler {
-  const router = new Router(routes);
+export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: HttpDeps): HttpHandler {
+  const tables: ModeRoutes = Array.isArray(routes) ? { test: routes, live: routes } : (routes as ModeRoutes);
+  const routers: Record<Mode, Router> = { test: new Router(tables.test), live: new Router(tables.live) };
   const logger = deps.logger ?? new Logger({ serviceName: 'meterline-api' });
 
   /** Runs the route, storing its response under the Idempotency-Key if there is one. */
@@ -109,10 +115,12 @@ export function makeHttpHandler(routes: readonly Route[], deps: HttpDeps): HttpH
 
   async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const request = parseRequest(event);
-    const match = router.match(request.method, request.path);
-    if (!match) throw new UnknownRouteError(request.method, request.path);
+    // Both tables have the same paths, authentication and scopes; only their services differ.
+    const found = routers.test.match(request.method, request.path);
+    if (!found) throw new UnknownRouteError(request.method, request.path);
     const now = Math.floor(deps.nowMs() / 1000);
-    const principal = await authenticate(match.route, request, deps, now);
+    const principal = await authenticate(found.route, request, deps, now);
+    const match = routers[modeOf(principal.livemode)].match(request.method, request.path)!;
     const requestId = requestIdOf(event);
     const idempotencyKey = request.method === 'POST' ? (request.headers['idempotency-key'] ?? null) : null;
     const result = await runIdempotent(request, principal, now, () =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyError, InvalidRequestError } from '../errors';
-import { keys } from '../store/keys';
+import { accountKeys } from '../store/keys';
 import { isConditionFailure, itemOfConditionFailure } from '../store/dynamo';
 
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
@@ -35,7 +35,7 @@ export class IdempotencyStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.idempotency(owner, key), fingerprint, state: 'pending', expires_at: now + IDEMPOTENCY_WINDOW_SECONDS },
+          Item: { ...accountKeys.idempotency(owner, key), fingerprint, state: 'pending', expires_at: now + IDEMPOTENCY_WINDOW_SECONDS },
           // An expired record may linger until TTL removes it; it no longer counts.
           ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
           ExpressionAttributeValues: { ':now': now },
@@ -66,7 +66,7 @@ export class IdempotencyStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.idempotency(owner, key),
+        Key: accountKeys.idempotency(owner, key),
         UpdateExpression: 'SET #s = :done, #r = :response',
         ExpressionAttributeNames: { '#s': 'state', '#r': 'response' },
         ExpressionAttributeValues: { ':done': 'done', ':response': JSON.stringify(response) },
@@ -76,6 +76,6 @@ export class IdempotencyStore {
 
   /** Frees the key after a failed request, so that a retry runs again. */
   async release(owner: string, key: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.idempotency(owner, key) }));
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: accountKeys.idempotency(owner, key) }));
   }
 }

@@ -2,12 +2,16 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queues, tables, type QueueDefinition, type TableDefinition } from '../store/resources';
+import { mainTable, queues, tables, type QueueDefinition, type TableDefinition } from '../store/resources';
+import { accountKeys, DATA_VERSION } from '../store/keys';
 
 /** CreateTable input for a table definition: on-demand, string keys, each index projected as defined. */
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
@@ -45,9 +49,10 @@ export interface LocalResources {
   queueUrls: Record<string, string>;
 }
 
-/** Creates the tables (if missing) in DynamoDB Local, with TTL on. */
-export async function ensureTables(client: DynamoDBClient, prefix: string): Promise<Record<string, string>> {
+/** Creates the tables (if missing) in DynamoDB Local, with TTL on; `created` names the ones it created. */
+export async function ensureTables(client: DynamoDBClient, prefix: string): Promise<{ names: Record<string, string>; created: Set<string> }> {
   const names: Record<string, string> = {};
+  const created = new Set<string>();
   for (const definition of tables) {
     const name = `${prefix}-${definition.id}`;
     names[definition.id] = name;
@@ -64,6 +69,7 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
     }
     await client.send(new CreateTableCommand(createTableInput(definition, name)));
+    created.add(definition.id);
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: name,
@@ -71,7 +77,39 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       }),
     );
   }
-  return names;
+  return { names, created };
+}
+
+/** Data kept in a local data folder that this version cannot read as it is. */
+export class DataVersionError extends Error {}
+
+/**
+ * Makes sure the main table holds data this version reads: a new table gets the current data
+ * version; a kept one must carry it. Data from before test and live mode had keys of their own
+ * (version 1, no version item) is never mixed in or lost: start refuses, saying what to do.
+ */
+export async function checkDataVersion(client: DynamoDBClient, tableName: string, createdNow: boolean, dataDir?: string): Promise<void> {
+  const key = accountKeys.dataVersion();
+  const marker = { pk: { S: key.pk }, sk: { S: key.sk } };
+  if (!createdNow) {
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marker, ConsistentRead: true }));
+    const version = Item?.version?.N ? Number(Item.version.N) : undefined;
+    if (version === DATA_VERSION) return;
+    if (version !== undefined && version > DATA_VERSION) {
+      throw new DataVersionError(`The local data${dataDir ? ` in ${dataDir}` : ''} was written by a newer Meterline (data version ${version}; this one reads ${DATA_VERSION}). Update Meterline, or start with another METERLINE_DATA_DIR.`);
+    }
+    // A table without the version item: empty (kept from an interrupted first start), or version 1 data.
+    const { Count } = await client.send(new ScanCommand({ TableName: tableName, Limit: 1, Select: 'COUNT' }));
+    if (Count) {
+      throw new DataVersionError(
+        `The local data${dataDir ? ` in ${dataDir}` : ''} was written by an earlier Meterline, in which test and live mode shared their objects. ` +
+          'This version keeps the two modes apart in its storage keys and cannot read that data, and will not mix or change it. ' +
+          `To start afresh, move the folder away (for example: mv ${dataDir ?? '<data folder>'} ${dataDir ?? '<data folder>'}-v1) and run npm start again; ` +
+          'or keep running the earlier version on it by setting METERLINE_DATA_DIR to another folder for this one.',
+      );
+    }
+  }
+  await client.send(new PutItemCommand({ TableName: tableName, Item: { ...marker, version: { N: String(DATA_VERSION) } } }));
 }
 
 /** Creates a queue and its dead-letter queue with the definition's redrive policy. */
@@ -112,9 +150,10 @@ export async function bootstrap(
   dynamo: DynamoDBClient,
   sqs: SQSClient,
   prefix: string,
-  overrides: { visibilityTimeoutSeconds?: Readonly<Partial<Record<string, number>>> } = {},
+  overrides: { visibilityTimeoutSeconds?: Readonly<Partial<Record<string, number>>>; dataDir?: string } = {},
 ): Promise<LocalResources> {
-  const tableNames = await ensureTables(dynamo, prefix);
+  const { names: tableNames, created } = await ensureTables(dynamo, prefix);
+  await checkDataVersion(dynamo, tableNames[mainTable.id]!, created.has(mainTable.id), overrides.dataDir);
   const queueUrls: Record<string, string> = {};
   for (const definition of queues) {
     const { url, dlqUrl } = await ensureQueue(sqs, definition, `${prefix}-${definition.id}`, {

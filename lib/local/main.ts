@@ -1,5 +1,6 @@
 import { graceSeconds } from '../config';
 import { billingSchedule, invoiceGrace } from '../store/resources';
+import { DataVersionError } from './bootstrap';
 import { startLocalStack } from './stack';
 
 const SCHEDULE_ENV = 'METERLINE_BILLING_SCHEDULE_SECONDS';
@@ -58,6 +59,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // Data this version cannot read is the user's to move: say what to do, without a stack trace.
+  console.error(error instanceof DataVersionError ? `Meterline cannot start: ${error.message}` : error);
   process.exit(1);
 });

@@ -156,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION });
   // As on AWS, each queue hides a message for six times the timeout of the function it feeds.
   const resources = await bootstrap(dynamoClient, sqsClient, prefix, {
+    dataDir: options.dataDir,
     visibilityTimeoutSeconds: {
       [meterEventsQueue.id]: Math.ceil(visibilityTimeoutFor(consumerTimeoutMs / 1000)),
       [billingJobsQueue.id]: Math.ceil(visibilityTimeoutFor(billingWorkerTimeoutMs / 1000)),
@@ -163,6 +164,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         visibilityTimeoutFor(Math.max(webhookDispatcher.timeoutSeconds, (options.webhookTimeoutMs ?? webhookDelivery.timeoutMs) / 1000)),
       ),
     },
+  }).catch(async (error: unknown) => {
+    // Data this version cannot read: stop the emulators started for it before saying so.
+    for (const emulator of owned.reverse()) await emulator.stop();
+    throw error;
   });
   const { Table: main } = await dynamoClient.send(new DescribeTableCommand({ TableName: resources.tableNames[mainTable.id]! }));
   dynamoClient.destroy();
@@ -223,7 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>
-    makeBillingSchedulerHandler({ billing: services.billing, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
+    makeBillingSchedulerHandler({ of: services.of, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
   const schedule = new LocalSchedule({
     intervalMs: options.schedulerIntervalMs ?? 0,
     run: () => runScheduler(services.nowMs),
@@ -231,8 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const server: Server = await startGateway(
     {
-      api: makeHttpHandler(apiRoutes(services), services.http),
-      ingest: makeHttpHandler(ingestRoutes(services), services.http),
+      api: makeHttpHandler(services.perMode(apiRoutes), services.http),
+      ingest: makeHttpHandler(services.perMode(ingestRoutes), services.http),
     },
     options.port ?? 0,
   );

@@ -39,10 +39,7 @@ export const NO_METER = 'none';
  * count of each error code and a few sample identifiers, listed by GET /v2/core/events.
  */
 export class ErrorReporter {
-  constructor(
-    private readonly store: ObjectStore,
-    private readonly livemode = false,
-  ) {}
+  constructor(private readonly store: ObjectStore) {}
 
   async report(failures: { event: RawMeterEvent; error: MeterEventError; meterId?: string }[], nowMs: number): Promise<void> {
     const byMeter = groupBy(failures, (f) => f.meterId ?? NO_METER);
@@ -65,7 +62,7 @@ export class ErrorReporter {
       object: 'v2.core.event',
       type: meterId === NO_METER ? 'v1.billing.meter.no_meter_found' : 'v1.billing.meter.error_report_triggered',
       created: now,
-      livemode: this.livemode,
+      livemode: this.store.mode === 'live',
       related_object: meterId === NO_METER ? null : { id: meterId, type: 'billing.meter', url: `/v1/billing/meters/${meterId}` },
       data: {
         developer_message_summary: `${failures.length} meter event${failures.length === 1 ? '' : 's'} failed validation.`,

@@ -1,10 +1,9 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { timingSafeEqual } from 'node:crypto';
 import { hashSecret, type Principal } from '../auth/api-keys';
 import { AuthenticationError } from '../errors';
 import { newId, randomToken } from '../domain/ids';
-import { keys } from '../store/keys';
-import type { ObjectStore } from '../store/objects';
+import { accountKeys } from '../store/keys';
 import type { SessionVerifier } from '../http/handler';
 
 export const SESSION_SECONDS = 15 * 60;
@@ -22,12 +21,16 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
 /**
  * Meter event sessions: short-lived tokens for the high-throughput stream. Only the token's hash
- * is stored; the item expires with the session (DynamoDB TTL cleans it up).
+ * is stored; the item expires with the session (DynamoDB TTL cleans it up). Sessions belong to
+ * the account, not to a mode: each names its key's principal, whose mode the stream's events take.
  */
 export class MeterEventSessions implements SessionVerifier {
   private readonly cache = new Map<string, { principal: Principal; expires: number }>();
 
-  constructor(private readonly store: ObjectStore) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async create(principal: Principal, now: number): Promise<MeterEventSession> {
     const token = `mes_token_${randomToken(48)}`;
@@ -40,10 +43,10 @@ export class MeterEventSessions implements SessionVerifier {
       livemode: principal.livemode,
     };
     const hash = hashSecret(token);
-    await this.store.db.send(
+    await this.db.send(
       new PutCommand({
-        TableName: this.store.tableName,
-        Item: { ...keys.sessionToken(hash), hash, principal, expires_at: now + SESSION_SECONDS },
+        TableName: this.tableName,
+        Item: { ...accountKeys.sessionToken(hash), hash, principal, expires_at: now + SESSION_SECONDS },
       }),
     );
     return session;
@@ -54,7 +57,7 @@ export class MeterEventSessions implements SessionVerifier {
     const hash = hashSecret(token);
     let entry = this.cache.get(hash);
     if (!entry) {
-      const item = await this.store.getItem(keys.sessionToken(hash), true);
+      const { Item: item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: accountKeys.sessionToken(hash), ConsistentRead: true }));
       if (!item || typeof item.hash !== 'string') return undefined;
       if (!timingSafeEqual(Buffer.from(item.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
       entry = { principal: item.principal as Principal, expires: Number(item.expires_at) };

@@ -12,10 +12,13 @@ import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons, ty
 import { forEachLimited } from '../domain/concurrency';
 import {
   HOUR_TOTAL_ATTRIBUTE,
-  keys,
+  keysFor,
   minuteAttribute,
   minuteIdentifierAttribute,
   minuteTimeAttribute,
+  usageHourSk,
+  type Mode,
+  type ModeKeys,
 } from '../store/keys';
 import type { Formula } from '../meters/meters';
 import type { ValidMeterEvent } from './meter-event';
@@ -52,7 +55,7 @@ const CLAIM_ATTEMPTS = 5;
 /** Attributes of a claim item, in the order of the INSERT's parameters. */
 const CLAIM_ATTRIBUTES = ['pk', 'sk', 'identifier', 'event_name', 'meter', 'customer', 'formula', 'ts', 'value', 'chunk', 'claimed_ms', 'received', 'received_ms', 'expires_at'] as const;
 
-function claimParameters({ event, chunk, received, receivedMs }: ClaimRequest, nowMs: number): unknown[] {
+function claimParameters(keys: ModeKeys, { event, chunk, received, receivedMs }: ClaimRequest, nowMs: number): unknown[] {
   const item: Record<(typeof CLAIM_ATTRIBUTES)[number], unknown> = {
     ...keys.eventClaim(event.identifier),
     identifier: event.identifier,
@@ -136,11 +139,15 @@ const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
  */
 export class UsageStore {
   private readonly insertClaim: string;
+  /** The keys of this store's mode: usage and identifiers of the other mode are never read or claimed. */
+  readonly keys: ModeKeys;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    readonly mode: Mode,
   ) {
+    this.keys = keysFor(mode);
     this.insertClaim = `INSERT INTO "${tableName}" VALUE {${CLAIM_ATTRIBUTES.map((a) => `'${a}': ?`).join(', ')}}`;
   }
 
@@ -163,7 +170,7 @@ export class UsageStore {
         try {
           const out = await this.db.send(
             new BatchExecuteStatementCommand({
-              Statements: pending.map((r) => ({ Statement: this.insertClaim, Parameters: claimParameters(r, nowMs) })),
+              Statements: pending.map((r) => ({ Statement: this.insertClaim, Parameters: claimParameters(this.keys, r, nowMs) })),
             }),
           );
           responses = out.Responses ?? [];
@@ -195,13 +202,13 @@ export class UsageStore {
 
   /** Claim items by identifier, read consistently. */
   private async getClaimItems(identifiers: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    const items = await batchGetItems(this.db, this.tableName, identifiers.map((id) => keys.eventClaim(id)), true);
+    const items = await batchGetItems(this.db, this.tableName, identifiers.map((id) => this.keys.eventClaim(id)), true);
     return new Map(items.map((item) => [String(item.identifier), item]));
   }
 
   private async getClaimItem(identifier: string) {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.eventClaim(identifier), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: this.keys.eventClaim(identifier), ConsistentRead: true }),
     );
     return Item;
   }
@@ -213,7 +220,7 @@ export class UsageStore {
 
   /** Which of these chunks have been applied (strongly consistent). */
   async appliedChunks(chunks: Iterable<string>): Promise<Set<string>> {
-    const markers = [...new Set(chunks)].map((chunk) => keys.applyMarker(chunk));
+    const markers = [...new Set(chunks)].map((chunk) => this.keys.applyMarker(chunk));
     const items = await batchGetItems(this.db, this.tableName, markers, true);
     return new Set(items.map((item) => String(item.chunk)));
   }
@@ -230,14 +237,14 @@ export class UsageStore {
             {
               ConditionCheck: {
                 TableName: this.tableName,
-                Key: keys.applyMarker(claim.chunk),
+                Key: this.keys.applyMarker(claim.chunk),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
             {
               Update: {
                 TableName: this.tableName,
-                Key: keys.eventClaim(claim.identifier),
+                Key: this.keys.eventClaim(claim.identifier),
                 UpdateExpression: 'SET chunk = :new, claimed_ms = :now',
                 ConditionExpression: 'chunk = :old AND attribute_not_exists(cancelled)',
                 ExpressionAttributeValues: { ':new': chunk, ':old': claim.chunk, ':now': nowMs },
@@ -263,7 +270,7 @@ export class UsageStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
+          Item: { ...this.keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -279,7 +286,7 @@ export class UsageStore {
         return {
           Update: {
             TableName: this.tableName,
-            Key: keys.usageHour(delta.meterId, delta.customerId, delta.hourStart),
+            Key: this.keys.usageHour(delta.meterId, delta.customerId, delta.hourStart),
             UpdateExpression: `ADD ${adds.join(', ')}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -308,7 +315,7 @@ export class UsageStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.usageHour(last.meterId, last.customerId, hourOf(last.timestamp)),
+          Key: this.keys.usageHour(last.meterId, last.customerId, hourOf(last.timestamp)),
           UpdateExpression: 'SET #m = :v, #t = :t, #i = :i',
           ConditionExpression: 'attribute_not_exists(#t) OR #t < :t OR (#t = :t AND #i <= :i)',
           ExpressionAttributeNames: lastAttributeNames(minute),
@@ -325,7 +332,7 @@ export class UsageStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
+        Item: { ...this.keys.applyMarker(chunk), chunk, expires_at: nowSeconds + CLAIM_RETENTION_SECONDS },
       }),
     );
   }
@@ -347,7 +354,7 @@ export class UsageStore {
             {
               Update: {
                 TableName: this.tableName,
-                Key: keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
+                Key: this.keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
                 UpdateExpression: 'ADD #h :d, #m :d',
                 ExpressionAttributeNames: { '#h': HOUR_TOTAL_ATTRIBUTE, '#m': minuteAttribute(minute) },
                 ExpressionAttributeValues: { ':d': exactNumber(delta) },
@@ -381,7 +388,7 @@ export class UsageStore {
         await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
+            Key: this.keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
             UpdateExpression: 'REMOVE #m, #t, #i',
             ConditionExpression: '#i = :i',
             ExpressionAttributeNames: lastAttributeNames(minute),
@@ -399,7 +406,7 @@ export class UsageStore {
     return {
       Update: {
         TableName: this.tableName,
-        Key: keys.eventClaim(claim.identifier),
+        Key: this.keys.eventClaim(claim.identifier),
         UpdateExpression: 'SET cancelled = :now',
         ConditionExpression: 'chunk = :chunk AND attribute_not_exists(cancelled)',
         ExpressionAttributeValues: { ':now': nowSeconds, ':chunk': claim.chunk },
@@ -417,9 +424,9 @@ export class UsageStore {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
           ExpressionAttributeValues: {
-            ':p': keys.usagePartition(meterId, customerId),
-            ':a': keys.usageHourSk(fromHour),
-            ':b': keys.usageHourSk(toHour),
+            ':p': this.keys.usagePartition(meterId, customerId),
+            ':a': usageHourSk(fromHour),
+            ':b': usageHourSk(toHour),
           },
           ExclusiveStartKey: startKey,
         }),

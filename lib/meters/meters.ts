@@ -2,7 +2,6 @@ import { eventPut, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import type { Params } from '../http/params';
-import { keys } from '../store/keys';
 import { objectItem, type ObjectStore, type ListFilter } from '../store/objects';
 
 export type Formula = 'sum' | 'count' | 'last';
@@ -70,7 +69,7 @@ export class Meters {
     };
     // The event name is claimed in the same transaction: one meter per event_name.
     const created = await this.store.transact([
-      { Put: { TableName: this.store.tableName, Item: { ...keys.meterName(eventName), meter_id: meter.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.store.tableName, Item: { ...this.store.keys.meterName(eventName), meter_id: meter.id }, ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.store.tableName, Item: objectItem('meter', meter, statusFilter(meter)), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.event('billing.meter.created', meter, now),
     ]);
@@ -88,7 +87,7 @@ export class Meters {
 
   /** The meter that owns `eventName`, if any. */
   async findByEventName(eventName: string): Promise<Meter | undefined> {
-    const Item = await this.store.getItem(keys.meterName(eventName));
+    const Item = await this.store.getItem(this.store.keys.meterName(eventName));
     return typeof Item?.meter_id === 'string' ? this.store.get<Meter>('meter', Item.meter_id) : undefined;
   }
 

@@ -1,9 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { BillingCycle } from '../billing/billing-cycle';
+import { MODES, type Mode } from '../store/keys';
 
 export interface BillingSchedulerDeps {
-  billing: Pick<BillingCycle, 'queueDueWork'>;
+  /** Each mode's billing cycle: both modes are billed, each from its own due index. */
+  of(mode: Mode): { billing: Pick<BillingCycle, 'queueDueWork'> };
   nowMs: () => number;
   logger: Pick<Logger, 'info'>;
 }
@@ -20,7 +22,16 @@ const RESERVE_MS = 15_000;
 export function makeBillingSchedulerHandler(deps: BillingSchedulerDeps): BillingSchedulerHandler {
   return async (_event, context) => {
     const outOfTime = () => (context ? context.getRemainingTimeInMillis() < RESERVE_MS : false);
-    const result = await deps.billing.queueDueWork(Math.floor(deps.nowMs() / 1000), outOfTime);
+    const now = Math.floor(deps.nowMs() / 1000);
+    const result = { queued: 0, complete: true };
+    for (const mode of MODES) {
+      const { queued, complete } = await deps.of(mode).billing.queueDueWork(now, outOfTime);
+      result.queued += queued;
+      if (!complete) {
+        result.complete = false;
+        break;
+      }
+    }
     deps.logger.info('billing jobs queued', { ...result });
     return result;
   };

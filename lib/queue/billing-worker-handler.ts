@@ -5,9 +5,11 @@ import { groupBy } from '../domain/collections';
 import { forEachLimited } from '../domain/concurrency';
 import type { SqsHandler } from './meter-consumer-handler';
 import { toBatchResponse } from './sqs-batch';
+import { modeOf, type Mode } from '../store/keys';
 
 export interface BillingWorkerDeps {
-  billing: Pick<BillingCycle, 'advanceDue' | 'deferDue'>;
+  /** Each mode's billing cycle: a job is worked in the mode it names. */
+  of(mode: Mode): { billing: Pick<BillingCycle, 'advanceDue' | 'deferDue'> };
   nowMs: () => number;
   logger: Pick<Logger, 'debug' | 'error'>;
   /** Objects advanced at once. @default 5 (half a batch: each job is a handful of DynamoDB round trips) */
@@ -24,10 +26,11 @@ export function makeBillingWorkerHandler(deps: BillingWorkerDeps): SqsHandler {
   const concurrency = deps.concurrency ?? 5;
   return async (event) => {
     const failed: string[] = [];
-    const jobs: { id: string; messageId: string }[] = [];
+    const jobs: { id: string; mode: Mode; messageId: string }[] = [];
     for (const record of event.Records) {
       try {
-        jobs.push({ id: parseBillingJob(record.body).id, messageId: record.messageId });
+        const job = parseBillingJob(record.body);
+        jobs.push({ id: job.id, mode: modeOf(job.livemode), messageId: record.messageId });
       } catch (error) {
         deps.logger.error('not a billing job', { messageId: record.messageId, error: error as Error });
         failed.push(record.messageId);
@@ -35,17 +38,19 @@ export function makeBillingWorkerHandler(deps: BillingWorkerDeps): SqsHandler {
     }
     // The scheduler may queue an object again before its previous job ran: one run serves every
     // message of it in the batch (and they succeed or fail together).
-    const messagesById = groupBy(jobs, (job) => job.id);
-    await forEachLimited([...messagesById], concurrency, async ([id, group]) => {
+    const messagesById = groupBy(jobs, (job) => `${job.mode}:${job.id}`);
+    await forEachLimited([...messagesById.values()], concurrency, async (group) => {
+      const { id, mode } = group[0]!;
+      const { billing } = deps.of(mode);
       const messageIds = group.map((job) => job.messageId);
       const now = Math.floor(deps.nowMs() / 1000);
       try {
-        await deps.billing.advanceDue(id, now);
+        await billing.advanceDue(id, now);
       } catch (error) {
-        deps.logger.error('billing job failed', { id, error: error as Error });
+        deps.logger.error('billing job failed', { id, mode, error: error as Error });
         failed.push(...messageIds);
         // The message is retried from the queue; the scheduler holds back until the backoff passes.
-        await deps.billing.deferDue(id, now).catch((deferError: unknown) =>
+        await billing.deferDue(id, now).catch((deferError: unknown) =>
           deps.logger.error('could not defer failing work', { id, error: deferError as Error }),
         );
       }

@@ -4,14 +4,16 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StripeEvent } from '../events/events';
 import { makeFanOut, type FanOutDeps } from '../events/fan-out';
-import { keys } from '../store/keys';
+import { isEventKey, type Mode } from '../store/keys';
+import { groupByMode } from '../store/modes';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<void>;
 
 export interface EventFanOutHandlerDeps {
   /** The event bus, where there is one. */
   eventBus?: FanOutDeps['bus'];
-  webhooks: FanOutDeps['webhooks'];
+  /** Each mode's webhooks: an event goes to the endpoints of its own mode. */
+  of(mode: Mode): { webhooks: FanOutDeps['webhooks'] };
   nowMs: () => number;
   logger: Pick<Logger, 'debug'>;
 }
@@ -20,7 +22,7 @@ export interface EventFanOutHandlerDeps {
 export function eventsIn(stream: DynamoDBStreamEvent): StripeEvent[] {
   return stream.Records.flatMap((record) => {
     const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || !image || !keys.isEventKey(image.pk?.S, image.sk?.S)) return [];
+    if (record.eventName !== 'INSERT' || !image || !isEventKey(image.pk?.S, image.sk?.S)) return [];
     const item = unmarshall(image as Record<string, AttributeValue & StreamAttributeValue>);
     return [item.object as StripeEvent];
   });
@@ -32,7 +34,14 @@ export function eventsIn(stream: DynamoDBStreamEvent): StripeEvent[] {
  * everything. A failure throws: the batch is retried (bisected), so nothing is skipped.
  */
 export function makeEventFanOutHandler(deps: EventFanOutHandlerDeps): StreamHandler {
-  const fanOut = makeFanOut({ bus: deps.eventBus, webhooks: deps.webhooks });
+  const fanOut = makeFanOut({
+    bus: deps.eventBus,
+    webhooks: {
+      enqueue: async (events, nowMs) => {
+        for (const [mode, group] of groupByMode(events, (event) => event.livemode)) await deps.of(mode).webhooks.enqueue(group, nowMs);
+      },
+    },
+  });
   return async (stream) => {
     const events = eventsIn(stream);
     await fanOut(events, deps.nowMs());

@@ -2,9 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Webhooks } from '../webhooks/webhooks';
 import type { SqsHandler } from './meter-consumer-handler';
 import { toBatchResponse } from './sqs-batch';
+import type { Mode } from '../store/keys';
+import { groupByMode, messageIsLive } from '../store/modes';
 
 export interface WebhookDispatcherDeps {
-  webhooks: Pick<Webhooks, 'dispatch'>;
+  /** Each mode's webhooks: a delivery is made with the keys of the mode its message names. */
+  of(mode: Mode): { webhooks: Pick<Webhooks, 'dispatch'> };
   logger: Pick<Logger, 'debug'>;
 }
 
@@ -15,8 +18,12 @@ export interface WebhookDispatcherDeps {
  */
 export function makeWebhookDispatcherHandler(deps: WebhookDispatcherDeps): SqsHandler {
   return async (event) => {
-    const result = await deps.webhooks.dispatch(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
-    deps.logger.debug('webhook deliveries done', { ...result.counts, failedMessages: result.failedMessageIds.length });
-    return toBatchResponse(result.failedMessageIds);
+    const failed: string[] = [];
+    for (const [mode, records] of groupByMode(event.Records, (r) => messageIsLive(r.body))) {
+      const result = await deps.of(mode).webhooks.dispatch(records.map((r) => ({ messageId: r.messageId, body: r.body })));
+      deps.logger.debug('webhook deliveries done', { mode, ...result.counts, failedMessages: result.failedMessageIds.length });
+      failed.push(...result.failedMessageIds);
+    }
+    return toBatchResponse(failed);
   };
 }

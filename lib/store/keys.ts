@@ -70,25 +70,35 @@ const kindTag: Record<ObjectKind, string> = {
   webhook_attempt: 'WEBHOOK_ATTEMPT',
 };
 
-/** Partition of the due index for subscriptions that run on the wall clock. */
-export const LIVE_CLOCK = 'live';
+/**
+ * The key layout's version. 2: every key that names, lists or counts something carries its mode.
+ * (1, before it, had one world for both modes.)
+ */
+export const DATA_VERSION = 2;
+
+/** Test mode or live mode: the two separate worlds of one account, as in Stripe. */
+export type Mode = 'test' | 'live';
+export const MODES: readonly Mode[] = ['test', 'live'];
+
+/** The mode of an object or a key by its `livemode` flag. */
+export function modeOf(livemode: boolean): Mode {
+  return livemode ? 'live' : 'test';
+}
+
+/** The due-index "clock" of subscriptions and grants that run on the wall clock (not on a test clock). */
+export const WALL_CLOCK = 'wall';
 
 /**
- * Live subscriptions spread over this many due-index partitions, so that a month-end burst of
- * period closes does not funnel every due-entry write into one index partition.
+ * Wall-clock work spreads over this many due-index partitions per mode, so that a month-end burst
+ * of period closes does not funnel every due-entry write into one index partition.
  */
-export const LIVE_DUE_SHARDS = 16;
+export const WALL_DUE_SHARDS = 16;
 
-/** The due-index shard of a live subscription: a stable hash of its id. */
+/** The due-index shard of an object on the wall clock: a stable hash of its id. */
 export function dueShard(id: string): number {
   let hash = 0;
   for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
-  return hash % LIVE_DUE_SHARDS;
-}
-
-/** Every due-index partition of a clock: the live shards, or the one partition of a test clock. */
-export function duePartitions(clock: string): string[] {
-  return clock === LIVE_CLOCK ? Array.from({ length: LIVE_DUE_SHARDS }, (_, shard) => `DUE#${LIVE_CLOCK}#${shard}`) : [`DUE#${clock}`];
+  return hash % WALL_DUE_SHARDS;
 }
 
 /** Unix seconds padded so that string order is time order (valid until the year 2286). */
@@ -101,89 +111,130 @@ export type Key = {
   sk: string;
 };
 
-export const keys = {
-  object: (kind: ObjectKind, id: string): Key => ({ pk: `${kindTag[kind]}#${id}`, sk: OBJECT_SK }),
-  /** True for the key of an event item (what the stream fan-out picks from the main table's changes). */
-  isEventKey: (pk: string | undefined, sk: string | undefined): boolean => sk === OBJECT_SK && Boolean(pk?.startsWith(`${kindTag.event}#`)),
-  /** The pk prefix of event items, for the stream's event filter. */
-  eventKeyPrefix: () => `${kindTag.event}#`,
+/** Position of an object inside a list, for starting_after / ending_before cursors. */
+export function listPosition(created: number, id: string): string {
+  return `${sortableTime(created)}#${id}`;
+}
 
-  /** Attributes that put an object into its kind's newest-first list. */
-  kindList: (kind: ObjectKind, created: number, id: string) => ({
-    kind_pk: `KIND#${kind}`,
-    kind_sk: `${sortableTime(created)}#${id}`,
-  }),
-  kindListPartition: (kind: ObjectKind) => `KIND#${kind}`,
+/** Upper bound of due_sk for everything due at or before `t`. */
+export function dueUntil(t: number): string {
+  return `${sortableTime(t)}#~`;
+}
 
-  /** Attributes that put an object into the list of its kind with `filter` = `value`. */
-  filterList: (kind: ObjectKind, filter: string, value: string, created: number, id: string) => ({
-    filter_pk: keys.filterListPartition(kind, filter, value),
-    filter_sk: `${sortableTime(created)}#${id}`,
-  }),
-  filterListPartition: (kind: ObjectKind, filter: string, value: string) =>
-    `KIND#${kind}#${filter}=${value}`,
+/** Sort key of a due-index entry. */
+export function dueSort(dueAt: number, id: string): string {
+  return `${sortableTime(dueAt)}#${id}`;
+}
 
-  /** Attributes that put an object into the list of its kind owned by `owner` (e.g. a customer). */
-  ownerList: (kind: ObjectKind, owner: string, created: number, id: string) => ({
-    owner_pk: keys.ownerListPartition(kind, owner),
-    owner_sk: `${sortableTime(created)}#${id}`,
-  }),
-  ownerListPartition: (kind: ObjectKind, owner: string) => `KIND#${kind}#${owner}`,
+/** The sort key of an hourly usage item. */
+export function usageHourSk(hourStart: number): string {
+  return `HOUR#${sortableTime(hourStart)}`;
+}
 
-  /** Attributes that put a subscription into the due index of its clock (`LIVE_CLOCK`, sharded, or a test clock id). */
-  due: (clock: string, dueAt: number, id: string) => ({
-    due_pk: clock === LIVE_CLOCK ? `DUE#${LIVE_CLOCK}#${dueShard(id)}` : `DUE#${clock}`,
-    due_sk: keys.dueSort(dueAt, id),
-  }),
-  dueSort: (dueAt: number, id: string) => `${sortableTime(dueAt)}#${id}`,
-  /** Upper bound of due_sk for everything due at or before `t`. */
-  dueUntil: (t: number) => `${sortableTime(t)}#~`,
-
-  priceLookupKey: (lookupKey: string): Key => ({ pk: `PRICE_LOOKUP#${lookupKey}`, sk: OBJECT_SK }),
-  invoicePeriod: (subscriptionId: string, periodStart: number): Key => ({
-    pk: `INVOICE_PERIOD#${subscriptionId}#${sortableTime(periodStart)}`,
-    sk: OBJECT_SK,
-  }),
-
-  /** Every live webhook endpoint of the account in one versioned item: what the event fan-out reads, and the endpoint limit's lock. */
-  webhookEndpoints: (): Key => ({ pk: 'WEBHOOK_ENDPOINTS', sk: 'DIRECTORY' }),
-  /** The endpoints that acknowledged an event's delivery with a 2xx (a string set): what `pending_webhooks` subtracts. */
-  eventDeliveries: (eventId: string): Key => ({ pk: `DELIVERED#${eventId}`, sk: 'ENDPOINTS' }),
-  /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
-  webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
-    pk: `${kindTag.webhook_attempt}#${endpointId}#${eventId}#${attempt}`,
-    sk: OBJECT_SK,
-  }),
-
-  /** Position of an object inside a list, for starting_after / ending_before cursors. */
-  listPosition: (created: number, id: string) => `${sortableTime(created)}#${id}`,
-
-  meterName: (eventName: string): Key => ({ pk: `METER_NAME#${eventName}`, sk: OBJECT_SK }),
+/**
+ * Keys of the items that belong to the account rather than to one mode: API keys (each key has
+ * its mode), the idempotency records of a key, and meter event session tokens (whose principal has its mode).
+ */
+export const accountKeys = {
+  /** The version of the key layout the data was written with (see DATA_VERSION). */
+  dataVersion: (): Key => ({ pk: 'DATA_VERSION', sk: 'VERSION' }),
   apiKeySecret: (secretHash: string): Key => ({ pk: `API_KEY#${secretHash}`, sk: OBJECT_SK }),
-  idempotency: (keyId: string, idempotencyKey: string): Key => ({
-    pk: `IDEMPOTENCY#${keyId}#${idempotencyKey}`,
-    sk: OBJECT_SK,
-  }),
+  /** Attributes that put an API key into the account's list of keys, newest first. */
+  apiKeyList: (created: number, id: string) => ({ kind_pk: accountKeys.apiKeyListPartition(), kind_sk: listPosition(created, id) }),
+  apiKeyListPartition: () => 'KIND#api_key',
+  idempotency: (keyId: string, idempotencyKey: string): Key => ({ pk: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, sk: OBJECT_SK }),
   sessionToken: (tokenHash: string): Key => ({ pk: `SESSION#${tokenHash}`, sk: OBJECT_SK }),
-
-  eventClaim: (identifier: string): Key => ({ pk: `EVENT#${identifier}`, sk: 'CLAIM' }),
-  applyMarker: (chunkId: string): Key => ({ pk: `APPLIED#${chunkId}`, sk: 'MARKER' }),
-  usagePartition: (meterId: string, customerId: string) => `USAGE#${meterId}#${customerId}`,
-  usageHour: (meterId: string, customerId: string, hourStart: number): Key => ({
-    pk: keys.usagePartition(meterId, customerId),
-    sk: keys.usageHourSk(hourStart),
-  }),
-  usageHourSk: (hourStart: number) => `HOUR#${sortableTime(hourStart)}`,
-
-  /** The non-archived usage alerts of a meter (versioned), read by the consumer once per meter and batch. */
-  meterUsageAlerts: (meterId: string): Key => ({ pk: `USAGE_ALERTS#${meterId}`, sk: 'ALERTS' }),
-  /** The credit balance alerts of a customer and their trigger state (versioned), read by every ledger change of the customer. */
-  customerCreditAlerts: (customerId: string): Key => ({ pk: `CREDIT_ALERTS#${customerId}`, sk: 'ALERTS' }),
-  /** The ids of a customer's credit grants (a string set), read consistently where the byOwner index could lag. */
-  customerCreditGrants: (customerId: string): Key => ({ pk: `CREDIT_GRANTS#${customerId}`, sk: 'GRANTS' }),
-  /** Usage counted by one usage alert for one customer, and whether it fired (usage table). */
-  alertProgress: (alertId: string, customerId: string): Key => ({ pk: `ALERT_PROGRESS#${alertId}#${customerId}`, sk: 'PROGRESS' }),
 };
+
+/** True for the key of an event item, of either mode (what the stream fan-out picks from the main table's changes). */
+export function isEventKey(pk: string | undefined, sk: string | undefined): boolean {
+  return sk === OBJECT_SK && Boolean(pk?.startsWith(EVENT_KEY_PREFIX));
+}
+
+/** The pk prefix of event items of both modes, for the stream's event filter. */
+export const EVENT_KEY_PREFIX = `${kindTag.event}#`;
+
+/**
+ * The keys of one mode. The mode follows the first tag of every partition key
+ * (`CUSTOMER#test#cus_…`, `KIND#live#customer`), so a store built for one mode can neither read,
+ * list nor claim a name of the other: an id of the other mode is simply not there.
+ */
+export function keysFor(mode: Mode) {
+  const keys = {
+    mode,
+    object: (kind: ObjectKind, id: string): Key => ({ pk: `${kindTag[kind]}#${mode}#${id}`, sk: OBJECT_SK }),
+
+    /** Attributes that put an object into its kind's newest-first list. */
+    kindList: (kind: ObjectKind, created: number, id: string) => ({
+      kind_pk: keys.kindListPartition(kind),
+      kind_sk: listPosition(created, id),
+    }),
+    kindListPartition: (kind: ObjectKind) => `KIND#${mode}#${kind}`,
+
+    /** Attributes that put an object into the list of its kind with `filter` = `value`. */
+    filterList: (kind: ObjectKind, filter: string, value: string, created: number, id: string) => ({
+      filter_pk: keys.filterListPartition(kind, filter, value),
+      filter_sk: listPosition(created, id),
+    }),
+    filterListPartition: (kind: ObjectKind, filter: string, value: string) => `KIND#${mode}#${kind}#${filter}=${value}`,
+
+    /** Attributes that put an object into the list of its kind owned by `owner` (e.g. a customer). */
+    ownerList: (kind: ObjectKind, owner: string, created: number, id: string) => ({
+      owner_pk: keys.ownerListPartition(kind, owner),
+      owner_sk: listPosition(created, id),
+    }),
+    ownerListPartition: (kind: ObjectKind, owner: string) => `KIND#${mode}#${kind}#${owner}`,
+
+    /** Attributes that put an object into the due index of its clock (`WALL_CLOCK`, sharded, or a test clock id). */
+    due: (clock: string, dueAt: number, id: string) => ({
+      due_pk: clock === WALL_CLOCK ? `DUE#${mode}#${WALL_CLOCK}#${dueShard(id)}` : `DUE#${mode}#${clock}`,
+      due_sk: dueSort(dueAt, id),
+    }),
+    /** Every due-index partition of a clock: the wall clock's shards, or the one partition of a test clock. */
+    duePartitions: (clock: string): string[] =>
+      clock === WALL_CLOCK
+        ? Array.from({ length: WALL_DUE_SHARDS }, (_, shard) => `DUE#${mode}#${WALL_CLOCK}#${shard}`)
+        : [`DUE#${mode}#${clock}`],
+
+    priceLookupKey: (lookupKey: string): Key => ({ pk: `PRICE_LOOKUP#${mode}#${lookupKey}`, sk: OBJECT_SK }),
+    invoicePeriod: (subscriptionId: string, periodStart: number): Key => ({
+      pk: `INVOICE_PERIOD#${mode}#${subscriptionId}#${sortableTime(periodStart)}`,
+      sk: OBJECT_SK,
+    }),
+
+    /** Every live webhook endpoint of the mode in one versioned item: what the event fan-out reads, and the endpoint limit's lock. */
+    webhookEndpoints: (): Key => ({ pk: `WEBHOOK_ENDPOINTS#${mode}`, sk: 'DIRECTORY' }),
+    /** The endpoints that acknowledged an event's delivery with a 2xx (a string set): what `pending_webhooks` subtracts. */
+    eventDeliveries: (eventId: string): Key => ({ pk: `DELIVERED#${mode}#${eventId}`, sk: 'ENDPOINTS' }),
+    /** One delivery attempt of an event to a webhook endpoint (the key makes recording it idempotent). */
+    webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
+      pk: `${kindTag.webhook_attempt}#${mode}#${endpointId}#${eventId}#${attempt}`,
+      sk: OBJECT_SK,
+    }),
+
+    meterName: (eventName: string): Key => ({ pk: `METER_NAME#${mode}#${eventName}`, sk: OBJECT_SK }),
+
+    eventClaim: (identifier: string): Key => ({ pk: `EVENT#${mode}#${identifier}`, sk: 'CLAIM' }),
+    applyMarker: (chunkId: string): Key => ({ pk: `APPLIED#${mode}#${chunkId}`, sk: 'MARKER' }),
+    usagePartition: (meterId: string, customerId: string) => `USAGE#${mode}#${meterId}#${customerId}`,
+    usageHour: (meterId: string, customerId: string, hourStart: number): Key => ({
+      pk: keys.usagePartition(meterId, customerId),
+      sk: usageHourSk(hourStart),
+    }),
+
+    /** The non-archived usage alerts of a meter (versioned), read by the consumer once per meter and batch. */
+    meterUsageAlerts: (meterId: string): Key => ({ pk: `USAGE_ALERTS#${mode}#${meterId}`, sk: 'ALERTS' }),
+    /** The credit balance alerts of a customer and their trigger state (versioned), read by every ledger change of the customer. */
+    customerCreditAlerts: (customerId: string): Key => ({ pk: `CREDIT_ALERTS#${mode}#${customerId}`, sk: 'ALERTS' }),
+    /** The ids of a customer's credit grants (a string set), read consistently where the byOwner index could lag. */
+    customerCreditGrants: (customerId: string): Key => ({ pk: `CREDIT_GRANTS#${mode}#${customerId}`, sk: 'GRANTS' }),
+    /** Usage counted by one usage alert for one customer, and whether it fired (usage table). */
+    alertProgress: (alertId: string, customerId: string): Key => ({ pk: `ALERT_PROGRESS#${mode}#${alertId}#${customerId}`, sk: 'PROGRESS' }),
+  };
+  return keys;
+}
+
+export type ModeKeys = ReturnType<typeof keysFor>;
 
 /** Attribute of an hourly usage item holding one minute's value ('m00'..'m59'). */
 export function minuteAttribute(minuteOfHour: number): string {

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { keys, type Key, type ObjectKind } from './keys';
+import { keysFor, listPosition, modeOf, type Key, type Mode, type ModeKeys, type ObjectKind } from './keys';
 import { mainTable } from './resources';
 import { batchGetItems, cancellationReasons, isConditionFailure, type TransactItem } from './dynamo';
 import { NotFoundError } from '../errors';
@@ -18,6 +18,15 @@ export interface StoredObject {
   id: string;
   /** Unix seconds (v1 objects) or an RFC 3339 time (v2 objects). */
   created: number | string;
+  /** The object's mode, which its keys carry. */
+  livemode: boolean;
+}
+
+/** A deletion record: what a deleted object's GET shows (no mode of its own; it keeps its key). */
+export interface DeletionRecord {
+  id: string;
+  created: number | string;
+  deleted: true;
 }
 
 /** Creation time in Unix seconds, the sort order of every list. */
@@ -61,6 +70,7 @@ export interface ListPage<T> {
  * its kind's list, and optionally in one filtered list (byFilter) and one owner's list (byOwner).
  */
 export function objectItem(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string) {
+  const keys = keysFor(modeOf(object.livemode));
   const created = createdSeconds(object);
   const filterKeys = filter ? keys.filterList(kind, filter.name, filter.value, created, object.id) : {};
   const ownerKeys = owner ? keys.ownerList(kind, owner, created, object.id) : {};
@@ -71,11 +81,6 @@ export function objectItem(kind: ObjectKind, object: StoredObject, filter?: List
     ...ownerKeys,
     object,
   };
-}
-
-/** The deletion record of an object: its key and the record, without list keys (so no list shows it). */
-export function tombstoneItem(kind: ObjectKind, record: StoredObject & { deleted: true }) {
-  return { ...keys.object(kind, record.id), object: record };
 }
 
 function rangeCondition(sortKey: string, range: IndexRange | undefined): string {
@@ -95,17 +100,28 @@ const indexNamed = (name: string) => mainTable.indexes.find((index) => index.nam
  * the byKind and byFilter indexes. Lists query an index; nothing scans the table.
  */
 export class ObjectStore {
+  /** The keys of this store's mode: every read, list and write goes through them. */
+  readonly keys: ModeKeys;
+
   constructor(
     readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
-  ) {}
+    readonly mode: Mode,
+  ) {
+    this.keys = keysFor(mode);
+  }
 
-  async get<T extends StoredObject>(kind: ObjectKind, id: string, consistent = false): Promise<T | undefined> {
-    return (await this.getItem(keys.object(kind, id), consistent))?.object as T | undefined;
+  /** The deletion record of an object: its key and the record, without list keys (so no list shows it). */
+  tombstoneItem(kind: ObjectKind, record: DeletionRecord) {
+    return { ...this.keys.object(kind, record.id), object: record };
+  }
+
+  async get<T extends { id: string }>(kind: ObjectKind, id: string, consistent = false): Promise<T | undefined> {
+    return (await this.getItem(this.keys.object(kind, id), consistent))?.object as T | undefined;
   }
 
   /** The object, or NotFoundError naming it as the API does (`No such event: 'evt_…'`). */
-  async require<T extends StoredObject>(kind: ObjectKind, id: string, name: string = kind): Promise<T> {
+  async require<T extends { id: string }>(kind: ObjectKind, id: string, name: string = kind): Promise<T> {
     const object = await this.get<T>(kind, id);
     if (!object) throw new NotFoundError(name, id);
     return object;
@@ -123,8 +139,8 @@ export class ObjectStore {
   }
 
   /** Objects of one kind by id; missing ids are simply absent. */
-  async getMany<T extends StoredObject>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
-    const items = await batchGetItems(this.db, this.tableName, ids.map((id) => keys.object(kind, id)));
+  async getMany<T extends { id: string }>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
+    const items = await batchGetItems(this.db, this.tableName, ids.map((id) => this.keys.object(kind, id)));
     return items.map((item) => item.object as T);
   }
 
@@ -157,8 +173,8 @@ export class ObjectStore {
   }
 
   /** Replaces the object with a deletion record that is no longer listed (and writes `also` with it). */
-  async tombstone(kind: ObjectKind, record: StoredObject & { deleted: true }, also: TransactItems = []): Promise<void> {
-    const put = { TableName: this.tableName, Item: tombstoneItem(kind, record) };
+  async tombstone(kind: ObjectKind, record: DeletionRecord, also: TransactItems = []): Promise<void> {
+    const put = { TableName: this.tableName, Item: this.tombstoneItem(kind, record) };
     if (also.length === 0) await this.db.send(new PutCommand(put));
     else if (!(await this.transact([{ Put: put }, ...also]))) throw new Error(`The deletion of ${record.id} was not recorded`);
   }
@@ -188,9 +204,9 @@ export class ObjectStore {
     const forward = query.endingBefore !== undefined;
     let range: IndexRange | undefined;
     if (cursorId !== undefined) {
-      const cursor = await this.get(kind, cursorId);
+      const cursor = await this.get<StoredObject>(kind, cursorId);
       if (!cursor) throw new NotFoundError(kind, cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
-      range = { op: forward ? '>' : '<', value: keys.listPosition(createdSeconds(cursor), cursor.id) };
+      range = { op: forward ? '>' : '<', value: listPosition(createdSeconds(cursor), cursor.id) };
     }
     const found: T[] = [];
     const filtered = Boolean(query.match || filter);
@@ -221,17 +237,17 @@ export class ObjectStore {
   ): Promise<ListPage<T>> {
     const index = indexNamed(filters ? 'byFilter' : 'byKind');
     const partitions = filters
-      ? filters.map((f) => keys.filterListPartition(kind, f.name, f.value))
-      : [keys.kindListPartition(kind)];
-    let from = query.created?.from !== undefined ? keys.listPosition(query.created.from, '') : '0';
-    let to = query.created?.to !== undefined ? keys.listPosition(query.created.to, '~') : '~';
+      ? filters.map((f) => this.keys.filterListPartition(kind, f.name, f.value))
+      : [this.keys.kindListPartition(kind)];
+    let from = query.created?.from !== undefined ? listPosition(query.created.from, '') : '0';
+    let to = query.created?.to !== undefined ? listPosition(query.created.to, '~') : '~';
     const cursorId = query.startingAfter ?? query.endingBefore;
     const forward = query.endingBefore !== undefined;
     let cursor: string | undefined;
     if (cursorId !== undefined) {
-      const object = await this.get(kind, cursorId);
+      const object = await this.get<StoredObject>(kind, cursorId);
       if (!object) throw new NotFoundError(kind, cursorId, query.startingAfter ? 'starting_after' : 'ending_before');
-      cursor = keys.listPosition(createdSeconds(object), object.id);
+      cursor = listPosition(createdSeconds(object), object.id);
       if (forward) from = cursor > from ? cursor : from;
       else to = cursor < to ? cursor : to;
     }
@@ -314,10 +330,10 @@ export class ObjectStore {
   }
 
   private listIndex(kind: ObjectKind, query: ListQuery<never>) {
-    if (query.owner !== undefined) return { index: indexNamed('byOwner'), partition: keys.ownerListPartition(kind, query.owner) };
+    if (query.owner !== undefined) return { index: indexNamed('byOwner'), partition: this.keys.ownerListPartition(kind, query.owner) };
     if (query.filter !== undefined) {
-      return { index: indexNamed('byFilter'), partition: keys.filterListPartition(kind, query.filter.name, query.filter.value) };
+      return { index: indexNamed('byFilter'), partition: this.keys.filterListPartition(kind, query.filter.name, query.filter.value) };
     }
-    return { index: indexNamed('byKind'), partition: keys.kindListPartition(kind) };
+    return { index: indexNamed('byKind'), partition: this.keys.kindListPartition(kind) };
   }
 }

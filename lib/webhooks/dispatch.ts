@@ -3,7 +3,7 @@ import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { nextAttemptAt, queueDelaySeconds, type RetryPolicy } from '../domain/webhook-retry';
 import type { StripeEvent } from '../events/events';
-import { keys, type Key } from '../store/keys';
+import type { Key } from '../store/keys';
 import { parseDeliveryMessage, type DeliveryMessage, type WebhookAttempt } from './model';
 import { signatureHeader } from './signature';
 import { pendingWebhooks } from './pending-webhooks';
@@ -120,6 +120,7 @@ export function makeDispatch(deps: DispatchDeps) {
     }
   }
 
+  const { keys } = deps.store.objects;
   return async function dispatch(messages: readonly QueuedDelivery[]): Promise<DispatchResult> {
     const counts: DispatchResult['counts'] = { delivered: 0, failed: 0, retried: 0, gaveUp: 0, skipped: 0, deferred: 0, repeated: 0 };
     const failedMessageIds: string[] = [];

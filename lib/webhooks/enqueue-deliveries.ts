@@ -35,7 +35,7 @@ export function makeEnqueueDeliveries(deps: EnqueueDeps) {
     for (const event of events) {
       for (const endpoint of endpoints) {
         if (!endpointTakes(endpoint, event)) continue;
-        const message: DeliveryMessage = { event: event.id, endpoint: endpoint.id, attempt: 1, first_attempt_at: nowMs };
+        const message: DeliveryMessage = { event: event.id, endpoint: endpoint.id, livemode: event.livemode, attempt: 1, first_attempt_at: nowMs };
         bodies.push(JSON.stringify(message));
       }
     }

@@ -60,6 +60,8 @@ export interface DeliveryMessage {
   event: string;
   /** The endpoint id. */
   endpoint: string;
+  /** The mode of the event and the endpoint: the dispatcher reads them with that mode's keys. */
+  livemode: boolean;
   /** 1 for the first attempt. */
   attempt: number;
   /** Milliseconds the delivery was first queued; retries stop `giveUpAfterSeconds` after it. */
@@ -73,7 +75,7 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
   const value = JSON.parse(body) as Partial<DeliveryMessage> | null;
   if (
     typeof value !== 'object' || value === null ||
-    typeof value.event !== 'string' || typeof value.endpoint !== 'string' ||
+    typeof value.event !== 'string' || typeof value.endpoint !== 'string' || typeof value.livemode !== 'boolean' ||
     !Number.isInteger(value.attempt) || (value.attempt ?? 0) < 1 ||
     typeof value.first_attempt_at !== 'number' ||
     (value.not_before !== undefined && typeof value.not_before !== 'number')
@@ -83,6 +85,7 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
   return {
     event: value.event,
     endpoint: value.endpoint,
+    livemode: value.livemode,
     attempt: value.attempt!,
     first_attempt_at: value.first_attempt_at,
     ...(value.not_before === undefined ? {} : { not_before: value.not_before }),

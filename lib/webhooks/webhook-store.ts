@@ -1,8 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_RETENTION_SECONDS } from '../events/events';
-import { keys } from '../store/keys';
 import { listVersionCondition, type TransactItem } from '../store/dynamo';
-import { objectItem, tombstoneItem, type ObjectStore } from '../store/objects';
+import { objectItem, type ObjectStore } from '../store/objects';
 import type { DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
 
 /** An endpoint with the secret that signs its deliveries (never part of the API object). */
@@ -34,7 +33,7 @@ export class WebhookStore {
 
   /** The live endpoints, read consistently. */
   async directory(): Promise<EndpointDirectory> {
-    return directoryOf(await this.objects.getItem(keys.webhookEndpoints(), true));
+    return directoryOf(await this.objects.getItem(this.objects.keys.webhookEndpoints(), true));
   }
 
   /** Records that `endpointId` answered a delivery of `eventId` with a 2xx (idempotent: a set). */
@@ -42,7 +41,7 @@ export class WebhookStore {
     await this.objects.db.send(
       new UpdateCommand({
         TableName: this.objects.tableName,
-        Key: keys.eventDeliveries(eventId),
+        Key: this.objects.keys.eventDeliveries(eventId),
         UpdateExpression: 'ADD endpoints :e SET #ev = :v, expires_at = :x',
         ExpressionAttributeNames: { '#ev': 'event' },
         ExpressionAttributeValues: { ':e': new Set([endpointId]), ':v': eventId, ':x': nowSeconds + EVENT_RETENTION_SECONDS },
@@ -52,7 +51,7 @@ export class WebhookStore {
 
   /** Event id -> the endpoints that acknowledged it (events none did are absent). */
   async deliveredTo(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
-    const items = await this.objects.getItems(eventIds.map((id) => keys.eventDeliveries(id)));
+    const items = await this.objects.getItems(eventIds.map((id) => this.objects.keys.eventDeliveries(id)));
     return new Map(items.map((item) => [String(item.event), deliveredOf(item)]));
   }
 
@@ -69,20 +68,20 @@ export class WebhookStore {
 
   /** The live endpoint and its secret; undefined when missing or deleted. */
   async load(id: string, consistent = false): Promise<StoredEndpoint | undefined> {
-    return storedEndpointOf(await this.objects.getItem(keys.object('webhook_endpoint', id), consistent));
+    return storedEndpointOf(await this.objects.getItem(this.objects.keys.object('webhook_endpoint', id), consistent));
   }
 
   /** Replaces the endpoint with a deletion record (no list keys, no secret); false when it was deleted or the directory changed. */
   delete(record: DeletedWebhookEndpoint, read: EndpointDirectory): Promise<boolean> {
     const endpoints = read.endpoints.filter((e) => e.id !== record.id);
-    return this.objects.putItem(tombstoneItem('webhook_endpoint', record), 'attribute_exists(kind_pk)', [this.directoryPut(read, endpoints)]);
+    return this.objects.putItem(this.objects.tombstoneItem('webhook_endpoint', record), 'attribute_exists(kind_pk)', [this.directoryPut(read, endpoints)]);
   }
 
   private directoryPut(read: EndpointDirectory, endpoints: WebhookEndpoint[]): TransactItem {
     return {
       Put: {
         TableName: this.objects.tableName,
-        Item: { ...keys.webhookEndpoints(), endpoints, version: read.version + 1 },
+        Item: { ...this.objects.keys.webhookEndpoints(), endpoints, version: read.version + 1 },
         ...listVersionCondition(read.version),
       },
     };
@@ -95,8 +94,8 @@ export class WebhookStore {
   recordAttempt(attempt: WebhookAttempt): Promise<boolean> {
     return this.objects.putItem(
       {
-        ...keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt),
-        ...keys.ownerList('webhook_attempt', attempt.endpoint, attempt.created, attempt.id),
+        ...this.objects.keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt),
+        ...this.objects.keys.ownerList('webhook_attempt', attempt.endpoint, attempt.created, attempt.id),
         object: attempt,
         // Kept as long as the events they deliver, then DynamoDB TTL removes them.
         expires_at: attempt.created + EVENT_RETENTION_SECONDS,

@@ -6,7 +6,9 @@ import { DAY } from '../fixtures/stripe';
 import { advance, afterGrace, april, GRACE, march, may, june, utc } from '../fixtures/billing';
 import { balances, grant, llmCustomer, monetary, tokens } from '../fixtures/credits';
 import { creditAlert, eventsOf, triggersOf } from '../fixtures/alerts';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 
 describe('credit balance alerts', () => {
   let stack: TestStack;

@@ -158,7 +158,7 @@ describe('webhooks', () => {
       const r = await receiver();
       await endpointFor(stripe, r);
       // Handed to enqueue again now that the endpoint exists (as a late stream retry would).
-      await stack.services.webhooks.enqueue([earlier as unknown as StripeEvent], stack.services.nowMs());
+      await stack.services.test.webhooks.enqueue([earlier as unknown as StripeEvent], stack.services.nowMs());
       const later = await customerCreated(stack);
       await r.waitFor(later.id);
       expect(await stack.drain(15_000)).toBe(true);

@@ -4,7 +4,9 @@ import type Stripe from 'stripe';
 import { startTestStack, type TestStack } from '../support/stack';
 import { HOUR, iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
 import { triggersOf, usageAlert, type MeterlineAlert } from '../fixtures/alerts';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 import type { QueueRecord } from '../../lib/metering/consume-meter-events';
 
 /** Short consumer timeout (the queue's visibility timeout, 6x, and claim adoption follow it), long enough for a batch that races its twin on the same alert counters. */
@@ -160,7 +162,7 @@ describe('usage alerts under faults', () => {
     }
     const consumers = 12;
     const shares = Array.from({ length: consumers }, (_, c) => records.filter((_, i) => i % consumers === c || (i + 1) % consumers === c));
-    const consume = stack.services.consumeMeterEvents;
+    const consume = stack.services.test.consumeMeterEvents;
     let pending = shares;
     // A consumer whose messages failed (a claim in flight elsewhere, a conflict that kept losing) gets them again, as SQS would.
     for (let round = 0; pending.length && round < 20; round++) {

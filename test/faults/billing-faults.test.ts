@@ -109,7 +109,7 @@ async function finalizedEvents(stack: TestStack): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let startingAfter: string | undefined;
   for (;;) {
-    const page = await stack.services.store.list<{ id: string; created: number; data: { object: { id: string } } }>('event', {
+    const page = await stack.services.test.store.list<{ id: string; created: number; livemode: boolean; data: { object: { id: string } } }>('event', {
       limit: 100,
       filter: { name: 'type', value: 'invoice.finalized' },
       startingAfter,
@@ -216,7 +216,7 @@ describe('the billing cycle under faults', () => {
     const fixture = await subscribe(stack, clock, 2);
     const periods = 4;
     for (let k = 0; k < periods; k++) await recordUsage(stack, clock, fixture, k);
-    const { billing } = stack.services;
+    const { billing } = stack.services.test;
     clock.set(afterGrace(fixture, periods - 1));
     const last = fixture.subscriptions.at(-1)!;
     // Four workers per subscription at each of: mid-grace of period 0, after its grace, then

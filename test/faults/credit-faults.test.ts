@@ -85,7 +85,7 @@ describe('credits under concurrent finalization', () => {
 
   it('two invoices finalizing at once never spend more than the grant holds', async () => {
     const { stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(2, 1000);
-    const billing = stack!.services.billing;
+    const billing = stack!.services.test.billing;
     await Promise.all(subscriptions.map((sub) => billing.advanceSubscription(sub.id, finalizeAt)));
 
     const credits = await credited(stripe, subscriptions);
@@ -97,7 +97,7 @@ describe('credits under concurrent finalization', () => {
 
   it('workers, duplicate jobs and manual finalizations racing over three invoices spend the grant exactly once', async () => {
     const { stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(3, 2000);
-    const billing = stack!.services.billing;
+    const billing = stack!.services.test.billing;
     const attempts = subscriptions.flatMap((sub) => [
       billing.advanceSubscription(sub.id, finalizeAt),
       billing.advanceSubscription(sub.id, finalizeAt),
@@ -120,7 +120,7 @@ describe('credits under concurrent finalization', () => {
     const expiresAt = march.end + GRACE + 2 * HOUR;
     const { stripe, customer, subscriptions, grant } = await raceSetup(1, 2000, expiresAt);
     // The grant's expiry job is handled first, although the invoice finalizes an hour before the expiry.
-    await stack!.services.billing.advanceDue(grant.id, expiresAt + HOUR);
+    await stack!.services.test.billing.advanceDue(grant.id, expiresAt + HOUR);
 
     expect(await credited(stripe, subscriptions)).toEqual([INVOICE_CENTS]);
     const ledger = await ledgerOf(stripe, customer, grant);

@@ -1,7 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 import { startTestStack, type TestStack } from '../support/stack';
 import { expectInvalid } from '../fixtures/stripe';
 import { advance, clockedCustomer, invoicesOf, item, licensedPrice, subscriptionParams, utc } from '../fixtures/billing';

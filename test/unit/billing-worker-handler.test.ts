@@ -25,7 +25,7 @@ function record(messageId: string, body: string): SQSRecord {
   };
 }
 
-const job = (messageId: string, subscription: string) => record(messageId, billingJobBody({ id: subscription }));
+const job = (messageId: string, subscription: string, livemode = false) => record(messageId, billingJobBody({ id: subscription, livemode }));
 const eventOf = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 /** A worker over a fake billing cycle that fails the subscriptions it is told to. */
@@ -45,14 +45,29 @@ function workerWith(options: { failing?: string[]; concurrency?: number } = {}) 
     deferDue: vi.fn(async (_subscription: string, _now: number) => {}),
   };
   const logger = { debug: vi.fn(), error: vi.fn() };
-  const handler = makeBillingWorkerHandler({ billing, nowMs: () => NOW_MS, logger, concurrency: options.concurrency });
-  return { handler, billing, logger, advanced, maxInFlight: () => maxInFlight };
+  const live = { advanceDue: vi.fn(async (_subscription: string, _now: number) => {}), deferDue: vi.fn(async (_subscription: string, _now: number) => {}) };
+  const handler = makeBillingWorkerHandler({
+    of: (mode) => ({ billing: mode === 'live' ? live : billing }),
+    nowMs: () => NOW_MS,
+    logger,
+    concurrency: options.concurrency,
+  });
+  return { handler, billing, live, logger, advanced, maxInFlight: () => maxInFlight };
 }
 
 const failedIds = (response: { batchItemFailures: Array<{ itemIdentifier: string }> }) =>
   response.batchItemFailures.map((f) => f.itemIdentifier).sort();
 
 describe('the billing worker handler', () => {
+  it('works each job in the mode it names: a live job never reaches test mode\'s billing, and the reverse', async () => {
+    const { handler, advanced, live } = workerWith();
+    const response = await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_a', true)));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(advanced).toEqual([['sub_a', Math.floor(NOW_MS / 1000)]]);
+    expect(live.advanceDue).toHaveBeenCalledTimes(1);
+    expect(live.advanceDue).toHaveBeenCalledWith('sub_a', Math.floor(NOW_MS / 1000));
+  });
+
   it('advances each subscription at the current time in whole seconds and reports no failure', async () => {
     const { handler, advanced } = workerWith();
     const response = await handler(eventOf(job('m1', 'sub_a'), job('m2', 'sub_b')));

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventBusPublisher } from '../../lib/events/event-bus';
 import { newEvent, type StripeEvent } from '../../lib/events/events';
 import { eventsIn } from '../../lib/queue/event-fanout-handler';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 
 const event = (type: string): StripeEvent => newEvent({ type, object: { livemode: false }, created: 1_780_000_000, nowMs: Date.now() });
 

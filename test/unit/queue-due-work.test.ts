@@ -8,15 +8,17 @@ import type { QueuePublisher } from '../../lib/queue/publisher';
 function fakes(pages: string[][]) {
   const published: string[] = [];
   const store = {
+    objects: { mode: 'live' },
     async *dueWork() {
       for (const page of pages) yield page;
     },
   } as unknown as BillingStore;
-  const jobs = { publish: async (bodies: string[]) => void published.push(...bodies.map((b) => parseBillingJob(b).id)) } as unknown as QueuePublisher;
+  const jobs = { publish: async (bodies: string[]) => void published.push(...bodies.map((b) => parseBillingJob(b)).map((job) => (job.livemode ? job.id : `test:${job.id}`))) } as unknown as QueuePublisher;
   return { store, jobs, published };
 }
 
 describe('queueDueWork', () => {
+  // The fake due index is live mode's: every job names live mode, so the worker works it with live mode's store.
   it('queues one job per due subscription, page after page', async () => {
     const { store, jobs, published } = fakes([['sub_a', 'sub_b'], ['sub_c']]);
     expect(await makeQueueDueWork({ store, jobs })(100)).toEqual({ queued: 3, complete: true });

@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { makeWebhookDispatcherHandler } from '../../lib/queue/webhook-dispatcher-handler';
-import { keys } from '../../lib/store/keys';
+import { keysFor } from '../../lib/store/keys';
+
+const keys = keysFor('test');
 import { makeDispatch, type DispatchDeps } from '../../lib/webhooks/dispatch';
 import { endpointTakes } from '../../lib/webhooks/enqueue-deliveries';
 import type { DeliveryMessage, WebhookAttempt, WebhookEndpoint } from '../../lib/webhooks/model';
@@ -48,6 +50,7 @@ function eventOf(overrides: Partial<StripeEvent> = {}): StripeEvent {
 const message = (overrides: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
   event: eventOf().id,
   endpoint: endpointOf().id,
+  livemode: false,
   attempt: 1,
   first_attempt_at: T0,
   ...overrides,
@@ -66,7 +69,7 @@ function harness(options: { answer?: () => Promise<PostAnswer>; endpoint?: Webho
   const attempts: WebhookAttempt[] = [];
   const delivered: string[] = [];
   const store = {
-    objects: { getItems: async (wanted: { pk: string; sk: string }[]) => wanted.flatMap((k) => items.get(`${k.pk}|${k.sk}`) ?? []) },
+    objects: { keys, getItems: async (wanted: { pk: string; sk: string }[]) => wanted.flatMap((k) => items.get(`${k.pk}|${k.sk}`) ?? []) },
     markDelivered: async (event: string, endpointId: string) => void delivered.push(`${event}|${endpointId}`),
     recordAttempt: async (attempt: WebhookAttempt) => {
       if (options.recordFails) throw new Error('ProvisionedThroughputExceededException');
@@ -202,7 +205,7 @@ describe('dispatch', () => {
 describe('the dispatcher handler', () => {
   it('reports the failed messages as batch item failures', async () => {
     const handler = makeWebhookDispatcherHandler({
-      webhooks: { dispatch: async () => ({ failedMessageIds: ['b'], counts: { delivered: 1, failed: 0, retried: 0, gaveUp: 0, skipped: 0, deferred: 0, repeated: 0 } }) },
+      of: () => ({ webhooks: { dispatch: async () => ({ failedMessageIds: ['b'], counts: { delivered: 1, failed: 0, retried: 0, gaveUp: 0, skipped: 0, deferred: 0, repeated: 0 } }) } }),
       logger: { debug: () => undefined },
     });
     const event = { Records: [{ messageId: 'a', body: '{}' }, { messageId: 'b', body: '{}' }] } as unknown as SQSEvent;
