@@ -81,6 +81,9 @@ export function billingRoutes(s: ModeServices): Route[] {
         const subscription = c.params.optionalString('subscription');
         const status = c.params.optionalString('status', { oneOf: INVOICE_STATUSES });
         c.params.done();
+        // A customer or subscription of the other mode (or none at all) is named, not listed as empty.
+        if (customer) await s.customers.retrieveAny(customer).catch(() => Promise.reject(new NotFoundError('customer', customer, 'customer')));
+        if (subscription && !(await s.store.get('subscription', subscription))) throw new NotFoundError('subscription', subscription, 'subscription');
         const page = await s.store.list<Invoice>('invoice', {
           ...query,
           owner: customer,

@@ -2,33 +2,39 @@
  * Every DynamoDB key Meterline writes is built here, from named parts, and nowhere else.
  * docs/data-model.md lists the same access patterns with examples.
  *
- * Main table (pk, sk; indexes byKind and byFilter)
- *   object of a kind by id       pk=<KIND>#<id>               sk=OBJECT
- *   objects of a kind, newest    byKind   kind_pk=KIND#<kind>          kind_sk=<created>#<id>
- *   objects by kind and filter   byFilter filter_pk=KIND#<kind>#<f>=<v> filter_sk=<created>#<id>
- *   meter by event name          pk=METER_NAME#<event_name>   sk=OBJECT
- *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT
- *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT
- *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT
- *   objects by owner             byOwner  owner_pk=KIND#<kind>#<owner>  owner_sk=<created>#<id>
- *   work due (subscriptions,     byDue    due_pk=DUE#live#<shard> | DUE#<clock id>  due_sk=<due at>#<id>
+ * Test mode and live mode are separate worlds: every key that names, lists, claims or counts
+ * something carries its mode `<m>` (`test` or `live`) right after its first tag, and is built by
+ * `keysFor(mode)`, which each store receives once. Only account items (API keys, idempotency
+ * records, session tokens, the data version) have no mode (`accountKeys`).
+ *
+ * Main table (pk, sk; indexes byKind, byFilter, byOwner, byDue)
+ *   object of a kind by id       pk=<KIND>#<m>#<id>             sk=OBJECT
+ *   objects of a kind, newest    byKind   kind_pk=KIND#<m>#<kind>               kind_sk=<created>#<id>
+ *   objects by kind and filter   byFilter filter_pk=KIND#<m>#<kind>#<f>=<v>     filter_sk=<created>#<id>
+ *   objects by owner             byOwner  owner_pk=KIND#<m>#<kind>#<owner>     owner_sk=<created>#<id>
+ *   work due (subscriptions,     byDue    due_pk=DUE#<m>#wall#<shard> | DUE#<m>#<clock id>  due_sk=<due at>#<id>
  *     credit grant expiries)
- *   price by lookup key          pk=PRICE_LOOKUP#<lookup_key> sk=OBJECT
- *   invoice of a period          pk=INVOICE_PERIOD#<subscription>#<period start>  sk=OBJECT
- *   usage alerts of a meter      pk=USAGE_ALERTS#<meter>      sk=ALERTS   (non-archived alerts, versioned)
- *   credit alerts of a customer  pk=CREDIT_ALERTS#<customer>  sk=ALERTS   (non-archived alerts, versioned)
- *   credit grants of a customer  pk=CREDIT_GRANTS#<customer>  sk=GRANTS   (string set of grant ids)
- *   alerts of a meter, newest    byFilter filter_pk=KIND#alert#meter=<meter>  filter_sk=<created>#<id>
- *   live webhook endpoints       pk=WEBHOOK_ENDPOINTS  sk=DIRECTORY  (versioned; read by the event fan-out)
- *   endpoints an event reached   pk=DELIVERED#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
- *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<endpoint>#<event>#<n>  sk=OBJECT
- *     attempts of an endpoint    byOwner  owner_pk=KIND#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
+ *   meter by event name          pk=METER_NAME#<m>#<event_name> sk=OBJECT
+ *   price by lookup key          pk=PRICE_LOOKUP#<m>#<lookup_key> sk=OBJECT
+ *   invoice of a period          pk=INVOICE_PERIOD#<m>#<subscription>#<period start>  sk=OBJECT
+ *   usage alerts of a meter      pk=USAGE_ALERTS#<m>#<meter>      sk=ALERTS   (non-archived alerts, versioned)
+ *   credit alerts of a customer  pk=CREDIT_ALERTS#<m>#<customer>  sk=ALERTS   (non-archived alerts, versioned)
+ *   credit grants of a customer  pk=CREDIT_GRANTS#<m>#<customer>  sk=GRANTS   (string set of grant ids)
+ *   webhook endpoints of a mode  pk=WEBHOOK_ENDPOINTS#<m>  sk=DIRECTORY  (versioned; read by the event fan-out)
+ *   endpoints an event reached   pk=DELIVERED#<m>#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
+ *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<m>#<endpoint>#<event>#<n>  sk=OBJECT
+ *     attempts of an endpoint    byOwner  owner_pk=KIND#<m>#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
+ *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT   (account; the key says its mode)
+ *     API keys, newest           byKind   kind_pk=KIND#api_key
+ *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT  (account; per key, so per mode)
+ *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT   (account; names its key's principal)
+ *   data version                 pk=DATA_VERSION              sk=VERSION  (the layout the local data was written with)
  *
  * Usage table (pk, sk)
- *   meter event claim            pk=EVENT#<identifier>        sk=CLAIM
- *   apply marker of a chunk      pk=APPLIED#<chunk id>        sk=MARKER
- *   usage of a customer, by hour pk=USAGE#<meter>#<customer>  sk=HOUR#<hour start>
- *   usage alert progress         pk=ALERT_PROGRESS#<alert>#<customer>  sk=PROGRESS
+ *   meter event claim            pk=EVENT#<m>#<identifier>        sk=CLAIM
+ *   apply marker of a chunk      pk=APPLIED#<m>#<chunk id>        sk=MARKER
+ *   usage of a customer, by hour pk=USAGE#<m>#<meter>#<customer>  sk=HOUR#<hour start>
+ *   usage alert progress         pk=ALERT_PROGRESS#<m>#<alert>#<customer>  sk=PROGRESS
  */
 
 export const OBJECT_SK = 'OBJECT';
