@@ -1,6 +1,7 @@
 import { pathId, type Route } from '../http/router';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
+import { NotFoundError } from '../errors';
 import type { CreditBalanceTransaction, CreditGrant } from '../credits/model';
 import type { ModeServices } from '../services';
 
@@ -40,6 +41,7 @@ export function creditRoutes(s: ModeServices): Route[] {
         const grant = c.params.optionalString('credit_grant');
         c.params.done();
         await s.customers.retrieve(customer, 'customer');
+        if (grant && !(await s.store.get('credit_grant', grant))) throw new NotFoundError('billing.credit_grant', grant, 'credit_grant');
         const page = await s.store.list<CreditBalanceTransaction>('credit_balance_transaction', {
           ...query,
           owner: customer,

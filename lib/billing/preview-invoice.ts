@@ -19,7 +19,7 @@ export function makePreviewInvoice(deps: SubscriptionDeps) {
     if (!customerId && !subscriptionId) throw new InvalidRequestError('Pass a customer or a subscription.', 'customer');
     const customer = customerId ? await deps.customers.retrieve(customerId, 'customer') : undefined;
     const stored = subscriptionId
-      ? await loadSubscription(deps, subscriptionId)
+      ? await loadSubscription(deps, subscriptionId, 'subscription')
       : await latestActive(deps, customer!.id);
     const { subscription, billing } = stored;
     if (customer && subscription.customer !== customer.id) {

@@ -10,9 +10,9 @@ import { checkCompatible, newItem, readRequestedItem } from './subscription-item
 const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
 
 /** Loads a subscription or fails with 404. */
-export async function loadSubscription(deps: Pick<SubscriptionDeps, 'store'>, id: string): Promise<StoredSubscription> {
+export async function loadSubscription(deps: Pick<SubscriptionDeps, 'store'>, id: string, param = 'id'): Promise<StoredSubscription> {
   const stored = await deps.store.getSubscription(id);
-  if (!stored) throw new NotFoundError('subscription', id);
+  if (!stored) throw new NotFoundError('subscription', id, param);
   return stored;
 }
 

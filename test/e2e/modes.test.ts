@@ -1,3 +1,4 @@
+import qs from 'qs';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, stripeFor, type TestStack } from '../support/stack';
@@ -6,11 +7,17 @@ import { creditAlertParams, usageAlertParams } from '../fixtures/alerts';
 import { grantParams, onlyPrices } from '../fixtures/credits';
 import { advance, clockedCustomer, invoicesOf, item, subscriptionParams } from '../fixtures/billing';
 import { endpointFor, Receiver } from '../fixtures/webhooks';
-import { customerParams, drained, expectInvalid, expectStripeError, meterParams, nowSeconds, unique, usageOf, v1Event } from '../fixtures/stripe';
+import { customerParams, drained, expectInvalid, expectStripeError, meterParams, nowSeconds, streamClient, unique, usageOf, v1Event } from '../fixtures/stripe';
 
 type Mode = 'test' | 'live';
 const MODES: Mode[] = ['test', 'live'];
 const other = (mode: Mode): Mode => (mode === 'test' ? 'live' : 'test');
+
+/** A request through the SDK's rawRequest, which takes GET parameters in the path. */
+async function call(stripe: Stripe, method: 'GET' | 'POST' | 'DELETE', path: string, params: object = {}) {
+  const response = method === 'POST' ? await stripe.rawRequest(method, path, params as Record<string, unknown>) : await stripe.rawRequest(method, `${path}?${qs.stringify(params)}`, null as never);
+  return response as unknown as Record<string, any>;
+}
 
 /** One of everything a mode holds, each made through the SDK with that mode's key. */
 interface World {
@@ -124,10 +131,20 @@ describe('test mode and live mode', () => {
           'payload[stripe_customer_id]',
           'meter_event_customer_not_found',
         );
-        // The v2 stream validates later: the event is reported in its own mode, and counts nowhere.
-        await stripe[mode].v2.billing.meterEvents.create({ event_name: shared.eventName, payload: { stripe_customer_id: foreign.id, value: '50' } });
+        await expectInvalid(
+          stripe[mode].v2.billing.meterEvents.create({ event_name: shared.eventName, payload: { stripe_customer_id: foreign.id, value: '50' } }),
+          'payload[stripe_customer_id]',
+          'meter_event_customer_not_found',
+        );
+        // The stream validates later: the event is reported in its own mode, and counts nowhere.
+        const stream = await streamClient(stack, stripe[mode]);
+        await stream.v2.billing.meterEventStream.create({ events: [{ event_name: shared.eventName, payload: { stripe_customer_id: foreign.id, value: '50' } }] });
       }
       await drained(stack);
+      for (const mode of MODES) {
+        const reports = await call(stripe[mode], 'GET', '/v2/core/events', { object_id: world[mode].meter.id });
+        expect(reports.data.map((r: { livemode: boolean }) => r.livemode)).toEqual([mode === 'live']);
+      }
       expect(await usageOf(stripe.test, world.test.meter, world.test.customer)).toBe(3);
       expect(await usageOf(stripe.live, world.live.meter, world.live.customer)).toBe(7);
     });
@@ -184,7 +201,7 @@ describe('test mode and live mode', () => {
       ['GET', `/v1/invoices/${w.invoice.id}`],
       ['GET', `/v1/invoices/${w.invoice.id}/lines`],
       ['POST', `/v1/invoices/${w.invoice.id}/finalize`],
-      ['POST', `/v1/invoices/${w.invoice.id}/pay`],
+      ['POST', `/v1/invoices/${w.invoice.id}/pay`, { paid_out_of_band: true }],
       ['POST', `/v1/invoices/${w.invoice.id}/void`],
       ['POST', `/v1/invoices/${w.invoice.id}/mark_uncollectible`],
       ['GET', `/v1/billing/credit_grants/${w.grant.id}`],
@@ -259,8 +276,11 @@ describe('test mode and live mode', () => {
         const before = await snapshot();
         const theirs = world[other(mode)];
         for (const [method, path, params] of pathCases(theirs)) {
-          const call = stripe[mode].rawRequest(method, path, params ?? {});
-          await expectStripeError(call, Stripe.errors.StripeInvalidRequestError, { statusCode: 404, code: 'resource_missing' });
+          const error = await call(stripe[mode], method, path, params).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error, `${method} ${path}`).toMatchObject({ statusCode: 404, code: 'resource_missing' });
         }
         expect(await snapshot()).toEqual(before);
       });
@@ -268,8 +288,7 @@ describe('test mode and live mode', () => {
       it(`answers a ${mode} key 400 resource_missing naming each reference parameter of the other mode, and writes nothing`, async () => {
         const before = await snapshot();
         for (const [method, path, params, param] of referenceCases(world[mode], world[other(mode)])) {
-          const call = stripe[mode].rawRequest(method, path, params as Record<string, unknown>);
-          const error = await call.then(
+          const error = await call(stripe[mode], method, path, params).then(
             () => undefined,
             (e: unknown) => e,
           );
