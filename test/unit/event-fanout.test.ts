@@ -3,9 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventBusPublisher } from '../../lib/events/event-bus';
+import { busEntry, EventBusPublisher } from '../../lib/events/event-bus';
 import { newEvent, type StripeEvent } from '../../lib/events/events';
-import { eventsIn } from '../../lib/queue/event-fanout-handler';
+import { eventsIn, makeEventFanOutHandler } from '../../lib/queue/event-fanout-handler';
 import { keysFor } from '../../lib/store/keys';
 
 const keys = keysFor('test');
@@ -62,5 +62,32 @@ describe('events in a stream batch', () => {
       ],
     } as unknown as DynamoDBStreamEvent;
     expect(eventsIn(stream)).toEqual([invoicePaid]);
+  });
+});
+
+describe('the fan-out handler', () => {
+  it('puts every event on the bus with its mode, and hands each mode\'s events to that mode\'s webhooks only', async () => {
+    const testEvent = event('customer.created');
+    const liveEvent = newEvent({ type: 'customer.created', object: { livemode: true }, created: 1_780_000_000, nowMs: Date.now() });
+    const published: StripeEvent[] = [];
+    const enqueued: Record<string, string[]> = { test: [], live: [] };
+    const handler = makeEventFanOutHandler({
+      eventBus: { publish: async (events) => void published.push(...events) },
+      of: (mode) => ({ webhooks: { enqueue: async (events) => void enqueued[mode]!.push(...events.map((e) => e.id)) } }),
+      nowMs: () => Date.now(),
+      logger: { debug: () => undefined },
+    });
+    const stream = {
+      Records: [
+        record('INSERT', { ...keysFor('live').object('event', liveEvent.id), object: liveEvent }),
+        record('INSERT', { ...keys.object('event', testEvent.id), object: testEvent }),
+      ],
+    } as unknown as DynamoDBStreamEvent;
+    await handler(stream);
+    expect(enqueued).toEqual({ test: [testEvent.id], live: [liveEvent.id] });
+    expect(published.map((e) => [e.id, JSON.parse(busEntry('bus', e).Detail!).livemode])).toEqual([
+      [liveEvent.id, true],
+      [testEvent.id, false],
+    ]);
   });
 });
