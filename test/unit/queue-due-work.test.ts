@@ -3,6 +3,9 @@ import type { BillingStore } from '../../lib/billing/billing-store';
 import { parseBillingJob } from '../../lib/billing/jobs';
 import { makeQueueDueWork } from '../../lib/billing/queue-due-work';
 import type { QueuePublisher } from '../../lib/queue/publisher';
+import { makeBillingSchedulerHandler } from '../../lib/queue/billing-scheduler-handler';
+import type { Mode } from '../../lib/store/keys';
+import type { ScheduledEvent } from 'aws-lambda';
 
 /** A due index of `pages` and a publisher that records what it was given. */
 function fakes(pages: string[][]) {
@@ -34,5 +37,33 @@ describe('queueDueWork', () => {
   it('refuses to run without a jobs queue', async () => {
     const { store } = fakes([]);
     await expect(makeQueueDueWork({ store, jobs: undefined })(100)).rejects.toThrow(/billing-jobs queue/);
+  });
+});
+
+describe('the billing scheduler handler', () => {
+  const scheduler = (complete: Record<Mode, boolean>, order: Mode[]) =>
+    makeBillingSchedulerHandler({
+      of: (mode) => ({
+        billing: {
+          queueDueWork: async () => {
+            order.push(mode);
+            return { queued: mode === 'live' ? 2 : 3, complete: complete[mode] };
+          },
+        },
+      }),
+      nowMs: () => 100_000,
+      logger: { info: () => undefined },
+    });
+
+  it('queues the work due in both modes, live first', async () => {
+    const order: Mode[] = [];
+    expect(await scheduler({ test: true, live: true }, order)({} as ScheduledEvent)).toEqual({ queued: 5, complete: true });
+    expect(order).toEqual(['live', 'test']);
+  });
+
+  it('leaves test mode for the next run when live mode used up the run', async () => {
+    const order: Mode[] = [];
+    expect(await scheduler({ test: true, live: false }, order)({} as ScheduledEvent)).toEqual({ queued: 2, complete: false });
+    expect(order).toEqual(['live']);
   });
 });
