@@ -131,11 +131,11 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
   const sqs = options.sqs ?? new SQSClient({ endpoint: config.sqsEndpoint, region: config.region });
   const nowMs = options.nowMs ?? (() => Date.now());
   const logger = options.logger ?? new Logger({ serviceName: 'meterline' });
-  const sessions = new MeterEventSessions(db, config.mainTableName);
+  const apiKeys = new ApiKeys(db, config.mainTableName);
+  const sessions = new MeterEventSessions(db, config.mainTableName, apiKeys);
   const shared: Shared = { config, sessions, db, sqs, nowMs, logger, options };
   const test = createModeServices('test', shared);
   const live = createModeServices('live', shared);
-  const apiKeys = new ApiKeys(db, config.mainTableName);
   const http: HttpDeps = { apiKeys, sessions, idempotency: new IdempotencyStore(db, config.mainTableName), nowMs, logger };
   return {
     config,

@@ -29,6 +29,8 @@ export interface Principal {
   type: KeyType;
   livemode: boolean;
   scopes: readonly Scope[];
+  /** The SHA-256 of the key's secret: what a meter event session checks its key by. Never shown. */
+  keyHash?: string;
 }
 
 export function hashSecret(secret: string): string {
@@ -40,6 +42,9 @@ export function allows(principal: Principal, scope: Scope | undefined): boolean 
   return scope === undefined ? principal.type === 'secret' : principal.type === 'secret' || principal.scopes.includes(scope);
 }
 
+/** A container trusts a verified key this long: a revoked key (and its sessions) stops working within it. */
+export const KEY_CACHE_SECONDS = 2;
+
 /**
  * API keys: stored by the SHA-256 of the secret, never the secret itself. A lookup by hash finds
  * the record; the stored hash is then compared in constant time.
@@ -50,8 +55,8 @@ export class ApiKeys {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Seconds a verified key is trusted without reading it again (revocation delay). */
-    private readonly cacheSeconds = 30,
+    /** Seconds a verified key is trusted without reading it again: the most a revocation takes to apply. */
+    private readonly cacheSeconds = KEY_CACHE_SECONDS,
   ) {}
 
   /** Creates a key and returns its secret, shown only this once. */
@@ -163,12 +168,19 @@ export class ApiKeys {
   /** The principal behind a presented secret, or undefined when it is unknown or revoked. */
   async verify(secret: string, nowMs: number): Promise<Principal | undefined> {
     if (!/^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,200}$/.test(secret)) return undefined;
-    const hash = hashSecret(secret);
+    return this.verifyHash(hashSecret(secret), nowMs);
+  }
+
+  /** The principal of the key with this secret hash, or undefined when it is unknown or revoked. */
+  async verifyHash(hash: string, nowMs: number): Promise<Principal | undefined> {
     const cached = this.cache.get(hash);
     if (cached && cached.until > nowMs) return cached.principal;
     const record = await this.read(hash);
-    if (!record || record.revoked) return undefined;
-    const principal: Principal = { keyId: record.id, type: record.type, livemode: record.livemode, scopes: record.scopes };
+    if (!record || record.revoked) {
+      this.cache.delete(hash);
+      return undefined;
+    }
+    const principal: Principal = { keyId: record.id, type: record.type, livemode: record.livemode, scopes: record.scopes, keyHash: hash };
     this.cache.set(hash, { principal, until: nowMs + this.cacheSeconds * 1000 });
     return principal;
   }

@@ -17,7 +17,13 @@ export const MAX_SIGNIFICANT_DIGITS = 15;
 export function parseEventValue(raw: string): Quantity | undefined {
   const text = raw.trim();
   if (!DECIMAL_PATTERN.test(text)) return undefined;
-  const value = new Quantity(text);
+  let value: Quantity;
+  try {
+    value = new Quantity(text);
+  } catch {
+    // An exponent beyond what decimal.js represents ('1e99999999999999999').
+    return undefined;
+  }
   if (!value.isFinite()) return undefined;
   if (value.isZero()) return value;
   return value.precision(true) <= MAX_SIGNIFICANT_DIGITS && value.decimalPlaces() <= MAX_SIGNIFICANT_DIGITS ? value : undefined;

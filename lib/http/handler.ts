@@ -28,7 +28,14 @@ export interface HttpDeps {
 /** A route table per mode: a request runs the route of its key's mode, bound to that mode's services. */
 export type ModeRoutes = Readonly<Record<Mode, readonly Route[]>>;
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = ((event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2>) & {
+  /**
+   * The answer to a request whose key is missing, unknown or lacks the route's scope, decided
+   * from its method, path and headers alone (undefined when it may go on): a front end can refuse
+   * it before reading its body.
+   */
+  refusal?(event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'headers' | 'requestContext'>): Promise<APIGatewayProxyStructuredResultV2 | undefined>;
+};
 
 function presentedSecret(headers: Record<string, string>): string | undefined {
   const header = headers.authorization;
@@ -50,6 +57,9 @@ function redact(secret: string): string {
 export function requestIdOf(event: APIGatewayProxyEventV2): string {
   return `req_${event.requestContext.requestId.replace(/[^A-Za-z0-9]/g, '')}`;
 }
+
+/** No request runs longer: HTTP API ends an integration at 30 s. */
+export const REQUEST_LIMIT_MS = 30_000;
 
 const anonymous: Principal = { keyId: 'anonymous', type: 'restricted', livemode: false, scopes: [] };
 
@@ -91,13 +101,13 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
   async function runIdempotent(
     request: ParsedRequest,
     principal: Principal,
-    now: number,
+    budgetMs: number,
     run: () => Promise<{ status: number; body: unknown }>,
   ): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
     const key = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
     if (!key) return { ...(await run()), headers: {} };
-    const fingerprint = IdempotencyStore.fingerprint(request.method, request.path, request.rawBody);
-    const reservation = await deps.idempotency.reserve(principal.keyId, key, fingerprint, now);
+    const fingerprint = IdempotencyStore.fingerprint(request.method, request.path, request.input);
+    const reservation = await deps.idempotency.reserve(principal.keyId, key, fingerprint, deps.nowMs(), budgetMs);
     if (reservation.kind === 'replay') {
       return { ...reservation.response, headers: { 'idempotent-replayed': 'true', 'idempotency-key': key } };
     }
@@ -113,7 +123,7 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
     return { ...result, headers: { 'idempotency-key': key } };
   }
 
-  async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  async function handle(event: APIGatewayProxyEventV2, context: Partial<Context>): Promise<APIGatewayProxyStructuredResultV2> {
     const request = parseRequest(event);
     // Both tables have the same paths, authentication and scopes; only their services differ.
     const found = routers.test.match(request.method, request.path);
@@ -123,7 +133,9 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
     const match = routers[modeOf(principal.livemode)].match(request.method, request.path)!;
     const requestId = requestIdOf(event);
     const idempotencyKey = request.method === 'POST' ? (request.headers['idempotency-key'] ?? null) : null;
-    const result = await runIdempotent(request, principal, now, () =>
+    // How long this request can still be running: its function's remaining time, or HTTP API's limit.
+    const budgetMs = context.getRemainingTimeInMillis?.() ?? REQUEST_LIMIT_MS;
+    const result = await runIdempotent(request, principal, budgetMs, () =>
       // Events recorded by the route name this request (Stripe's `request.id` and `idempotency_key`).
       onBehalfOf({ id: requestId, idempotency_key: idempotencyKey }, async () => {
         const params = Params.of(request.input);
@@ -136,7 +148,20 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
 
   const wrapped = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().use(stripeErrors(logger)).handler(handle);
   // The local gateway has no Lambda context; middy only needs an object.
-  return (event, context) => wrapped(event, context ?? ({} as Context));
+  const handler: HttpHandler = (event, context) => wrapped(event, context ?? ({} as Context));
+  handler.refusal = async (event) => {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    const found = routers.test.match(event.requestContext.http.method.toUpperCase(), event.rawPath);
+    if (!found || found.route.auth === 'none') return undefined;
+    try {
+      await authenticate(found.route, { method: event.requestContext.http.method, path: event.rawPath, headers, input: {}, rawBody: '' }, deps, Math.floor(deps.nowMs() / 1000));
+      return undefined;
+    } catch (error) {
+      return errorResponse(error, requestIdOf(event as APIGatewayProxyEventV2));
+    }
+  };
+  return handler;
 }
 
 /** Middleware that answers every error with Stripe's error object; 5xx are logged in full. */

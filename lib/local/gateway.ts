@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpHandler } from '../http/handler';
 import { ingestRoutes } from '../store/resources';
 
@@ -44,6 +44,16 @@ export function toGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayPr
 
 const ingestKeys = new Set<string>(ingestRoutes);
 
+/** HTTP API's payload limit. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** What API Gateway answers a body over its limit; the rest of the body is not read. */
+function tooLarge(req: IncomingMessage, res: ServerResponse) {
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+  req.destroy();
+}
+
 /**
  * The local HTTP API: routes each request to the ingest or api handler exactly as the CDK
  * stack's routes do, and writes back the handler's result.
@@ -53,15 +63,31 @@ export function startGateway(
   port: number,
   host = '127.0.0.1',
 ): Promise<Server> {
+  const answer = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2) => {
+    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body);
+  };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const event = toGatewayEvent(req, Buffer.concat(chunks));
-    const handler = ingestKeys.has(`${event.requestContext.http.method} ${event.rawPath}`) ? handlers.ingest : handlers.api;
     try {
-      const result = await handler(event);
-      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
-      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body);
+      // As API Gateway: a body over its limit is refused, and never read.
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);
+      const head = toGatewayEvent(req, Buffer.alloc(0));
+      const handler = ingestKeys.has(`${head.requestContext.http.method} ${head.rawPath}`) ? handlers.ingest : handlers.api;
+      // A request without a valid key is answered before its body is read.
+      const refusal = await handler.refusal?.(head);
+      if (refusal) {
+        answer(res, refusal);
+        req.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) return tooLarge(req, res);
+        chunks.push(chunk as Buffer);
+      }
+      answer(res, await handler(toGatewayEvent(req, Buffer.concat(chunks))));
     } catch {
       // What API Gateway answers when the integration fails.
       res.writeHead(500, { 'content-type': 'application/json' });

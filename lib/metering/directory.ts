@@ -3,6 +3,9 @@ import type { Customer, DeletedCustomer } from '../customers/customers';
 import type { Meter, Meters } from '../meters/meters';
 import type { ObjectStore } from '../store/objects';
 
+/** How long a container trusts a meter it read: a deactivated meter refuses events within this. */
+export const DIRECTORY_TTL_MS = 2_000;
+
 /**
  * Cached lookups for the hot path: meters by event name and which customers exist. A Lambda
  * container keeps answers for `ttlMs`, so a deactivated meter stops accepting events within
@@ -15,7 +18,7 @@ export class Directory {
   constructor(
     private readonly store: ObjectStore,
     private readonly meterRepo: Meters,
-    private readonly ttlMs = 5_000,
+    private readonly ttlMs = DIRECTORY_TTL_MS,
   ) {}
 
   async meterFor(eventName: string, nowMs: number): Promise<Meter | undefined> {

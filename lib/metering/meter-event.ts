@@ -121,6 +121,16 @@ export interface ValidationContext {
 }
 
 /**
+ * A payload's own string under `key`: a payload key named like an Object method (`toString`,
+ * `constructor`) is read from the payload itself, never from its prototype.
+ */
+function payloadValue(payload: Readonly<Record<string, string>>, key: string): string | undefined {
+  if (!Object.hasOwn(payload, key)) return undefined;
+  const value: unknown = payload[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
  * Validates one event against its meter and customer; the same rules run synchronously (v1 and
  * v2 meter_events) and asynchronously (v2 stream, in the consumer).
  */
@@ -138,7 +148,7 @@ export function validateMeterEvent(
     return fail('archived_meter', `The meter for event_name '${event.event_name}' is inactive.`, 'event_name');
   }
   const customerKey = meter.customer_mapping.event_payload_key;
-  const customerId = event.payload[customerKey];
+  const customerId = payloadValue(event.payload, customerKey);
   const now = (customerId ? context.clockNow?.(customerId) : undefined) ?? context.now;
   const timestamp = event.untimed ? now : parseTimestamp(event.timestamp);
   if (timestamp === undefined) return fail('timestamp_invalid', 'The timestamp is not a valid time.', 'timestamp');
@@ -159,7 +169,7 @@ export function validateMeterEvent(
   let value = '1';
   if (formula !== 'count') {
     const valueKey = meter.value_settings.event_payload_key;
-    const raw = event.payload[valueKey];
+    const raw = payloadValue(event.payload, valueKey);
     if (raw === undefined || raw === '') {
       return fail('meter_event_value_not_found', `The payload has no '${valueKey}'.`, `payload[${valueKey}]`);
     }

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { timingSafeEqual } from 'node:crypto';
-import { hashSecret, type Principal } from '../auth/api-keys';
+import { hashSecret, type ApiKeys, type Principal } from '../auth/api-keys';
 import { AuthenticationError } from '../errors';
 import { newId, randomToken } from '../domain/ids';
 import { accountKeys } from '../store/keys';
@@ -30,6 +30,8 @@ export class MeterEventSessions implements SessionVerifier {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The keys sessions are made with: a session works only while its key does. */
+    private readonly apiKeys: Pick<ApiKeys, 'verifyHash'>,
   ) {}
 
   async create(principal: Principal, now: number): Promise<MeterEventSession> {
@@ -67,6 +69,8 @@ export class MeterEventSessions implements SessionVerifier {
       this.cache.delete(hash);
       throw new AuthenticationError('The meter event session has expired. Create a new session.', 'billing_meter_event_session_expired');
     }
-    return entry.principal;
+    // Revoking a key ends its sessions (within the key cache's few seconds).
+    const key = entry.principal.keyHash ? await this.apiKeys.verifyHash(entry.principal.keyHash, now * 1000) : undefined;
+    return key ? entry.principal : undefined;
   }
 }

@@ -195,7 +195,21 @@ export type Dispatch = ReturnType<typeof makeDispatch>;
 /** What an attempt records of a POST that got no answer. */
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (error instanceof NonPublicAddressError) return `not sent: ${error.message}`;
-  const e = error as { name?: string; message?: string };
+  const e = error as { name?: string; message?: string; code?: string; hostname?: string; cause?: { code?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
-  return e?.message || 'request failed';
+  const code = e?.code ?? e?.cause?.code;
+  const reason = code ? NETWORK_FAILURES[code] ?? (code.startsWith('ERR_TLS') || code.includes('CERT') ? 'the TLS handshake failed (certificate)' : undefined) : undefined;
+  return reason ?? 'the request failed before an answer';
 }
+
+/** Short reasons for the network errors a receiver's address can cause (never a raw system message). */
+const NETWORK_FAILURES: Record<string, string> = {
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved (DNS did not answer)',
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  EPIPE: 'the connection was closed while sending',
+};

@@ -26,7 +26,11 @@ const ranges: [string, number, 'ipv4' | 'ipv6'][] = [
   ['224.0.0.0', 3, 'ipv4'], // multicast, reserved, broadcast
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
+  ['::', 96, 'ipv6'], // IPv4-compatible (deprecated): ::a.b.c.d
+  ['::ffff:0:0:0', 96, 'ipv6'], // IPv4-translated: ::ffff:0:a.b.c.d
   ['64:ff9b::', 96, 'ipv6'], // NAT64
+  ['64:ff9b:1::', 48, 'ipv6'], // local-use NAT64
+  ['2001::', 32, 'ipv6'], // Teredo (an obfuscated IPv4 address inside)
   ['100::', 64, 'ipv6'], // discard
   ['2001:db8::', 32, 'ipv6'], // documentation
   ['fc00::', 7, 'ipv6'], // unique local
@@ -36,10 +40,39 @@ const ranges: [string, number, 'ipv4' | 'ipv6'][] = [
 // BlockList checks IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the IPv4 ranges.
 for (const [network, prefix, family] of ranges) special.addSubnet(network, prefix, family);
 
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part included). */
+function hextets(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, -dotted[1]!.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (s: string) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
+  const front = part(head);
+  const back = tail === undefined ? [] : part(tail);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+
+/** The IPv4 address a 6to4 address (2002:a.b.c.d::/48) or an IPv4-mapped one carries, if any. */
+function embeddedIpv4(address: string): string | undefined {
+  const h = hextets(address);
+  if (h[0] === 0x2002) return ipv4Of(h[1]!, h[2]!);
+  if (h.slice(0, 5).every((x) => x === 0) && h[5] === 0xffff) return ipv4Of(h[6]!, h[7]!);
+  return undefined;
+}
+
 /** True for an IP address outside every loopback, private, link-local and special-purpose range. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
+  if (family === 6) {
+    const inner = embeddedIpv4(address);
+    if (inner !== undefined && !isPublicAddress(inner)) return false;
+  }
   return !special.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
@@ -51,7 +84,8 @@ const bare = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
  * non-public address literals are refused before anything is resolved.
  */
 export function nonPublicHost(hostname: string): string | undefined {
-  const host = bare(hostname).toLowerCase();
+  // A fully qualified name may end in a dot ('localhost.'): the same host.
+  const host = bare(hostname).toLowerCase().replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine`;
   if (isIP(host) && !isPublicAddress(host)) return `${host} is not a public address`;
   return undefined;

@@ -48,6 +48,35 @@ describe('asynchronous validation of streamed events', () => {
     return reports;
   };
 
+  it('reports an event without a payload key named like an Object method, and counts the rest of its batch', async () => {
+    const customer = await stripe.customers.create({ name: 'Proto' });
+    const meter = await stripe.billing.meters.create({
+      display_name: 'Proto keys',
+      event_name: unique('proto'),
+      default_aggregation: { formula: 'sum' },
+      value_settings: { event_payload_key: 'toString' },
+      customer_mapping: { type: 'by_id', event_payload_key: 'constructor' },
+    });
+    const payload = (value?: string) => ({ constructor: customer.id, ...(value === undefined ? {} : { toString: value }) });
+    await stream.v2.billing.meterEventStream.create({
+      events: [
+        { event_name: meter.event_name, identifier: unique('ok'), payload: payload('4') },
+        { event_name: meter.event_name, identifier: 'no-value', payload: payload() },
+        { event_name: meter.event_name, identifier: unique('ok'), payload: payload('3') },
+      ],
+    });
+    await drained(stack);
+    expect(await usageOf(stripe, meter, customer)).toBe(7);
+    expect(tally(await reportsFor(meter.id))).toEqual({ meter_event_value_not_found: { count: 1, identifiers: ['no-value'] } });
+    expect(await stack.dlqDepth()).toBe(0);
+    // Sent synchronously (v2, JSON), the same event is a 400 naming the missing key.
+    await expect(stripe.v2.billing.meterEvents.create({ event_name: meter.event_name, payload: payload() })).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'meter_event_value_not_found',
+      param: 'payload[toString]',
+    });
+  });
+
   it('accepts the stream request, counts only valid events and reports the others on the meter', async () => {
     const { meter, customer } = await meterAndCustomer(stripe);
     await stream.v2.billing.meterEventStream.create({

@@ -1,6 +1,8 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
+import { IdempotencyStore } from '../../lib/http/idempotency';
+import { REQUEST_LIMIT_MS } from '../../lib/http/handler';
 import {
   customerParams,
   drained,
@@ -9,6 +11,7 @@ import {
   meterAndCustomer,
   meterParams,
   nowSeconds,
+  rawRequest,
   unique,
   usageOf,
   v1Event,
@@ -121,5 +124,54 @@ describe('idempotent requests', () => {
     });
     await drained(stack);
     expect(await usageOf(stripe, meter, customer)).toBe(2);
+  });
+
+  /** A form POST with `Idempotency-Key`, as raw HTTP, so that the order of its parameters is ours. */
+  const post = (path: string, body: string, idempotencyKey: string) =>
+    rawRequest(stack, 'POST', path, {
+      headers: { authorization: `Bearer ${stack.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': idempotencyKey },
+      body,
+    });
+
+  it('compares parameters, not bytes: the same ones in another order replay, a changed query string is another request', async () => {
+    const idempotencyKey = unique('idem');
+    const email = `${unique('order')}@example.com`;
+    const first = await post('/v1/customers', `name=Ada&email=${email}`, idempotencyKey);
+    const reordered = await post('/v1/customers', `email=${email}&name=Ada`, idempotencyKey);
+    expect(first.status).toBe(200);
+    expect(reordered).toMatchObject({ status: 200, body: { id: first.body.id } });
+    const changed = await post('/v1/customers?description=other', `name=Ada&email=${email}`, idempotencyKey);
+    expect(changed).toMatchObject({ status: 400, body: { error: { type: 'idempotency_error' } } });
+    expect(await customersWithEmail(email)).toEqual([first.body.id]);
+  });
+});
+
+describe('an idempotent request that crashed', () => {
+  let stack: TestStack;
+  let skewMs = 0;
+  beforeAll(async () => {
+    stack = await startTestStack({ nowMs: () => Date.now() + skewMs });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('holds its key while it could still be running, then lets the retry run once', async () => {
+    const params = customerParams();
+    const idempotencyKey = unique('crashed');
+    // What a request leaves when it dies between reserving its key and answering: the reservation.
+    const [apiKey] = (await stack.services.apiKeys.list()).filter((k) => !k.livemode);
+    const fingerprint = IdempotencyStore.fingerprint('POST', '/v1/customers', { email: params.email, name: params.name });
+    await stack.services.http.idempotency.reserve(apiKey!.id, idempotencyKey, fingerprint, stack.services.nowMs(), REQUEST_LIMIT_MS);
+
+    await expectStripeError(stack.stripe.customers.create(params, { idempotencyKey }), Stripe.errors.StripeIdempotencyError, { statusCode: 409 });
+    skewMs = REQUEST_LIMIT_MS + 1000;
+    const retried = await stack.stripe.customers.create(params, { idempotencyKey });
+    expect(retried.lastResponse.headers['idempotent-replayed']).toBeUndefined();
+    const replayed = await stack.stripe.customers.create(params, { idempotencyKey });
+    expect(replayed.id).toBe(retried.id);
+    expect(replayed.lastResponse.headers['idempotent-replayed']).toBe('true');
+    const customers = (await stack.stripe.customers.list({ limit: 100 })).data.filter((c) => c.email === params.email);
+    expect(customers.map((c) => c.id)).toEqual([retried.id]);
   });
 });

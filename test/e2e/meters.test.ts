@@ -1,10 +1,10 @@
 import Stripe from 'stripe';
+import { DIRECTORY_TTL_MS } from '../../lib/metering/directory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { customerParams, drained, expectInvalid, expectStripeError, meterParams, unique, usageOf, v1Event } from '../fixtures/stripe';
 
-/** Ingest caches meters by event_name for 5 s (per container); tests step the clock past it. */
-const DIRECTORY_TTL_MS = 5_000;
+/** Ingest caches meters by event_name for a few seconds (per container); tests step the clock past it. */
 
 describe('meters', () => {
   let stack: TestStack;

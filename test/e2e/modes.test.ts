@@ -298,4 +298,41 @@ describe('test mode and live mode', () => {
       });
     }
   });
+
+  describe('the billing scheduler and worker', () => {
+    let clocked: TestStack;
+    let nowMs = Date.now();
+    afterAll(async () => {
+      await clocked?.stop();
+    });
+
+    it('bill both modes, each from its own data', async () => {
+      clocked = await startTestStack({ nowMs: () => nowMs, invoiceGraceSeconds: 3600 });
+      const { secret } = await clocked.services.apiKeys.create({ type: 'secret', name: 'live', livemode: true, now: Math.floor(nowMs / 1000) });
+      const clients: Record<Mode, Stripe> = { test: clocked.stripe, live: stripeFor(clocked.url, secret) };
+      const subscriptions = {} as Record<Mode, Stripe.Subscription>;
+      for (const mode of MODES) {
+        const s = clients[mode];
+        const customer = await s.customers.create(customerParams());
+        const product = await s.products.create(productParams());
+        const price = await s.prices.create({ product: product.id, currency: 'usd', unit_amount: mode === 'live' ? 700 : 300, recurring: { interval: 'day' } });
+        subscriptions[mode] = await s.subscriptions.create(subscriptionParams(customer, [item(price, 1)]));
+      }
+      // A day and the grace period later, as the schedule would: close each period, then finalize its draft.
+      nowMs += 86_400_000 + 60_000;
+      expect((await clocked.runBillingScheduler()).queued).toBe(2);
+      await drained(clocked);
+      nowMs += 2 * 3_600_000;
+      expect((await clocked.runBillingScheduler()).queued).toBe(2);
+      await drained(clocked);
+      for (const mode of MODES) {
+        const invoices = (await clients[mode].invoices.list({ limit: 100 })).data;
+        expect(invoices.map((i) => [i.livemode, i.status, i.total])).toEqual([
+          [mode === 'live', 'open', mode === 'live' ? 700 : 300],
+          [mode === 'live', 'open', mode === 'live' ? 700 : 300],
+        ]);
+        expect(invoices.every((i) => (i.parent?.subscription_details?.subscription ?? (i as unknown as { subscription: string }).subscription) === subscriptions[mode].id)).toBe(true);
+      }
+    });
+  });
 });

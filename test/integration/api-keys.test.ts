@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { startTestStack, type TestStack } from '../support/stack';
+import { ApiKeys, KEY_CACHE_SECONDS } from '../../lib/auth/api-keys';
 
 describe('API keys', () => {
   let stack: TestStack;
@@ -46,5 +47,19 @@ describe('API keys', () => {
       headers: { authorization: `Basic ${Buffer.from(`${stack.secretKey}:`).toString('base64')}` },
     });
     expect(response.status).toBe(200);
+  });
+
+  it('stops a key revoked elsewhere, and the meter event sessions it made, within the key cache\'s seconds', async () => {
+    const { secret } = await stack.services.apiKeys.create({ type: 'restricted', name: 'revoked elsewhere', livemode: false, scopes: ['meter_events:write'], now: now() });
+    const session = await stack.client(secret).v2.billing.meterEventSession.create();
+    const stream = stack.client(session.authentication_token);
+    const events = { events: [{ event_name: 'anything', payload: { stripe_customer_id: 'cus_x', value: '1' } }] };
+    await expect(stream.v2.billing.meterEventStream.create(events)).resolves.toBeDefined();
+    // As `npm run keys -- revoke` does, from another process: this stack's cache does not hear of it.
+    const elsewhere = new ApiKeys(stack.services.db, stack.services.config.mainTableName);
+    expect(await elsewhere.revoke(secret, now())).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_SECONDS * 1000 + 200));
+    await expect(stack.client(secret).v2.billing.meterEventSession.create()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    await expect(stream.v2.billing.meterEventStream.create(events)).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
 });

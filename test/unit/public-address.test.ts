@@ -16,6 +16,14 @@ describe('public addresses (where live endpoints may point)', () => {
     expect(isPublicAddress('example.com')).toBe(false);
   });
 
+  it('refuses every IPv6 form that embeds or maps a non-public IPv4 address, and trailing-dot local names', () => {
+    for (const host of ['[::127.0.0.1]', '[::7f00:1]', '[::ffff:0:7f00:1]', '[2002:7f00:1::]', '[2002:a9fe:a9fe::1]', '[64:ff9b:1::a9fe:a9fe]', '[2001:0:4136:e378::1]', 'localhost.', 'api.localhost.']) {
+      expect(nonPublicHost(new URL(`https://${host}/hooks`).hostname), host).toBeDefined();
+    }
+    // 6to4 of a public IPv4 address is public.
+    expect(nonPublicHost('[2002:808:808::1]')).toBeUndefined();
+  });
+
   it('names the hosts that can never be public before resolving anything', () => {
     for (const host of ['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '[::1]', '169.254.169.254', '10.0.0.8']) expect(nonPublicHost(host), host).toBeDefined();
     for (const host of ['example.com', '8.8.8.8', '[2606:4700::1111]']) expect(nonPublicHost(host), host).toBeUndefined();
