@@ -78,7 +78,7 @@ async function consumeAll(stack: LocalStack, batches: QueueRecord[][]): Promise<
 
 async function main() {
   useLocalCredentials();
-  const stack = await startLocalStack({ port: 0, pollerConcurrency: POLLERS, consumerTimeoutMs: 30_000 });
+  const stack = await startLocalStack({ port: 0, pollerConcurrency: POLLERS, consumerTimeoutMs: 30_000, durableQueue: false });
   const { config } = stack.services;
   const capacity = new CapacityCounter({ [config.mainTableName]: mainTable, [config.usageTableName]: usageTable });
   capacity.active = false;

@@ -123,6 +123,8 @@ async function runSize(n: number, grants: readonly GrantSpec[] = []): Promise<Si
   const workerTimer = new InvocationTimer();
   const stack: LocalStack = await startLocalStack({
     port: 0,
+    // What runs on AWS, where SQS itself is durable: no local queue journal.
+    durableQueue: false,
     nowMs,
     pollerConcurrency: POLLERS,
     invoiceGraceSeconds: GRACE_SECONDS,

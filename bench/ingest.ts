@@ -83,6 +83,8 @@ async function main() {
   timeServerRequests(ingestTimer, 'POST', STREAM_PATH);
   const stack = await startLocalStack({
     port: 0,
+    // What runs on AWS, where SQS itself is durable: no local queue journal.
+    durableQueue: false,
     pollerConcurrency: POLLERS,
     wrapConsumer: (handler) => async (event) => {
       const t0 = performance.now();

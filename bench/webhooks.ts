@@ -85,6 +85,8 @@ async function main() {
   timer.active = false;
   const stack = await startLocalStack({
     port: 0,
+    // What runs on AWS, where SQS itself is durable: no local queue journal.
+    durableQueue: false,
     pollerConcurrency: POLLERS,
     wrapWebhookDispatcher: (handler) => async (event) => {
       const t0 = performance.now();

@@ -37,6 +37,8 @@ export interface ServiceOptions {
   logger?: Logger;
   /** Test hook for the consumer's crash window. */
   afterClaims?: () => Promise<void>;
+  /** The local stack's start (ms): claims made before it have no live owner (see ConsumerDeps.ownersGoneBeforeMs). */
+  ownersGoneBeforeMs?: number;
   /** Test hook for the billing worker's crash window (after a step is built, before it commits). */
   beforeBillingCommit?: (step: Step) => Promise<void>;
   /** How long a webhook receiver may take to answer (default webhookDelivery.timeoutMs, 10 s); tests shorten it. */
@@ -102,6 +104,7 @@ function createModeServices(mode: Mode, { config, sessions, db, sqs, nowMs, logg
       errors: new ErrorReporter(store),
       // Lambda stops an invocation at its timeout: a claim twice that old has no live owner.
       inFlightMs: 2 * config.consumerTimeoutMs,
+      ownersGoneBeforeMs: options.ownersGoneBeforeMs,
       afterClaims: options.afterClaims,
       alerts: new UsageAlertEvaluator(alerts.store, db, config.usageTableName),
     }),

@@ -35,6 +35,7 @@ async function main() {
   const now = Math.floor(nowMs() / 1000);
   const given = process.env.METERLINE_API_KEY;
   const { secret } = await apiKeys.create({ type: 'secret', name: 'local', livemode: given?.startsWith('sk_live_') ?? false, now, secret: given });
+  if (stack.recovered) console.log(`Recovered ${stack.recovered} meter-event message(s) acknowledged before the last stop and not yet counted.`);
   console.log(`Meterline is listening on ${stack.url}`);
   console.log(given ? 'API key: METERLINE_API_KEY' : `API key (created; set METERLINE_API_KEY to choose one): ${secret}`);
   console.log(`Try: curl ${stack.url}/v1/customers -u ${given ? '$METERLINE_API_KEY' : secret}:`);

@@ -21,6 +21,8 @@ export interface PollerOptions {
   concurrency?: number;
   /** Fault injection for tests: every batch is handed to the handler twice, concurrently. */
   deliverTwice?: boolean;
+  /** Called with the messages the handler succeeded with, before they are deleted (the local queue journal forgets them). */
+  onHandled?: (bodies: string[]) => Promise<void>;
 }
 
 function toRecord(message: Message, arn: string): SQSRecord {
@@ -112,6 +114,7 @@ export class SqsPoller {
           continue; // As Lambda: a failed invocation returns the whole batch to the queue.
         }
         const done = batch.filter((m) => !failed.has(m.MessageId!));
+        if (done.length) await this.options.onHandled?.(done.map((m) => m.Body ?? ''));
         for (let i = 0; i < done.length; i += 10) {
           await sqs.send(
             new DeleteMessageBatchCommand({

@@ -28,6 +28,8 @@ import {
 } from '../store/resources';
 import { createServices, type ServiceOptions, type Services } from '../services';
 import { bootstrap } from './bootstrap';
+import { QueueJournal } from './journal';
+import { createDocumentClient } from '../store/dynamo';
 import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, useLocalCredentials, type RunningEmulator } from './emulators';
 import { startGateway } from './gateway';
 import { SqsPoller } from './poller';
@@ -77,6 +79,12 @@ export interface LocalStackOptions extends ServiceOptions {
   eventBusName?: string;
   /** Wraps the webhook dispatcher handler (fault injection in tests). */
   wrapWebhookDispatcher?: (handler: SqsHandler) => SqsHandler;
+  /**
+   * Journal the meter-events queue's messages in DynamoDB Local, so that events acknowledged
+   * before a hard kill are consumed after the restart (lib/local/journal.ts). @default true
+   * (the ingest bench turns it off: it measures what runs on AWS, where SQS itself is durable)
+   */
+  durableQueue?: boolean;
 }
 
 export interface LocalStack {
@@ -100,6 +108,8 @@ export interface LocalStack {
   webhooksDlqUrl: string;
   dynamoEndpoint: string;
   sqsEndpoint: string;
+  /** Meter-events messages a previous run acknowledged but never handled, queued again at this start. */
+  recovered: number;
   /** Messages currently in the meter-events dead-letter queue. */
   dlqDepth(): Promise<number>;
   /** Messages currently in the billing-jobs dead-letter queue. */
@@ -189,7 +199,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     webhookPrivateTestUrls: options.webhookPrivateTestUrls ?? true,
     eventBusName: options.eventBusName,
   };
-  const services = createServices(config, { ...options, sqs: sqsClient });
+  const journal = options.durableQueue === false
+    ? undefined
+    : new QueueJournal(createDocumentClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION }), config.usageTableName, queueUrl, meterEventsQueue.id);
+  journal?.attach(sqsClient);
+  const recovered = (await journal?.replay(sqsClient)) ?? 0;
+  // This process makes every claim a live consumer holds: those of an earlier run are adoptable now.
+  const services = createServices(config, { ownersGoneBeforeMs: (options.nowMs ?? Date.now)(), ...options, sqs: sqsClient });
   const consumer = makeMeterConsumerHandler(services);
   const poller = new SqsPoller({
     sqs: sqsClient,
@@ -199,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     batchingWindowMs: meterConsumer.maxBatchingWindowSeconds * 1000,
     concurrency: options.pollerConcurrency,
     deliverTwice: options.deliverTwice,
+    onHandled: journal && ((bodies) => journal.forget(bodies)),
   });
   const worker = makeBillingWorkerHandler(services);
   const billingPoller = new SqsPoller({
@@ -289,6 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     webhooksDlqUrl,
     dynamoEndpoint,
     sqsEndpoint,
+    recovered,
     dlqDepth: () => visibleMessages(dlqUrl),
     billingDlqDepth: () => visibleMessages(billingDlqUrl),
     runBillingScheduler: (nowSeconds) =>

@@ -36,6 +36,12 @@ export interface ConsumerDeps {
   errors: ErrorReporter;
   /** Twice the consumer timeout: a younger claim may still be applied by a live invocation. */
   inFlightMs: number;
+  /**
+   * Claims made before this time (ms) have no live owner, however young: the local stack's one
+   * process made every claim a live invocation holds, so after a restart the earlier ones are
+   * adopted at once. Undefined on AWS, where other containers may be running.
+   */
+  ownersGoneBeforeMs?: number;
   /** Test hook: called between claiming and applying (the crash window). */
   afterClaims?: () => Promise<void>;
   /** Usage alert evaluation; without it, no alert is evaluated (and nothing is read for alerts). */
@@ -215,7 +221,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     for (const conflict of conflicts) {
       const { existing, pending } = conflict;
       if (existing.cancelled !== undefined || applied.has(existing.chunk)) counts.duplicates++;
-      else if (nowMs - existing.claimedMs <= deps.inFlightMs) inFlight.push(conflict);
+      else if (nowMs - existing.claimedMs <= deps.inFlightMs && !(existing.claimedMs < (deps.ownersGoneBeforeMs ?? 0))) inFlight.push(conflict);
       else if (await deps.usage.adoptClaim(existing, plan.chunkOf(existing), nowMs)) {
         claimed.push({ event: existing, messageId: pending.messageId, receivedMs: existing.receivedMs });
       } else failed.add(pending.messageId); // Someone else moved it meanwhile: look again later.

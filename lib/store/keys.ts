@@ -35,6 +35,7 @@
  *   apply marker of a chunk      pk=APPLIED#<m>#<chunk id>        sk=MARKER
  *   usage of a customer, by hour pk=USAGE#<m>#<meter>#<customer>  sk=HOUR#<hour start>
  *   usage alert progress         pk=ALERT_PROGRESS#<m>#<alert>#<customer>  sk=PROGRESS
+ *   local queue journal          pk=JOURNAL#<queue>  sk=<sha256 of the body>  (the local stack only)
  */
 
 export const OBJECT_SK = 'OBJECT';
@@ -150,6 +151,13 @@ export const accountKeys = {
   apiKeyListPartition: () => 'KIND#api_key',
   idempotency: (keyId: string, idempotencyKey: string): Key => ({ pk: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, sk: OBJECT_SK }),
   sessionToken: (tokenHash: string): Key => ({ pk: `SESSION#${tokenHash}`, sk: OBJECT_SK }),
+};
+
+/** Keys of the local stack's own items (never written on AWS). */
+export const localKeys = {
+  /** A message the local meter-events queue holds, by the SHA-256 of its body (usage table): see lib/local/journal.ts. */
+  journalEntry: (queueId: string, bodyHash: string): Key => ({ pk: localKeys.journalPartition(queueId), sk: bodyHash }),
+  journalPartition: (queueId: string) => `JOURNAL#${queueId}`,
 };
 
 /** True for the key of an event item, of either mode (what the stream fan-out picks from the main table's changes). */
