@@ -66,7 +66,11 @@ export class Router {
       const m = regex.exec(path);
       if (!m) continue;
       const values: Record<string, string> = {};
-      names.forEach((name, i) => (values[name] = decodeURIComponent(m[i + 1]!)));
+      try {
+        names.forEach((name, i) => (values[name] = decodeURIComponent(m[i + 1]!)));
+      } catch {
+        return undefined; // A malformed percent-escape names nothing: an unknown URL.
+      }
       return { route, path: values };
     }
     return undefined;

@@ -20,6 +20,8 @@ export interface IngestDeps {
 
 /** SQS takes 256 KiB per message everywhere (1 MiB in newer regions): stay well below. */
 export const MAX_MESSAGE_BYTES = 200 * 1024;
+/** A meter event's payload, as JSON: half a message, so that every single event can be queued. */
+export const MAX_PAYLOAD_BYTES = 100 * 1024;
 
 /** One message per request, split in halves while it is too large for SQS. */
 export function toMessageBodies(message: MeterQueueMessage): string[] {
@@ -41,6 +43,10 @@ function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterE
   const eventName = params.string('event_name', { maxLength: 100 });
   const payload = params.stringMap('payload');
   if (!payload) throw new MissingParameterError(params.path('payload'));
+  // An event must fit one queue message on its own: a larger one could never be queued, whatever the retries.
+  if (Buffer.byteLength(JSON.stringify(payload)) > MAX_PAYLOAD_BYTES) {
+    throw new InvalidRequestError(`The payload can be at most ${MAX_PAYLOAD_BYTES / 1024} KB.`, params.path('payload'));
+  }
   const identifier = params.optionalString('identifier', { maxLength: MAX_IDENTIFIER_LENGTH }) || randomUUID();
   const timestamp = version === 'v1' ? params.optionalInteger('timestamp', { min: 0 }) : params.optionalString('timestamp');
   params.done();

@@ -33,7 +33,8 @@ export function createDocumentClient(options: DynamoOptions = {}): DynamoDBDocum
     maxAttempts: 6,
   });
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    // A map whose own key is named `constructor` (metadata sent as JSON) is still a map, not a class instance.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     unmarshallOptions: { wrapNumbers: readNumber },
   });
 }

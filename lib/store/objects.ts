@@ -93,6 +93,11 @@ function rangeValues(range: IndexRange | undefined): Record<string, string> {
   return range.op === 'between' ? { ':r': range.value, ':to': range.to } : { ':r': range.value };
 }
 
+/** DynamoDB's limits on a partition key (2,048 bytes) and a sort key (1,024 bytes). */
+function fitsKey(key: Key): boolean {
+  return Buffer.byteLength(key.pk) <= 2048 && Buffer.byteLength(key.sk) <= 1024;
+}
+
 const indexNamed = (name: string) => mainTable.indexes.find((index) => index.name === name)!;
 
 /**
@@ -129,18 +134,20 @@ export class ObjectStore {
 
   /** A raw item by key (for the few items that are not API objects). */
   async getItem(key: Key, consistent = false): Promise<Record<string, unknown> | undefined> {
+    // No item has a key past DynamoDB's limit: an id that long (from a path or a parameter) names nothing.
+    if (!fitsKey(key)) return undefined;
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }));
     return Item;
   }
 
   /** Raw items by key, in one BatchGetItem per 100 (missing ones are simply absent). */
   getItems(itemKeys: readonly Key[], consistent = false): Promise<Record<string, unknown>[]> {
-    return batchGetItems(this.db, this.tableName, itemKeys, consistent);
+    return batchGetItems(this.db, this.tableName, itemKeys.filter(fitsKey), consistent);
   }
 
   /** Objects of one kind by id; missing ids are simply absent. */
   async getMany<T extends { id: string }>(kind: ObjectKind, ids: readonly string[]): Promise<T[]> {
-    const items = await batchGetItems(this.db, this.tableName, ids.map((id) => this.keys.object(kind, id)));
+    const items = await batchGetItems(this.db, this.tableName, ids.map((id) => this.keys.object(kind, id)).filter(fitsKey));
     return items.map((item) => item.object as T);
   }
 
