@@ -21,6 +21,8 @@ export interface PollerOptions {
   concurrency?: number;
   /** Fault injection for tests: every batch is handed to the handler twice, concurrently. */
   deliverTwice?: boolean;
+  /** Told of an invocation that threw (Lambda would log it); its whole batch returns to the queue. */
+  onCrash?: (error: unknown) => void;
   /** Called with the messages the handler succeeded with, before they are deleted (the local queue journal forgets them). */
   onHandled?: (bodies: string[]) => Promise<void>;
 }
@@ -106,7 +108,10 @@ export class SqsPoller {
         const failed = new Set<string>();
         let crashed = false;
         for (const result of results) {
-          if (result.status === 'rejected') crashed = true;
+          if (result.status === 'rejected') {
+            crashed = true;
+            this.options.onCrash?.(result.reason);
+          }
           else for (const f of result.value.batchItemFailures) failed.add(f.itemIdentifier);
         }
         if (crashed) {

@@ -216,6 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     concurrency: options.pollerConcurrency,
     deliverTwice: options.deliverTwice,
     onHandled: journal && ((bodies) => journal.forget(bodies)),
+    onCrash: (error) => services.logger.error('meter-events consumer invocation failed; its batch returns to the queue', { error: error as Error }),
   });
   const worker = makeBillingWorkerHandler(services);
   const billingPoller = new SqsPoller({

@@ -136,4 +136,12 @@ describe('hostile input', () => {
       }
     }
   });
+
+  it('refuses a meter event too large to ever be queued with a 400 naming its payload, not a 503 to retry', async () => {
+    const customer = await stripe.customers.create(customerParams());
+    const meter = await stripe.billing.meters.create(meterParams());
+    const huge = { event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value: '1', note: 'x'.repeat(1_000_000) } };
+    await expect(stripe.billing.meterEvents.create(huge)).rejects.toMatchObject({ statusCode: 400, param: 'payload' });
+    await expect(stripe.v2.billing.meterEvents.create(huge)).rejects.toMatchObject({ statusCode: 400, param: 'payload' });
+  });
 });

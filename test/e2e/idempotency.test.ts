@@ -164,7 +164,7 @@ describe('an idempotent request that crashed', () => {
     const fingerprint = IdempotencyStore.fingerprint('POST', '/v1/customers', { email: params.email, name: params.name });
     await stack.services.http.idempotency.reserve(apiKey!.id, idempotencyKey, fingerprint, stack.services.nowMs(), REQUEST_LIMIT_MS);
 
-    await expectStripeError(stack.stripe.customers.create(params, { idempotencyKey }), Stripe.errors.StripeIdempotencyError, { statusCode: 409 });
+    await expect(stack.stripe.customers.create(params, { idempotencyKey })).rejects.toMatchObject({ statusCode: 409, rawType: 'idempotency_error' });
     skewMs = REQUEST_LIMIT_MS + 1000;
     const retried = await stack.stripe.customers.create(params, { idempotencyKey });
     expect(retried.lastResponse.headers['idempotent-replayed']).toBeUndefined();
