@@ -6,7 +6,7 @@ import { useLocalCredentials } from '../lib/local/emulators';
 
 const usage = `Manage API keys of a Meterline stack.
 
-  npm run keys -- create [--restricted --scope meter_events:write] [--name NAME] [--live]
+  npm run keys -- create [--restricted --scope meter_events:write|read_only] [--name NAME] [--live]
   npm run keys -- list
   npm run keys -- revoke key_...
 

@@ -5,8 +5,11 @@ import { accountKeys } from '../store/keys';
 import { mainTable } from '../store/resources';
 import { batchGetItems, isConditionFailure } from '../store/dynamo';
 
-/** Permissions a restricted key can hold. Secret keys hold all of them. */
-export const scopes = ['meter_events:write'] as const;
+/**
+ * Permissions a restricted key can hold; secret keys hold all of them. `read_only` reads every
+ * object (each GET route) and changes none: what an operator console needs for support staff.
+ */
+export const scopes = ['meter_events:write', 'read_only'] as const;
 export type Scope = (typeof scopes)[number];
 
 export type KeyType = 'secret' | 'restricted';
@@ -37,9 +40,11 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** True when `principal` may act with `scope`; secret keys may do everything. */
-export function allows(principal: Principal, scope: Scope | undefined): boolean {
-  return scope === undefined ? principal.type === 'secret' : principal.type === 'secret' || principal.scopes.includes(scope);
+/** True when `principal` may call a route of `method` that needs `scope` (a secret key when none); secret keys may do everything. */
+export function allows(principal: Principal, scope: Scope | undefined, method: string): boolean {
+  if (principal.type === 'secret') return true;
+  if (method === 'GET' && principal.scopes.includes('read_only')) return true;
+  return scope !== undefined && principal.scopes.includes(scope);
 }
 
 /** A container trusts a verified key this long: a revoked key (and its sessions) stops working within it. */

@@ -77,7 +77,7 @@ async function authenticate(route: Route, request: ParsedRequest, deps: HttpDeps
       ? await deps.sessions.verify(secret, now)
       : await deps.apiKeys.verify(secret, deps.nowMs());
   if (!principal) throw new AuthenticationError(`Invalid API Key provided: ${redact(secret)}`);
-  if (route.auth !== 'session' && !allows(principal, route.scope)) {
+  if (route.auth !== 'session' && !allows(principal, route.scope, route.method)) {
     throw new PermissionError(
       `The provided key '${redact(secret)}' does not have the required permissions for this endpoint. ${
         route.scope ? `Having the '${route.scope}' permission would allow this request to continue.` : 'This endpoint needs a secret key.'

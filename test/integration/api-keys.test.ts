@@ -62,4 +62,24 @@ describe('API keys', () => {
     await expect(stack.client(secret).v2.billing.meterEventSession.create()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     await expect(stream.v2.billing.meterEventStream.create(events)).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
   });
+
+  it('lets a read_only key read every object and change none (403)', async () => {
+    const customer = await stack.stripe.customers.create({ name: 'Readable' });
+    const { secret } = await stack.services.apiKeys.create({ type: 'restricted', name: 'support', livemode: false, scopes: ['read_only'], now: now() });
+    expect(secret).toMatch(/^rk_test_/);
+    const reader = stack.client(secret);
+    await expect(reader.customers.retrieve(customer.id)).resolves.toMatchObject({ id: customer.id, name: 'Readable' });
+    await expect(reader.customers.list({ limit: 1 })).resolves.toMatchObject({ object: 'list' });
+    await expect(reader.invoices.list()).resolves.toMatchObject({ object: 'list' });
+    await expect(reader.events.list()).resolves.toMatchObject({ object: 'list' });
+    for (const write of [
+      () => reader.customers.create({ name: 'Nope' }),
+      () => reader.customers.update(customer.id, { name: 'Nope' }),
+      () => reader.customers.del(customer.id),
+      () => reader.billing.meterEvents.create({ event_name: 'x', payload: { stripe_customer_id: customer.id, value: '1' } }),
+    ]) {
+      await expect(write()).rejects.toMatchObject({ statusCode: 403 });
+    }
+    await expect(stack.stripe.customers.retrieve(customer.id)).resolves.toMatchObject({ name: 'Readable' });
+  });
 });
