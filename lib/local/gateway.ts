@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpHandler } from '../http/handler';
 import { ingestRoutes } from '../store/resources';
@@ -44,6 +46,53 @@ export function toGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayPr
 
 const ingestKeys = new Set<string>(ingestRoutes);
 
+/** Paths the HTTP API answers; every other GET is the console's. */
+const isApiPath = (url: string) => /^\/(v1|v2)(\/|$|\?)|^\/healthz(\?|$)/.test(url);
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** The headers CloudFront's response headers policy sets on AWS: a strict CSP, nothing from third parties. */
+export const CONSOLE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** A file of the built console; unknown paths get index.html (the single-page app routes itself). */
+async function serveConsole(dir: string, req: IncomingMessage, res: ServerResponse) {
+  const root = resolve(dir);
+  let pathname = '/';
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    // A malformed escape names no file: the app itself answers.
+  }
+  let file = resolve(root, `.${pathname}`);
+  if (!file.startsWith(root + sep) || !(await stat(file).then((s) => s.isFile(), () => false))) file = join(root, 'index.html');
+  const body = await readFile(file).catch(() => undefined);
+  if (!body) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('The console is not built: run npm run build:web.');
+    return;
+  }
+  res.writeHead(200, {
+    ...CONSOLE_HEADERS,
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    // Hashed assets never change; index.html always revalidates.
+    'cache-control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 /** HTTP API's payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -62,6 +111,8 @@ export function startGateway(
   handlers: { api: HttpHandler; ingest: HttpHandler },
   port: number,
   host = '127.0.0.1',
+  /** The built console (web/dist), served on every other GET path as CloudFront serves it on AWS. */
+  consoleDir?: string,
 ): Promise<Server> {
   const answer = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2) => {
     res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
@@ -69,6 +120,7 @@ export function startGateway(
   };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
+      if (consoleDir && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(req.url ?? '/')) return await serveConsole(consoleDir, req, res);
       // As API Gateway: a body over its limit is refused, and never read.
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);
       const head = toGatewayEvent(req, Buffer.alloc(0));

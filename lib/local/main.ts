@@ -37,6 +37,7 @@ async function main() {
   const { secret } = await apiKeys.create({ type: 'secret', name: 'local', livemode: given?.startsWith('sk_live_') ?? false, now, secret: given });
   if (stack.recovered) console.log(`Recovered ${stack.recovered} meter-event message(s) acknowledged before the last stop and not yet counted.`);
   console.log(`Meterline is listening on ${stack.url}`);
+  console.log(`Console: ${stack.url}/ (sign in with the API key below)`);
   console.log(given ? 'API key: METERLINE_API_KEY' : `API key (created; set METERLINE_API_KEY to choose one): ${secret}`);
   console.log(`Try: curl ${stack.url}/v1/customers -u ${given ? '$METERLINE_API_KEY' : secret}:`);
   console.log(

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -85,6 +86,8 @@ export interface LocalStackOptions extends ServiceOptions {
    * (the ingest bench turns it off: it measures what runs on AWS, where SQS itself is durable)
    */
   durableQueue?: boolean;
+  /** The built console served on `/` (and every path the API does not take). @default web/dist of this repository */
+  consoleDir?: string;
 }
 
 export interface LocalStack {
@@ -258,6 +261,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ingest: makeHttpHandler(services.perMode(ingestRoutes), services.http),
     },
     options.port ?? 0,
+    '127.0.0.1',
+    options.consoleDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
   );
   await streamPoller.start();
   poller.start();

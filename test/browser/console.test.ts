@@ -1,0 +1,165 @@
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import Stripe from 'stripe';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack';
+import { GRACE, item, subscriptionParams } from '../fixtures/billing';
+import { drained, nowSeconds, unique } from '../fixtures/stripe';
+import { monetary } from '../fixtures/credits';
+
+/** Debian's Chromium (`.ci/run` installs it): test tools cannot download a browser here. */
+const CHROMIUM = process.env.METERLINE_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(process.cwd(), 'test-results', 'console');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const result = (await page.evaluate('axe.run()')) as { violations: { id: string; impact: string; nodes: unknown[] }[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+}
+
+describe('the console in a real browser', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let stripe: Stripe;
+  const checked: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
+    stripe = stack.stripe;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  /** A fresh tab signed in with `key`; axe is injected by the test, so the page's CSP is bypassed for that alone. */
+  async function signedIn(key: string): Promise<Page> {
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    return page;
+  }
+
+  /** Opens a console route, waits for `ready`, checks accessibility and saves a screenshot. */
+  async function visit(page: Page, hash: string, ready: () => Promise<unknown>, name: string) {
+    await page.goto(`${stack.url}/#${hash}`);
+    await ready();
+    expect(await accessibilityViolations(page), `${name}: axe`).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    checked.push(name);
+  }
+
+  it('serves the console with a strict Content-Security-Policy and keeps the key in sessionStorage only', async () => {
+    const response = await fetch(`${stack.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await signedIn(stack.secretKey);
+    expect(await page.getByRole('status').first().textContent()).toBe('Test mode');
+    const storage = await page.evaluate("({ session: sessionStorage.getItem('meterline.key'), local: localStorage.length, url: location.href })");
+    expect(storage).toEqual({ session: stack.secretKey, local: 0, url: expect.not.stringContaining(stack.secretKey) });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('meterline.key')")).toBeNull();
+    await page.context().close();
+  });
+
+  it('shows usage, bills a period advanced from the console with its credit applied, and restores the credit when the invoice is voided there', async () => {
+    // A customer on a clock two hours back, so that its usage falls in the meter page's last 24 h.
+    const start = Math.floor(nowSeconds() / 3600) * 3600 - 2 * 3600;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: 'Console story' });
+    const customer = await stripe.customers.create({ name: 'Ada Console', email: `${unique('ada')}@example.com`, test_clock: clock.id });
+    const meter = await stripe.billing.meters.create({ display_name: 'Tokens', event_name: unique('tokens'), default_aggregation: { formula: 'sum' } });
+    await stripe.billing.meters.create({ display_name: 'Requests', event_name: unique('requests'), default_aggregation: { formula: 'count' } });
+    const product = await stripe.products.create({ name: 'API' });
+    const price = await stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      unit_amount_decimal: Stripe.Decimal.from('2.5'),
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+      nickname: 'Tokens',
+    });
+    const grant = await stripe.billing.creditGrants.create({
+      customer: customer.id,
+      name: 'Welcome credits',
+      category: 'paid',
+      amount: monetary(500),
+      applicability_config: { scope: { price_type: 'metered' } },
+    });
+    const subscription = await stripe.subscriptions.create(subscriptionParams(customer, [item(price)]));
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: start + 3600 });
+    for (const [value, at] of [['1200', start], ['34.5', start + 600]] as const) {
+      await stripe.billing.meterEvents.create({ event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value }, timestamp: at, identifier: unique('use') });
+    }
+    await drained(stack);
+
+    const page = await signedIn(stack.secretKey);
+    await visit(page, '/', () => page.getByRole('heading', { name: 'Recent invoices' }).waitFor(), 'home');
+    await visit(page, '/customers', () => page.getByRole('link', { name: 'Ada Console' }).waitFor(), 'customers');
+    await visit(page, '/meters', () => page.getByRole('link', { name: 'Tokens' }).waitFor(), 'meters');
+    await visit(page, `/meters/${meter.id}`, () => page.locator('.chart canvas').waitFor(), 'meter');
+    await page.getByLabel('Usage of customer').selectOption(customer.id);
+    await expect.poll(() => page.getByTestId('range-total').textContent()).toBe('1,234.5');
+
+    // Advance the clock from the console, past the period end and the grace period.
+    await visit(page, `/clocks/${clock.id}`, () => page.getByRole('button', { name: 'Advance clock' }).waitFor(), 'clock');
+    await page.getByRole('button', { name: '+32 days' }).click();
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    // The clock takes the new time at once and is ready when the billing it brings about is done.
+    await expect.poll(async () => {
+      const now = await stripe.testHelpers.testClocks.retrieve(clock.id);
+      return [now.frozen_time, now.status];
+    }, { timeout: 30_000 }).toEqual([start + 3600 + 32 * 86_400, 'ready']);
+    const invoices = (await stripe.invoices.list({ subscription: subscription.id })).data;
+    const billed = invoices.find((i) => i.lines.data.some((l) => l.amount > 0))!;
+    expect(billed.status).toBe('open');
+
+    await visit(page, `/invoices/${billed.id}`, () => page.getByRole('table').waitFor(), 'invoice');
+    const table = page.getByRole('table');
+    const money = (cents: number) => `$${(cents / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
+    const rowText = (name: string | RegExp) => table.getByRole('row').filter({ hasText: name }).first().textContent();
+    for (const line of billed.lines.data) expect(await rowText(line.description!)).toContain(money(line.amount));
+    expect(await rowText(/Credit grant applied: Welcome credits/)).toContain(`-${money(500)}`);
+    expect(await rowText(/Amount due/)).toContain(money(billed.amount_due));
+    expect(billed.amount_due).toBe(billed.total);
+
+    // Void it from the console: confirmed first, then the customer's credits are back.
+    await page.getByRole('button', { name: 'Void' }).click();
+    await page.getByRole('button', { name: 'Yes, void' }).click();
+    await page.getByText('void', { exact: true }).first().waitFor();
+    expect((await stripe.invoices.retrieve(billed.id)).status).toBe('void');
+    await visit(page, `/customers/${customer.id}`, () => page.getByRole('heading', { name: 'Credit balance' }).waitFor(), 'customer');
+    expect(await page.locator('.card').first().textContent()).toContain(`${money(500)} available`);
+    expect(grant.id).toMatch(/^credgr_/);
+    await visit(page, '/invoices', () => page.getByRole('navigation', { name: 'Invoice status' }).waitFor(), 'invoices');
+    await visit(page, '/clocks', () => page.getByRole('link', { name: 'Console story' }).waitFor(), 'clocks');
+    await page.context().close();
+  });
+
+  it('shows a read_only key every page and no action', async () => {
+    const { secret } = await stack.services.apiKeys.create({ type: 'restricted', name: 'support', livemode: false, scopes: ['read_only'], now: nowSeconds() });
+    const [invoice] = (await stripe.invoices.list({ limit: 1 })).data;
+    const page = await signedIn(secret);
+    await page.getByText('Read only').waitFor();
+    await page.goto(`${stack.url}/#/invoices/${invoice!.id}`);
+    await page.getByRole('table').waitFor();
+    expect(await page.getByRole('heading', { name: 'Actions' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Void|Finalize|Mark/ }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('checked every page for accessibility', () => {
+    expect(checked.sort()).toEqual(['clock', 'clocks', 'customer', 'customers', 'home', 'invoice', 'invoices', 'meter', 'meters']);
+  });
+});

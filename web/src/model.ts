@@ -1,0 +1,100 @@
+/** The API objects the console reads: only the fields it shows. */
+
+export interface Customer {
+  id: string;
+  name: string | null;
+  email: string | null;
+  created: number;
+  metadata: Record<string, string>;
+  test_clock: string | null;
+}
+
+export interface Price {
+  id: string;
+  nickname: string | null;
+  currency: string;
+  unit_amount_decimal: string | null;
+  recurring: { interval: string; usage_type: 'licensed' | 'metered'; meter: string | null } | null;
+}
+
+export interface SubscriptionItem {
+  id: string;
+  price: Price;
+  quantity?: number;
+  current_period_start: number;
+  current_period_end: number;
+}
+
+export interface Subscription {
+  id: string;
+  status: string;
+  items: { data: SubscriptionItem[] };
+}
+
+export interface InvoiceLine {
+  id: string;
+  description: string;
+  amount: number;
+  currency: string;
+  period: { start: number; end: number };
+  quantity_decimal: string;
+  pricing: { unit_amount_decimal: string | null };
+}
+
+export interface Invoice {
+  id: string;
+  number: string | null;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
+  currency: string;
+  customer: string;
+  customer_name: string | null;
+  created: number;
+  period_start: number;
+  period_end: number;
+  subtotal: number;
+  total: number;
+  amount_due: number;
+  amount_paid: number;
+  automatically_finalizes_at: number | null;
+  lines: { data: InvoiceLine[] };
+  total_pretax_credit_amounts: { amount: number; credit_balance_transaction: string }[];
+  status_transitions: { finalized_at: number | null; paid_at: number | null; voided_at: number | null; marked_uncollectible_at: number | null };
+}
+
+export interface Monetary {
+  monetary: { currency: string; value: number } | null;
+}
+
+export interface CreditGrant {
+  id: string;
+  name: string | null;
+  amount: Monetary;
+  expires_at: number | null;
+  voided_at: number | null;
+  created: number;
+}
+
+export interface CreditTransaction {
+  id: string;
+  type: 'credit' | 'debit';
+  credit_grant: string;
+  effective_at: number;
+  credit: { amount: Monetary; type: string } | null;
+  debit: { amount: Monetary; type: string; credits_applied: { invoice: string; invoice_line_item: string } | null } | null;
+}
+
+export interface Meter {
+  id: string;
+  display_name: string;
+  event_name: string;
+  status: 'active' | 'inactive';
+  default_aggregation: { formula: string };
+  created: number;
+}
+
+export interface TestClock {
+  id: string;
+  name: string | null;
+  frozen_time: number;
+  status: string;
+}

@@ -1,0 +1,78 @@
+import { useConsole } from '../../app';
+import type { List } from '../../api';
+import { money } from '../../format';
+import type { Invoice } from '../../model';
+import { Empty, Loaded, Time, useLoad } from '../../ui';
+
+interface StripeEvent {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: { id: string; title?: string; customer?: string } };
+}
+
+/** This mode at a glance: drafts in their grace period, recent invoices, recent alerts triggered. */
+export function Home() {
+  const { api, mode } = useConsole();
+  const state = useLoad(async () => {
+    const [drafts, recent, alerts] = await Promise.all([
+      api.get<List<Invoice>>('/v1/invoices', { status: 'draft', limit: 10 }),
+      api.get<List<Invoice>>('/v1/invoices', { limit: 10 }),
+      api.get<List<StripeEvent>>('/v1/events', { type: 'billing.alert.triggered', limit: 10 }),
+    ]);
+    return { drafts: drafts.data, recent: recent.data, alerts: alerts.data };
+  }, []);
+  return (
+    <section>
+      <h1>Home ({mode} mode)</h1>
+      <Loaded state={state}>
+        {({ drafts, recent, alerts }) => (
+          <div class="grid">
+            <section aria-labelledby="drafts" class="panel">
+              <h2 id="drafts">Drafts in their grace period</h2>
+              {drafts.length === 0 ? (
+                <Empty>No draft invoices.</Empty>
+              ) : (
+                <ul>
+                  {drafts.map((i) => (
+                    <li>
+                      <a href={`#/invoices/${i.id}`}>{i.customer_name ?? i.customer}</a> {money(i.total, i.currency)}, finalizes <Time at={i.automatically_finalizes_at} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section aria-labelledby="recent" class="panel">
+              <h2 id="recent">Recent invoices</h2>
+              {recent.length === 0 ? (
+                <Empty>No invoices yet.</Empty>
+              ) : (
+                <ul>
+                  {recent.map((i) => (
+                    <li>
+                      <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a> {i.status} {money(i.total, i.currency)}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section aria-labelledby="alerts" class="panel">
+              <h2 id="alerts">Alerts triggered</h2>
+              {alerts.length === 0 ? (
+                <Empty>No alert has fired.</Empty>
+              ) : (
+                <ul>
+                  {alerts.map((e) => (
+                    <li>
+                      {e.data.object.title ?? e.data.object.id} for {e.data.object.customer ?? 'a customer'}, <Time at={e.created} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+          </div>
+        )}
+      </Loaded>
+    </section>
+  );
+}

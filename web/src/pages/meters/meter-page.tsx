@@ -1,0 +1,170 @@
+import { lazy, Suspense } from 'preact/compat';
+import { useState } from 'preact/hooks';
+import { useConsole } from '../../app';
+import type { List } from '../../api';
+import { quantity } from '../../format';
+import type { Customer, Meter } from '../../model';
+import { ConfirmButton, Empty, Loaded, StatusBadge, useLoad } from '../../ui';
+
+/** The chart code (uPlot) is its own chunk, loaded when a chart is first drawn. */
+const UsageChart = lazy(() => import('./usage-chart'));
+
+const HOUR = 3600;
+const DAY = 86_400;
+const RANGES = { '24h': { seconds: DAY, window: 'hour' }, '7d': { seconds: 7 * DAY, window: 'hour' }, '30d': { seconds: 30 * DAY, window: 'day' } } as const;
+type Range = keyof typeof RANGES;
+
+interface Summary {
+  start_time: number;
+  end_time: number;
+  aggregated_value: number;
+}
+
+/** Exact sum of decimal values given as numbers: through integers of the largest scale. */
+function exactTotal(values: number[]): string {
+  const scale = Math.max(0, ...values.map((v) => (String(v).split('.')[1] ?? '').length));
+  const total = values.reduce((sum, v) => sum + BigInt(Math.round(v * 10 ** scale)), 0n);
+  const text = (total < 0n ? -total : total).toString().padStart(scale + 1, '0');
+  const whole = scale ? `${text.slice(0, -scale)}.${text.slice(-scale)}`.replace(/\.?0+$/, '') : text;
+  return `${total < 0n ? '-' : ''}${whole}`;
+}
+
+/** A meter: its usage chart for a customer over a range, the range total, status actions and "Add usage". */
+export function MeterPage(props: { id: string }) {
+  const { api, canWrite } = useConsole();
+  const [range, setRange] = useState<Range>('24h');
+  const [customer, setCustomer] = useState<string>();
+  const meterState = useLoad(async () => {
+    const [meter, customers] = await Promise.all([
+      api.get<Meter>(`/v1/billing/meters/${props.id}`),
+      api.get<List<Customer>>('/v1/customers', { limit: 100 }),
+    ]);
+    return { meter, customers: customers.data };
+  }, [props.id]);
+  const chosen = customer ?? meterState.data?.customers[0]?.id;
+  const usageState = useLoad(async () => {
+    if (!chosen) return undefined;
+    const { seconds, window } = RANGES[range];
+    const step = window === 'hour' ? HOUR : DAY;
+    const end = Math.ceil(Date.now() / 1000 / step) * step + step;
+    const start = end - seconds - step;
+    const page = await api.get<List<Summary>>(`/v1/billing/meters/${props.id}/event_summaries`, { customer: chosen, start_time: start, end_time: end, value_grouping_window: window, limit: 100 });
+    const buckets = [...page.data].sort((a, b) => a.start_time - b.start_time);
+    return { times: buckets.map((b) => b.start_time), values: buckets.map((b) => b.aggregated_value) };
+  }, [props.id, chosen, range]);
+
+  return (
+    <Loaded state={meterState}>
+      {({ meter, customers }) => (
+        <>
+          <h1>
+            {meter.display_name} <StatusBadge status={meter.status} />
+          </h1>
+          <p>
+            Event name <code>{meter.event_name}</code>, aggregated by {meter.default_aggregation.formula}.
+          </p>
+          {canWrite && (
+            <p class="actions">
+              {meter.status === 'active' ? (
+                <ConfirmButton danger label="Deactivate" confirm="Deactivate this meter? It refuses new events." onConfirm={() => api.post(`/v1/billing/meters/${meter.id}/deactivate`).then(meterState.reload)} />
+              ) : (
+                <ConfirmButton label="Reactivate" confirm="Reactivate this meter?" onConfirm={() => api.post(`/v1/billing/meters/${meter.id}/reactivate`).then(meterState.reload)} />
+              )}
+            </p>
+          )}
+          <section aria-labelledby="usage">
+            <h2 id="usage">Usage</h2>
+            {customers.length === 0 ? (
+              <Empty>No customers to show usage for.</Empty>
+            ) : (
+              <>
+                <div class="controls">
+                  <label for="usage-customer">Usage of customer</label>
+                  <select id="usage-customer" value={chosen} onChange={(e) => setCustomer((e.target as HTMLSelectElement).value)}>
+                    {customers.map((c) => (
+                      <option value={c.id}>{c.name ? `${c.name} (${c.id})` : c.id}</option>
+                    ))}
+                  </select>
+                  <span role="group" aria-label="Range">
+                    {(Object.keys(RANGES) as Range[]).map((r) => (
+                      <button type="button" aria-pressed={r === range} onClick={() => setRange(r)}>
+                        {r}
+                      </button>
+                    ))}
+                  </span>
+                </div>
+                <Loaded state={usageState}>
+                  {(usage) =>
+                    usage && (
+                      <>
+                        <p>
+                          Total over the range: <strong data-testid="range-total">{quantity(exactTotal(usage.values))}</strong>
+                        </p>
+                        {usage.values.length === 0 ? (
+                          <Empty>No usage in this range.</Empty>
+                        ) : (
+                          <Suspense fallback={<p class="muted">Loading chart…</p>}>
+                            <UsageChart times={usage.times} values={usage.values} label={meter.display_name} />
+                          </Suspense>
+                        )}
+                      </>
+                    )
+                  }
+                </Loaded>
+              </>
+            )}
+          </section>
+          {canWrite && meter.status === 'active' && customers.length > 0 && <AddUsage meter={meter} customers={customers} onSent={usageState.reload} />}
+        </>
+      )}
+    </Loaded>
+  );
+}
+
+/** Sends one meter event, with an identifier, for a customer. */
+function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => void }) {
+  const { api } = useConsole();
+  const [message, setMessage] = useState<{ error?: string; ok?: string }>({});
+  return (
+    <form
+      class="panel"
+      aria-labelledby="add-usage"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = new FormData(e.target as HTMLFormElement);
+        try {
+          const event = await api.post<{ identifier: string }>('/v1/billing/meter_events', {
+            event_name: props.meter.event_name,
+            identifier: String(form.get('identifier') || '') || undefined,
+            payload: { stripe_customer_id: String(form.get('customer')), value: String(form.get('value')) },
+          });
+          setMessage({ ok: `Sent ${event.identifier}.` });
+          props.onSent();
+        } catch (err) {
+          setMessage({ error: (err as Error).message });
+        }
+      }}
+    >
+      <h2 id="add-usage">Add usage</h2>
+      <label for="add-customer">Customer</label>
+      <select id="add-customer" name="customer">
+        {props.customers.map((c) => (
+          <option value={c.id}>{c.name ?? c.id}</option>
+        ))}
+      </select>
+      <label for="add-value">Value</label>
+      <input id="add-value" name="value" inputMode="decimal" required />
+      <label for="add-identifier">Identifier</label>
+      <input id="add-identifier" name="identifier" placeholder="generated when empty" />
+      <button type="submit" class="primary">
+        Send event
+      </button>
+      {message.ok && <p role="status">{message.ok}</p>}
+      {message.error && (
+        <p role="alert" class="error">
+          {message.error}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,114 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { dateTime, utc } from './format';
+
+/** Loads data for a page; `reload` after an action. Errors are kept to show, never thrown. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+  const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
+  const run = useCallback(() => {
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => setState({ data, loading: false }),
+      (error: Error) => setState({ error, loading: false }),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+/** What a page shows while loading, on error, or when there is nothing. */
+export function Loaded<T>(props: { state: { data?: T; error?: Error; loading: boolean }; children: (data: T) => ComponentChildren }) {
+  const { data, error, loading } = props.state;
+  if (error) return <p role="alert" class="error">{error.message}</p>;
+  if (loading && data === undefined) return <p class="muted" aria-live="polite">Loading…</p>;
+  return <>{data === undefined ? null : props.children(data)}</>;
+}
+
+export function Empty(props: { children: ComponentChildren }) {
+  return <p class="muted">{props.children}</p>;
+}
+
+/** A time in the browser's zone, with UTC on hover. */
+export function Time(props: { at: number | null | undefined }) {
+  return <time title={utc(props.at)} dateTime={props.at ? new Date(props.at * 1000).toISOString() : undefined}>{dateTime(props.at)}</time>;
+}
+
+export function StatusBadge(props: { status: string }) {
+  return <span class={`badge badge-${props.status}`}>{props.status}</span>;
+}
+
+/** A button whose action is confirmed first, in place: the first click asks, the second sends. */
+export function ConfirmButton(props: { label: string; confirm: string; onConfirm: () => Promise<unknown>; danger?: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  if (!asking) {
+    return (
+      <button type="button" class={props.danger ? 'danger' : ''} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <span class="confirm" role="group" aria-label={props.confirm}>
+      <span>{props.confirm}</span>
+      <button
+        type="button"
+        class={props.danger ? 'danger' : 'primary'}
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(undefined);
+          try {
+            await props.onConfirm();
+            setAsking(false);
+          } catch (e) {
+            setError((e as Error).message);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        Yes, {props.label.toLowerCase()}
+      </button>
+      <button type="button" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+      {error && <span role="alert" class="error">{error}</span>}
+    </span>
+  );
+}
+
+/** Previous / next through a Stripe list: cursors only, never more than a page in memory. */
+export function Pager(props: { hasPrevious: boolean; hasNext: boolean; onPrevious: () => void; onNext: () => void }) {
+  if (!props.hasPrevious && !props.hasNext) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" disabled={!props.hasPrevious} onClick={props.onPrevious}>
+        Previous
+      </button>
+      <button type="button" disabled={!props.hasNext} onClick={props.onNext}>
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/** One page of a list with its cursors, for Pager. */
+export function usePaged<T extends { id: string }>(load: (cursor: { starting_after?: string; ending_before?: string }) => Promise<{ data: T[]; has_more: boolean }>, deps: unknown[]) {
+  const [cursor, setCursor] = useState<{ starting_after?: string; ending_before?: string }>({});
+  useEffect(() => setCursor({}), deps);
+  const state = useLoad(() => load(cursor), [...deps, cursor.starting_after, cursor.ending_before]);
+  const data = state.data?.data ?? [];
+  const backwards = cursor.ending_before !== undefined;
+  return {
+    state,
+    pager: {
+      hasPrevious: cursor.starting_after !== undefined || (backwards && Boolean(state.data?.has_more)),
+      hasNext: backwards ? true : Boolean(state.data?.has_more),
+      onPrevious: () => data[0] && setCursor({ ending_before: data[0].id }),
+      onNext: () => data.at(-1) && setCursor({ starting_after: data.at(-1)!.id }),
+    },
+  };
+}
