@@ -5,6 +5,8 @@ import type { ObjectStore } from '../store/objects';
 
 /** How long a container trusts a meter it read: a deactivated meter refuses events within this. */
 export const DIRECTORY_TTL_MS = 2_000;
+/** How long a container trusts that a customer exists (a deleted one is refused within this; found ones only are cached). */
+export const CUSTOMER_TTL_MS = 60_000;
 
 /**
  * Cached lookups for the hot path: meters by event name and which customers exist. A Lambda
@@ -43,7 +45,7 @@ export class Directory {
       for (const customer of found) {
         if ('deleted' in customer) continue;
         known.set(customer.id, customer.test_clock);
-        this.customers.set(customer.id, { clock: customer.test_clock, until: nowMs + 12 * this.ttlMs });
+        this.customers.set(customer.id, { clock: customer.test_clock, until: nowMs + CUSTOMER_TTL_MS });
       }
     }
     return known;
