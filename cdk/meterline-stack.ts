@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { billingJobsQueue, mainTable, meterEventsQueue, usageTable, webhookDeliveriesQueue } from '../lib/store/resources';
 import { Api } from './constructs/api';
 import { BillingCycle } from './constructs/billing-cycle';
+import { Console } from './constructs/console';
 import { Ingestion } from './constructs/ingestion';
 import { MeterlineTables } from './constructs/tables';
 import { Webhooks } from './constructs/webhooks';
@@ -25,9 +26,17 @@ export interface MeterlineStackProps extends StackProps {
    * @default the `invoiceGraceSeconds` context value, else invoiceGrace.defaultSeconds (3600)
    */
   readonly invoiceGraceSeconds?: number;
+  /**
+   * The folder of the built operator console, deployed behind CloudFront.
+   * @default web/dist at the repository root (`npm run build:web` writes it)
+   */
+  readonly consoleAssetPath?: string;
 }
 
-/** Meterline in one account and region: tables, meter ingestion, the billing cycle, events and webhooks, and the HTTP API. */
+/**
+ * Meterline in one account and region: tables, meter ingestion, the billing cycle, events and
+ * webhooks, the HTTP API and the operator console in front of it.
+ */
 export class MeterlineStack extends Stack {
   public readonly tables: MeterlineTables;
   public readonly ingestion: Ingestion;
@@ -35,6 +44,7 @@ export class MeterlineStack extends Stack {
   public readonly api: Api;
   public readonly webhooks: Webhooks;
   public readonly events: Events;
+  public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: MeterlineStackProps = {}) {
     super(scope, id, {
@@ -67,8 +77,10 @@ export class MeterlineStack extends Stack {
       // The api function bills synchronously too: both must wait the same grace period.
       invoiceGraceSeconds: this.billing.invoiceGraceSeconds,
     });
+    this.console = new Console(this, 'Console', { api: this.api, assetPath: props.consoleAssetPath });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The operator console' });
     new CfnOutput(this, `${mainTable.id}Name`, { value: this.tables.main.tableName });
     new CfnOutput(this, `${usageTable.id}Name`, { value: this.tables.usage.tableName });
     new CfnOutput(this, `${meterEventsQueue.id}Url`, { value: this.ingestion.queue.queueUrl });

@@ -10,11 +10,12 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import * as esbuild from 'esbuild';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingCycle } from '../../cdk/constructs/billing-cycle';
 import { Ingestion } from '../../cdk/constructs/ingestion';
 import { MeterlineFunction } from '../../cdk/constructs/meterline-function';
 import { MeterlineStack } from '../../cdk/meterline-stack';
+import { makeConsoleAssets } from './fixtures/console-assets';
 import { loadConfig } from '../../lib/config';
 import {
   billingJobsQueue,
@@ -42,6 +43,11 @@ const SOURCE_MAPS = '--enable-source-maps';
 
 /** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker, webhook dispatcher, event fan-out. */
 const FUNCTION_COUNT = 7;
+
+// A stand-in for web/dist: the CDK tests never need `npm run build:web`.
+const consoleAssets = makeConsoleAssets();
+afterAll(() => consoleAssets.remove());
+const consoleAssetPath = consoleAssets.path;
 
 interface CfnResource {
   readonly Type: string;
@@ -100,7 +106,7 @@ describe('MeterlineStack', () => {
 
   beforeAll(() => {
     const app = new App();
-    stack = new MeterlineStack(app, 'Meterline');
+    stack = new MeterlineStack(app, 'Meterline', { consoleAssetPath });
     assembly = app.synth();
     template = Template.fromStack(stack);
   }, SYNTH_TIMEOUT_MS);
@@ -116,6 +122,15 @@ describe('MeterlineStack', () => {
 
   const functionResource = (fn: MeterlineFunction): CfnResource =>
     resource(logicalIdOf(fn.function));
+
+  /** The logical ids of our functions: every MeterlineFunction, not CDK's handlers for the console's bucket. */
+  const meterlineFunctionIds = (): string[] =>
+    stack.node
+      .findAll()
+      .filter((construct): construct is MeterlineFunction => construct instanceof MeterlineFunction)
+      .map((fn) => logicalIdOf(fn.function));
+
+  const meterlineFunctions = (): CfnResource[] => meterlineFunctionIds().map(resource);
 
   /** Every action the policies of a role allow on a resource (both given by logical id). */
   const actionsOn = (roleId: string, resourceId: string): string[] =>
@@ -140,7 +155,7 @@ describe('MeterlineStack', () => {
 
   describe('functions', () => {
     it('runs every function on nodejs22.x on arm64 with source maps enabled', () => {
-      const functions = resourcesOfType('AWS::Lambda::Function');
+      const functions = meterlineFunctions();
       expect(functions).toHaveLength(FUNCTION_COUNT);
       for (const fn of functions) {
         expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -151,7 +166,7 @@ describe('MeterlineStack', () => {
     });
 
     it('ships each function as one ESM file with a source map and no package outside', async () => {
-      for (const fn of resourcesOfType('AWS::Lambda::Function')) {
+      for (const fn of meterlineFunctions()) {
         const dir = bundleDirOf(assembly, fn);
         const bundle = path.join(dir, 'index.mjs');
         const code = readFileSync(bundle, 'utf8');
@@ -181,7 +196,7 @@ describe('MeterlineStack', () => {
     });
 
     it('ships every bundle so that it loads (and reads its configuration) with its environment', () => {
-      for (const fn of resourcesOfType('AWS::Lambda::Function')) {
+      for (const fn of meterlineFunctions()) {
         const bundle = path.join(bundleDirOf(assembly, fn), 'index.mjs');
         const env = placeholderEnv(fn);
         const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`;
@@ -195,11 +210,21 @@ describe('MeterlineStack', () => {
     });
 
     it('gives each function its own log group that expires its logs', () => {
-      const logGroupIds = resourcesOfType('AWS::Lambda::Function').map(
+      const logGroupIds = meterlineFunctions().map(
         (fn) => fn.Properties.LoggingConfig.LogGroup.Ref as string,
       );
       expect(new Set(logGroupIds).size).toBe(FUNCTION_COUNT);
       for (const id of logGroupIds) expect(resource(id).Properties.RetentionInDays).toBe(30);
+    });
+
+    it("has no other function than CDK's handlers that deploy the console and empty its bucket", () => {
+      const ours = new Set(meterlineFunctionIds());
+      const others = Object.keys(template.findResources('AWS::Lambda::Function'))
+        .filter((id) => !ours.has(id))
+        .map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+      expect(others.sort()).toEqual(
+        ['CustomCDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C', 'CustomS3AutoDeleteObjectsCustomResourceProviderHandler'].sort(),
+      );
     });
 
     it('gives the consumer the timeout and memory of meterConsumer', () => {
@@ -334,10 +359,11 @@ describe('MeterlineStack', () => {
       expect(actionsOn(role, logicalIdOf(stack.ingestion.queue))).toEqual([]);
     });
 
-    it('attaches no AWS managed policy to any role', () => {
-      for (const role of resourcesOfType('AWS::IAM::Role')) {
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-      }
+    it("attaches no AWS managed policy to any role but the one CDK fixes for emptying the console's bucket", () => {
+      const withManaged = Object.entries(template.findResources('AWS::IAM::Role'))
+        .filter(([, role]) => role.Properties.ManagedPolicyArns !== undefined)
+        .map(([id]) => id);
+      expect(withManaged).toEqual([expect.stringMatching(/^CustomS3AutoDeleteObjectsCustomResourceProviderRole/)]);
     });
   });
 
@@ -532,13 +558,13 @@ describe('MeterlineStack', () => {
       const app = new App({
         context: { billingScheduleRateMinutes: '1', invoiceGraceSeconds: '7200' },
       });
-      const custom = Template.fromStack(new MeterlineStack(app, 'Custom'));
+      const custom = Template.fromStack(new MeterlineStack(app, 'Custom', { consoleAssetPath }));
       custom.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(1 minute)',
         Targets: [Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 60 }) })],
       });
       const graces = Object.values(custom.findResources('AWS::Lambda::Function'))
-        .map((fn) => fn.Properties.Environment.Variables[invoiceGrace.envVar])
+        .map((fn) => fn.Properties.Environment?.Variables[invoiceGrace.envVar])
         .filter((value) => value !== undefined);
       // The worker and the api function, which bills synchronously.
       expect(graces).toEqual(['7200', '7200']);
@@ -627,11 +653,12 @@ describe('MeterlineStack', () => {
       });
     });
 
-    it('outputs the API URL, the table names and the queue URLs', () => {
+    it('outputs the API URL, the console URL, the table names and the queue URLs', () => {
       const outputs = template.toJSON().Outputs;
       expect(Object.keys(outputs).sort()).toEqual(
         [
           'ApiUrl',
+          'ConsoleUrl',
           `${mainTable.id}Name`,
           `${usageTable.id}Name`,
           `${meterEventsQueue.id}Url`,
@@ -644,6 +671,29 @@ describe('MeterlineStack', () => {
       expect(outputs[`${mainTable.id}Name`].Value).toEqual({ Ref: logicalIdOf(stack.tables.main) });
       expect(outputs[`${meterEventsQueue.id}Url`].Value).toEqual({
         Ref: logicalIdOf(stack.ingestion.queue),
+      });
+    });
+  });
+
+  describe('operator console', () => {
+    it("sends /v1/*, /v2/* and /healthz to the host of the stack's HTTP API", () => {
+      const config = resource(logicalIdOf(stack.console.distribution)).Properties.DistributionConfig;
+      const apiOrigins = new Set<string>(config.CacheBehaviors.map((behavior: any) => behavior.TargetOriginId));
+      expect(apiOrigins.size).toBe(1);
+      const origin = config.Origins.find((o: any) => apiOrigins.has(o.Id));
+      // The host part of https://<api id>.execute-api.<region>.<suffix>/
+      expect(origin.DomainName['Fn::Select'][0]).toBe(2);
+      expect(origin.DomainName['Fn::Select'][1]['Fn::Split'][0]).toBe('/');
+      expect(JSON.stringify(origin.DomainName)).toContain(JSON.stringify({ Ref: logicalIdOf(stack.api.httpApi) }));
+      expect(origin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    });
+
+    it('deploys the build it is given and outputs the console URL', () => {
+      template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+      const outputs = template.toJSON().Outputs;
+      expect(outputs.ConsoleUrl).toEqual({
+        Description: 'The operator console',
+        Value: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(stack.console.distribution), 'DomainName'] }]] },
       });
     });
   });
@@ -725,7 +775,7 @@ describe('BillingCycle', () => {
 
   it('refuses a context value that is not a number', () => {
     const app = new App({ context: { billingScheduleRateMinutes: 'often' } });
-    expect(() => new MeterlineStack(app, 'Bad')).toThrow(/billingScheduleRateMinutes must be a number/);
+    expect(() => new MeterlineStack(app, 'Bad', { consoleAssetPath })).toThrow(/billingScheduleRateMinutes must be a number/);
   });
 });
 
@@ -734,7 +784,7 @@ describe('cdk-nag AwsSolutions checks', () => {
 
   beforeAll(() => {
     const app = new App();
-    const stack = new MeterlineStack(app, 'Meterline');
+    const stack = new MeterlineStack(app, 'Meterline', { consoleAssetPath });
     Aspects.of(app).add(new AwsSolutionsChecks({ reports: false }));
     app.synth();
     annotations = Annotations.fromStack(stack);

@@ -2,12 +2,13 @@ import { App, Aspects, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterlineTables } from '../../cdk/constructs/tables';
 import { validFirstRetrySeconds, Webhooks } from '../../cdk/constructs/webhooks';
 import { MeterlineStack } from '../../cdk/meterline-stack';
 import { loadConfig } from '../../lib/config';
 import { mainTable, usageTable, webhookDeliveriesQueue, webhookDelivery, webhookDispatcher } from '../../lib/store/resources';
+import { makeConsoleAssets } from './fixtures/console-assets';
 
 // Synthesis bundles every function with esbuild: give the hooks room on a slow machine.
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -24,9 +25,13 @@ describe('Webhooks in MeterlineStack', () => {
   let template: Template;
   let annotations: Annotations;
 
+  // A stand-in for web/dist: the CDK tests never need `npm run build:web`.
+  const consoleAssets = makeConsoleAssets();
+  afterAll(() => consoleAssets.remove());
+
   beforeAll(() => {
     const app = new App();
-    stack = new MeterlineStack(app, 'Meterline');
+    stack = new MeterlineStack(app, 'Meterline', { consoleAssetPath: consoleAssets.path });
     Aspects.of(app).add(new AwsSolutionsChecks({ reports: false }));
     app.synth();
     template = Template.fromStack(stack);
