@@ -112,3 +112,49 @@ export function usePaged<T extends { id: string }>(load: (cursor: { starting_aft
     },
   };
 }
+
+/** A column of a table: its heading and how a row shows in it. */
+export interface Column<T> {
+  label: string;
+  /** Right-aligned, tabular figures (amounts, quantities). */
+  num?: boolean;
+  cell: (row: T) => ComponentChildren;
+}
+
+/** A table of rows with its headings, or `empty` when there are none. */
+export function Table<T extends { id: string }>(props: { rows: readonly T[]; columns: readonly Column<T>[]; empty: string; caption?: string }) {
+  if (props.rows.length === 0) return <Empty>{props.empty}</Empty>;
+  return (
+    <table>
+      {props.caption && <caption>{props.caption}</caption>}
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" class={c.num ? 'num' : undefined}>
+              {c.label}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr key={row.id}>
+            {props.columns.map((c) => (
+              <td class={c.num ? 'num' : undefined}>{c.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** One page of a Stripe list as a table, with its loading and error states and the pager. */
+export function PagedTable<T extends { id: string }>(props: { paged: ReturnType<typeof usePaged<T>>; columns: readonly Column<T>[]; empty: string }) {
+  return (
+    <>
+      <Loaded state={props.paged.state}>{(page) => <Table rows={page.data} columns={props.columns} empty={props.empty} />}</Loaded>
+      <Pager {...props.paged.pager} />
+    </>
+  );
+}

@@ -1,45 +1,23 @@
 import { useConsole } from '../../app';
 import type { List } from '../../api';
-import { Empty, Loaded, Pager, Time, usePaged } from '../../ui';
 import type { Customer } from '../../model';
+import { PagedTable, Time, usePaged } from '../../ui';
 
 export function CustomerList() {
   const { api } = useConsole();
-  const { state, pager } = usePaged((cursor) => api.get<List<Customer>>('/v1/customers', { limit: 25, ...cursor }), []);
+  const paged = usePaged((cursor) => api.get<List<Customer>>('/v1/customers', { limit: 25, ...cursor }), []);
   return (
     <section>
       <h1>Customers</h1>
-      <Loaded state={state}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty>No customers yet.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((c) => (
-                  <tr key={c.id}>
-                    <td>
-                      <a href={`#/customers/${c.id}`}>{c.name ?? c.id}</a>
-                    </td>
-                    <td>{c.email ?? '—'}</td>
-                    <td>
-                      <Time at={c.created} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
-      <Pager {...pager} />
+      <PagedTable
+        paged={paged}
+        empty="No customers yet."
+        columns={[
+          { label: 'Name', cell: (c) => <a href={`#/customers/${c.id}`}>{c.name ?? c.id}</a> },
+          { label: 'Email', cell: (c) => c.email ?? '—' },
+          { label: 'Created', cell: (c) => <Time at={c.created} /> },
+        ]}
+      />
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useConsole } from '../../app';
 import type { List } from '../../api';
 import { money, period, quantity } from '../../format';
 import type { CreditGrant, CreditTransaction, Customer, Invoice, Subscription } from '../../model';
-import { ConfirmButton, Empty, Loaded, StatusBadge, Time, useLoad } from '../../ui';
+import { ConfirmButton, Empty, Loaded, StatusBadge, Table, Time, useLoad } from '../../ui';
 
 interface Balances {
   balances: { available_balance: { monetary: { currency: string; value: number } }; ledger_balance: { monetary: { currency: string; value: number } } }[];
@@ -74,32 +74,16 @@ export function CustomerPage(props: { id: string }) {
 
           <section aria-labelledby="subscriptions">
             <h2 id="subscriptions">Subscriptions</h2>
-            {subscriptions.length === 0 ? (
-              <Empty>No subscriptions.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Subscription</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Prices</th>
-                    <th scope="col">Current period</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {subscriptions.map((s) => (
-                    <tr key={s.id}>
-                      <td>{s.id}</td>
-                      <td>
-                        <StatusBadge status={s.status} />
-                      </td>
-                      <td>{s.items.data.map((i) => i.price.nickname ?? i.price.id).join(', ')}</td>
-                      <td>{s.items.data[0] ? period(s.items.data[0].current_period_start, s.items.data[0].current_period_end) : '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <Table
+              rows={subscriptions}
+              empty="No subscriptions."
+              columns={[
+                { label: 'Subscription', cell: (s) => s.id },
+                { label: 'Status', cell: (s) => <StatusBadge status={s.status} /> },
+                { label: 'Prices', cell: (s) => s.items.data.map((i) => i.price.nickname ?? i.price.id).join(', ') },
+                { label: 'Current period', cell: (s) => (s.items.data[0] ? period(s.items.data[0].current_period_start, s.items.data[0].current_period_end) : '—') },
+              ]}
+            />
           </section>
 
           {upcoming && (
@@ -108,134 +92,86 @@ export function CustomerPage(props: { id: string }) {
               <p>
                 {period(upcoming.period_start, upcoming.period_end)}: <strong>{money(upcoming.total, upcoming.currency)}</strong> so far
               </p>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Line</th>
-                    <th scope="col" class="num">Quantity</th>
-                    <th scope="col" class="num">Amount</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {upcoming.lines.data.map((l) => (
-                    <tr key={l.id}>
-                      <td>{l.description}</td>
-                      <td class="num">{quantity(l.quantity_decimal)}</td>
-                      <td class="num">{money(l.amount, l.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <Table
+                rows={upcoming.lines.data}
+                empty="No lines yet."
+                columns={[
+                  { label: 'Line', cell: (l) => l.description },
+                  { label: 'Quantity', num: true, cell: (l) => quantity(l.quantity_decimal) },
+                  { label: 'Amount', num: true, cell: (l) => money(l.amount, l.currency) },
+                ]}
+              />
             </section>
           )}
 
           <section aria-labelledby="invoices">
             <h2 id="invoices">Invoices</h2>
-            {invoices.length === 0 ? (
-              <Empty>No invoices.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Invoice</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Period</th>
-                    <th scope="col" class="num">Total</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {invoices.map((i) => (
-                    <tr key={i.id}>
-                      <td>
-                        <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a>
-                      </td>
-                      <td>
-                        <StatusBadge status={i.status} />
-                      </td>
-                      <td>{period(i.period_start, i.period_end)}</td>
-                      <td class="num">{money(i.total, i.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <Table
+              rows={invoices}
+              empty="No invoices."
+              columns={[
+                { label: 'Invoice', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a> },
+                { label: 'Status', cell: (i) => <StatusBadge status={i.status} /> },
+                { label: 'Period', cell: (i) => period(i.period_start, i.period_end) },
+                { label: 'Total', num: true, cell: (i) => money(i.total, i.currency) },
+              ]}
+            />
             <a href={`#/invoices?customer=${customer.id}`}>All invoices of this customer</a>
           </section>
 
           <section aria-labelledby="grants">
             <h2 id="grants">Credit grants</h2>
-            {grants.length === 0 ? (
-              <Empty>No credit grants.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Grant</th>
-                    <th scope="col" class="num">Amount</th>
-                    <th scope="col">Expires</th>
-                    <th scope="col">State</th>
-                    {canWrite && <th scope="col">Actions</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {grants.map((g) => (
-                    <tr key={g.id}>
-                      <td>{g.name ?? g.id}</td>
-                      <td class="num">{g.amount.monetary ? money(g.amount.monetary.value, g.amount.monetary.currency) : '—'}</td>
-                      <td>
-                        <Time at={g.expires_at} />
-                      </td>
-                      <td>{g.voided_at ? <StatusBadge status="void" /> : <StatusBadge status="active" />}</td>
-                      {canWrite && (
-                        <td>
-                          {!g.voided_at && (
+            <Table
+              rows={grants}
+              empty="No credit grants."
+              columns={[
+                { label: 'Grant', cell: (g) => g.name ?? g.id },
+                { label: 'Amount', num: true, cell: (g) => (g.amount.monetary ? money(g.amount.monetary.value, g.amount.monetary.currency) : '—') },
+                { label: 'Expires', cell: (g) => <Time at={g.expires_at} /> },
+                { label: 'State', cell: (g) => <StatusBadge status={g.voided_at ? 'void' : 'active'} /> },
+                ...(canWrite
+                  ? [
+                      {
+                        label: 'Actions',
+                        cell: (g: CreditGrant) =>
+                          !g.voided_at && (
                             <>
                               <ConfirmButton label="Expire" confirm={`Expire ${g.name ?? g.id} now?`} onConfirm={() => api.post(`/v1/billing/credit_grants/${g.id}/expire`).then(state.reload)} />{' '}
                               <ConfirmButton danger label="Void" confirm={`Void ${g.name ?? g.id}?`} onConfirm={() => api.post(`/v1/billing/credit_grants/${g.id}/void`).then(state.reload)} />
                             </>
-                          )}
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+                          ),
+                      },
+                    ]
+                  : []),
+              ]}
+            />
           </section>
 
           <section aria-labelledby="ledger">
             <h2 id="ledger">Credit ledger</h2>
-            {ledger.length === 0 ? (
-              <Empty>No credit transactions.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" class="num">Amount</th>
-                    <th scope="col">Invoice</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {ledger.map((t) => {
-                    const side = t.credit ?? t.debit;
-                    const amount = side?.amount.monetary;
+            <Table
+              rows={ledger}
+              empty="No credit transactions."
+              columns={[
+                { label: 'When', cell: (t) => <Time at={t.effective_at} /> },
+                { label: 'Type', cell: (t) => (t.credit ?? t.debit)?.type.replace(/_/g, ' ') },
+                {
+                  label: 'Amount',
+                  num: true,
+                  cell: (t) => {
+                    const amount = (t.credit ?? t.debit)?.amount.monetary;
+                    return amount ? money(t.type === 'debit' ? -amount.value : amount.value, amount.currency) : '—';
+                  },
+                },
+                {
+                  label: 'Invoice',
+                  cell: (t) => {
                     const invoice = t.debit?.credits_applied?.invoice;
-                    return (
-                      <tr key={t.id}>
-                        <td>
-                          <Time at={t.effective_at} />
-                        </td>
-                        <td>{side?.type.replace(/_/g, ' ')}</td>
-                        <td class="num">{amount ? money(t.type === 'debit' ? -amount.value : amount.value, amount.currency) : '—'}</td>
-                        <td>{invoice ? <a href={`#/invoices/${invoice}`}>{invoice}</a> : '—'}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            )}
+                    return invoice ? <a href={`#/invoices/${invoice}`}>{invoice}</a> : '—';
+                  },
+                },
+              ]}
+            />
           </section>
         </>
       )}

@@ -1,53 +1,25 @@
 import { useConsole } from '../../app';
 import type { List } from '../../api';
 import type { Meter } from '../../model';
-import { Empty, Loaded, Pager, StatusBadge, Time, usePaged } from '../../ui';
+import { PagedTable, StatusBadge, Time, usePaged } from '../../ui';
 
 export function MeterList() {
   const { api } = useConsole();
-  const { state, pager } = usePaged((cursor) => api.get<List<Meter>>('/v1/billing/meters', { limit: 25, ...cursor }), []);
+  const paged = usePaged((cursor) => api.get<List<Meter>>('/v1/billing/meters', { limit: 25, ...cursor }), []);
   return (
     <section>
       <h1>Meters</h1>
-      <Loaded state={state}>
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty>No meters yet.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Meter</th>
-                  <th scope="col">Event name</th>
-                  <th scope="col">Aggregation</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((m) => (
-                  <tr key={m.id}>
-                    <td>
-                      <a href={`#/meters/${m.id}`}>{m.display_name}</a>
-                    </td>
-                    <td>
-                      <code>{m.event_name}</code>
-                    </td>
-                    <td>{m.default_aggregation.formula}</td>
-                    <td>
-                      <StatusBadge status={m.status} />
-                    </td>
-                    <td>
-                      <Time at={m.created} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
-      <Pager {...pager} />
+      <PagedTable
+        paged={paged}
+        empty="No meters yet."
+        columns={[
+          { label: 'Meter', cell: (m) => <a href={`#/meters/${m.id}`}>{m.display_name}</a> },
+          { label: 'Event name', cell: (m) => <code>{m.event_name}</code> },
+          { label: 'Aggregation', cell: (m) => m.default_aggregation.formula },
+          { label: 'Status', cell: (m) => <StatusBadge status={m.status} /> },
+          { label: 'Created', cell: (m) => <Time at={m.created} /> },
+        ]}
+      />
     </section>
   );
 }
