@@ -33,8 +33,9 @@ export function apiRoutes(s: ModeServices): Route[] {
       pattern: '/v1/customers',
       handle: async (c) => {
         const query = readListQuery(c.params);
+        const email = c.params.optionalString('email', { maxLength: 512 });
         c.params.done();
-        const page = await s.store.list('customer', query);
+        const page = await s.store.list('customer', { ...query, filter: email ? { name: 'email', value: email } : undefined });
         return { body: listResponse(c.url, page) };
       },
     },

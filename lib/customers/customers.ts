@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { eventPut, previousAttributes } from '../events/events';
-import type { ObjectStore } from '../store/objects';
+import type { ListFilter, ObjectStore } from '../store/objects';
 
 export interface Customer {
   id: string;
@@ -26,6 +26,11 @@ export interface DeletedCustomer {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The list a customer with an email is in: GET /v1/customers?email= reads it (exact and case-sensitive, as in Stripe). */
+function emailFilter(customer: Customer): ListFilter | undefined {
+  return customer.email ? { name: 'email', value: customer.email } : undefined;
+}
 
 function readEmail(params: Params) {
   return params.nullableString('email', { maxLength: 512, pattern: EMAIL });
@@ -51,7 +56,7 @@ export class Customers {
     params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.
     if (customer.test_clock) customer.created = (await this.clock(customer.test_clock)).frozen_time;
-    await this.store.create('customer', customer, undefined, undefined, [this.event('customer.created', customer, customer.created, now)]);
+    await this.store.create('customer', customer, emailFilter(customer), undefined, [this.event('customer.created', customer, customer.created, now)]);
     return customer;
   }
 
@@ -98,7 +103,7 @@ export class Customers {
       metadata,
     };
     const event = this.event('customer.updated', next, await this.timeOf(next, now), now, previousAttributes(current, next));
-    if (!(await this.store.replace('customer', next, undefined, undefined, [event]))) throw new NotFoundError('customer', id);
+    if (!(await this.store.replace('customer', next, emailFilter(next), undefined, [event]))) throw new NotFoundError('customer', id);
     return next;
   }
 

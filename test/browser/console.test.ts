@@ -107,6 +107,10 @@ describe('the console in a real browser', () => {
     const page = await signedIn(stack.secretKey);
     await visit(page, '/', () => page.getByRole('heading', { name: 'Recent invoices' }).waitFor(), 'home');
     await visit(page, '/customers', () => page.getByRole('link', { name: 'Ada Console' }).waitFor(), 'customers');
+    await page.getByLabel('Search by email').fill(customer.email!);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    await page.getByRole('link', { name: 'Ada Console' }).waitFor();
     await visit(page, '/meters', () => page.getByRole('link', { name: 'Tokens' }).waitFor(), 'meters');
     await visit(page, `/meters/${meter.id}`, () => page.locator('.chart canvas').waitFor(), 'meter');
     await page.getByLabel('Usage of customer').selectOption(customer.id);
@@ -144,6 +148,20 @@ describe('the console in a real browser', () => {
     expect(grant.id).toMatch(/^credgr_/);
     await visit(page, '/invoices', () => page.getByRole('navigation', { name: 'Invoice status' }).waitFor(), 'invoices');
     await visit(page, '/clocks', () => page.getByRole('link', { name: 'Console story' }).waitFor(), 'clocks');
+
+    // An alert made from the console, then deactivated there.
+    await visit(page, '/alerts', () => page.getByRole('heading', { name: 'New alert' }).waitFor(), 'alerts');
+    await page.getByLabel('Title').fill('Tokens over 5,000');
+    await page.getByLabel('Meter').selectOption(meter.id);
+    await page.getByLabel('At or above').fill('5000');
+    await page.getByLabel('Customer (optional)').selectOption(customer.id);
+    await page.getByRole('button', { name: 'Create alert' }).click();
+    await page.getByRole('cell', { name: 'Tokens over 5,000' }).waitFor();
+    const [alert] = (await stripe.billing.alerts.list({ meter: meter.id })).data;
+    expect(alert).toMatchObject({ title: 'Tokens over 5,000', status: 'active', usage_threshold: { gte: 5000, meter: meter.id, filters: [{ customer: customer.id }] } });
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('button', { name: 'Yes, deactivate' }).click();
+    await expect.poll(async () => (await stripe.billing.alerts.retrieve(alert!.id)).status).toBe('inactive');
     await page.context().close();
   });
 
@@ -160,6 +178,6 @@ describe('the console in a real browser', () => {
   });
 
   it('checked every page for accessibility', () => {
-    expect(checked.sort()).toEqual(['clock', 'clocks', 'customer', 'customers', 'home', 'invoice', 'invoices', 'meter', 'meters']);
+    expect(checked.sort()).toEqual(['alerts', 'clock', 'clocks', 'customer', 'customers', 'home', 'invoice', 'invoices', 'meter', 'meters']);
   });
 });

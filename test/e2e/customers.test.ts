@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { customerParams, expectStripeError, nowSeconds } from '../fixtures/stripe';
+import { customerParams, expectStripeError, nowSeconds, unique } from '../fixtures/stripe';
 
 describe('customers', () => {
   let stack: TestStack;
@@ -34,6 +34,20 @@ describe('customers', () => {
     });
     expect(customer.created).toBeGreaterThanOrEqual(before);
     expect(customer.created).toBeLessThanOrEqual(nowSeconds());
+  });
+
+  it('lists the customers with an email, following a change of email, from an index (no scan)', async () => {
+    const email = `${unique('find')}@example.com`;
+    const first = await stripe.customers.create({ email, name: 'First' });
+    const other = await stripe.customers.create({ email: `${unique('other')}@example.com` });
+    const second = await stripe.customers.create({ email: 'moving@example.com' });
+    await stripe.customers.update(second.id, { email });
+    const found = await stripe.customers.list({ email, limit: 10 });
+    expect(found.data.map((c) => c.id)).toEqual([second.id, first.id]);
+    expect(found.data.map((c) => c.id)).not.toContain(other.id);
+    expect((await stripe.customers.list({ email: 'moving@example.com' })).data).toEqual([]);
+    await stripe.customers.del(first.id);
+    expect((await stripe.customers.list({ email })).data.map((c) => c.id)).toEqual([second.id]);
   });
 
   it('retrieves the customer it created', async () => {

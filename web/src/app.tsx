@@ -12,6 +12,7 @@ import { MeterList } from './pages/meters/meter-list';
 import { MeterPage } from './pages/meters/meter-page';
 import { ClockList } from './pages/clocks/clock-list';
 import { ClockPage } from './pages/clocks/clock-page';
+import { AlertList } from './pages/alerts/alert-list';
 
 export interface Console {
   api: Api;
@@ -45,6 +46,7 @@ const NAV = [
   ['#/customers', 'Customers'],
   ['#/invoices', 'Invoices'],
   ['#/meters', 'Meters'],
+  ['#/alerts', 'Alerts'],
   ['#/clocks', 'Test clocks'],
 ] as const;
 
@@ -59,6 +61,8 @@ function Page(props: { segments: string[]; query: URLSearchParams }) {
       return id ? <InvoicePage id={id} /> : <InvoiceList status={props.query.get('status') ?? undefined} customer={props.query.get('customer') ?? undefined} />;
     case 'meters':
       return id ? <MeterPage id={id} /> : <MeterList />;
+    case 'alerts':
+      return <AlertList />;
     case 'clocks':
       return id ? <ClockPage id={id} /> : <ClockList />;
     default:
