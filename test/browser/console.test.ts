@@ -149,6 +149,34 @@ describe('the console in a real browser', () => {
     await visit(page, '/invoices', () => page.getByRole('navigation', { name: 'Invoice status' }).waitFor(), 'invoices');
     await visit(page, '/clocks', () => page.getByRole('link', { name: 'Console story' }).waitFor(), 'clocks');
 
+    // The catalog: tiers as a table; a product and a licensed price made from the console.
+    await stripe.prices.create({
+      product: product.id,
+      currency: 'usd',
+      nickname: 'Volume tokens',
+      billing_scheme: 'tiered',
+      tiers_mode: 'graduated',
+      tiers: [{ up_to: 1000, unit_amount_decimal: Stripe.Decimal.from('0.5') }, { up_to: 'inf', unit_amount: 0, flat_amount: 2500 }],
+      recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+    });
+    await visit(page, '/catalog', () => page.getByRole('table', { name: 'Prices of API' }).waitFor(), 'catalog');
+    const tiers = await page.getByRole('row').filter({ hasText: 'Volume tokens' }).first().textContent();
+    expect(tiers).toContain('graduated tiers per month, metered on Tokens');
+    expect(tiers).toContain('USD 0.005');
+    expect(tiers).toContain('$25.00');
+    await page.getByLabel('Product name').fill('Console plan');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByRole('heading', { name: 'Console plan' }).waitFor();
+    const plan = (await stripe.products.list({ limit: 100 })).data.find((p) => p.name === 'Console plan')!;
+    await page.getByLabel('Product', { exact: true }).selectOption(plan.id);
+    await page.getByLabel('Nickname').fill('Console seats');
+    await page.getByLabel('Usage').selectOption('licensed');
+    await page.getByLabel('Unit amount (minor units, decimals allowed)').fill('1500');
+    await page.getByRole('button', { name: 'Create price' }).click();
+    await page.getByRole('cell', { name: 'Console seats' }).waitFor();
+    const [seats] = (await stripe.prices.list({ product: plan.id })).data;
+    expect(seats).toMatchObject({ nickname: 'Console seats', unit_amount: 1500, currency: 'usd', recurring: { interval: 'month', usage_type: 'licensed' } });
+
     // An alert made from the console, then deactivated there.
     await visit(page, '/alerts', () => page.getByRole('heading', { name: 'New alert' }).waitFor(), 'alerts');
     await page.getByLabel('Title').fill('Tokens over 5,000');
@@ -178,6 +206,6 @@ describe('the console in a real browser', () => {
   });
 
   it('checked every page for accessibility', () => {
-    expect(checked.sort()).toEqual(['alerts', 'clock', 'clocks', 'customer', 'customers', 'home', 'invoice', 'invoices', 'meter', 'meters']);
+    expect(checked.sort()).toEqual(['alerts', 'catalog', 'clock', 'clocks', 'customer', 'customers', 'home', 'invoice', 'invoices', 'meter', 'meters']);
   });
 });

@@ -13,6 +13,7 @@ import { MeterPage } from './pages/meters/meter-page';
 import { ClockList } from './pages/clocks/clock-list';
 import { ClockPage } from './pages/clocks/clock-page';
 import { AlertList } from './pages/alerts/alert-list';
+import { Catalog } from './pages/catalog/catalog';
 
 export interface Console {
   api: Api;
@@ -46,6 +47,7 @@ const NAV = [
   ['#/customers', 'Customers'],
   ['#/invoices', 'Invoices'],
   ['#/meters', 'Meters'],
+  ['#/catalog', 'Products'],
   ['#/alerts', 'Alerts'],
   ['#/clocks', 'Test clocks'],
 ] as const;
@@ -63,6 +65,8 @@ function Page(props: { segments: string[]; query: URLSearchParams }) {
       return id ? <MeterPage id={id} /> : <MeterList />;
     case 'alerts':
       return <AlertList />;
+    case 'catalog':
+      return <Catalog />;
     case 'clocks':
       return id ? <ClockPage id={id} /> : <ClockList />;
     default:

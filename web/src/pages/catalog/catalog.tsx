@@ -1,0 +1,213 @@
+import { useState } from 'preact/hooks';
+import { useConsole } from '../../app';
+import type { List } from '../../api';
+import { money, unitPrice } from '../../format';
+import type { Meter } from '../../model';
+import { Loaded, StatusBadge, Table, useLoad } from '../../ui';
+
+interface Product {
+  id: string;
+  name: string;
+  active: boolean;
+}
+
+interface Tier {
+  up_to: number | null;
+  unit_amount_decimal: string | null;
+  flat_amount: number | null;
+}
+
+interface CatalogPrice {
+  id: string;
+  product: string;
+  nickname: string | null;
+  currency: string;
+  active: boolean;
+  billing_scheme: 'per_unit' | 'tiered';
+  tiers_mode: 'graduated' | 'volume' | null;
+  tiers?: Tier[];
+  unit_amount_decimal: string | null;
+  lookup_key: string | null;
+  transform_quantity: { divide_by: number; round: string } | null;
+  recurring: { interval: string; interval_count: number; usage_type: 'licensed' | 'metered'; meter: string | null } | null;
+}
+
+/** How a price charges, in words (tiers are shown as their own table). */
+function describe(price: CatalogPrice, meters: Map<string, Meter>): string {
+  const amount = price.billing_scheme === 'tiered' ? `${price.tiers_mode} tiers` : `${unitPrice(price.unit_amount_decimal, price.currency)} per unit`;
+  const pack = price.transform_quantity ? ` per ${price.transform_quantity.divide_by} (rounded ${price.transform_quantity.round})` : '';
+  if (!price.recurring) return `${amount}${pack}, one time`;
+  const every = price.recurring.interval_count > 1 ? `every ${price.recurring.interval_count} ${price.recurring.interval}s` : `per ${price.recurring.interval}`;
+  const usage = price.recurring.usage_type === 'metered' ? `, metered on ${meters.get(price.recurring.meter ?? '')?.display_name ?? price.recurring.meter}` : ', licensed';
+  return `${amount}${pack} ${every}${usage}`;
+}
+
+/** Products and their prices (tiers as tables), with forms for a product and a per-unit price. A fixed number of API calls. */
+export function Catalog() {
+  const { api, canWrite } = useConsole();
+  const state = useLoad(async () => {
+    const [products, prices, meters] = await Promise.all([
+      api.get<List<Product>>('/v1/products', { limit: 100 }),
+      api.all<CatalogPrice>('/v1/prices', {}, 500),
+      api.get<List<Meter>>('/v1/billing/meters', { limit: 100, status: 'active' }),
+    ]);
+    return { products: products.data, prices, meters: meters.data };
+  }, []);
+  return (
+    <section>
+      <h1>Products and prices</h1>
+      <Loaded state={state}>
+        {({ products, prices, meters }) => {
+          const meterById = new Map(meters.map((m) => [m.id, m]));
+          return (
+            <>
+              {products.length === 0 && <p class="muted">No products yet.</p>}
+              {products.map((product) => (
+                <section class="panel" aria-labelledby={`product-${product.id}`}>
+                  <h2 id={`product-${product.id}`}>
+                    {product.name} {!product.active && <StatusBadge status="inactive" />}
+                  </h2>
+                  <Table
+                    rows={prices.filter((p) => p.product === product.id)}
+                    empty="No prices."
+                    caption={`Prices of ${product.name}`}
+                    columns={[
+                      { label: 'Price', cell: (p) => p.nickname ?? p.id },
+                      { label: 'Charges', cell: (p) => describe(p, meterById) },
+                      { label: 'Lookup key', cell: (p) => p.lookup_key ?? '—' },
+                      {
+                        label: 'Tiers',
+                        cell: (p) =>
+                          p.tiers ? (
+                            <Table
+                              rows={p.tiers.map((t, i) => ({ ...t, id: String(i) }))}
+                              empty=""
+                              columns={[
+                                { label: 'Up to', num: true, cell: (t) => t.up_to ?? '∞' },
+                                { label: 'Per unit', num: true, cell: (t) => unitPrice(t.unit_amount_decimal, p.currency) },
+                                { label: 'Flat', num: true, cell: (t) => (t.flat_amount === null ? '—' : money(t.flat_amount, p.currency)) },
+                              ]}
+                            />
+                          ) : (
+                            '—'
+                          ),
+                      },
+                    ]}
+                  />
+                </section>
+              ))}
+              {canWrite && <NewProduct onCreated={state.reload} />}
+              {canWrite && products.length > 0 && <NewPrice products={products} meters={meters} onCreated={state.reload} />}
+            </>
+          );
+        }}
+      </Loaded>
+    </section>
+  );
+}
+
+/** The outcome line of a form. */
+function Outcome(props: { message: { ok?: string; error?: string } }) {
+  if (props.message.error) return <p role="alert" class="error">{props.message.error}</p>;
+  return props.message.ok ? <p role="status">{props.message.ok}</p> : null;
+}
+
+function NewProduct(props: { onCreated: () => void }) {
+  const { api } = useConsole();
+  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  return (
+    <form
+      class="panel"
+      aria-labelledby="new-product"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.target as HTMLFormElement;
+        try {
+          const product = await api.post<Product>('/v1/products', { name: new FormData(form).get('name') });
+          setMessage({ ok: `Created ${product.name}.` });
+          form.reset();
+          props.onCreated();
+        } catch (err) {
+          setMessage({ error: (err as Error).message });
+        }
+      }}
+    >
+      <h2 id="new-product">New product</h2>
+      <label for="product-name">Product name</label>
+      <input id="product-name" name="name" required maxLength={250} />
+      <button type="submit" class="primary">
+        Create product
+      </button>
+      <Outcome message={message} />
+    </form>
+  );
+}
+
+function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () => void }) {
+  const { api } = useConsole();
+  const [usage, setUsage] = useState<'licensed' | 'metered'>('metered');
+  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  return (
+    <form
+      class="panel"
+      aria-labelledby="new-price"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = new FormData(e.target as HTMLFormElement);
+        try {
+          const price = await api.post<CatalogPrice>('/v1/prices', {
+            product: form.get('product'),
+            currency: form.get('currency'),
+            nickname: form.get('nickname') || undefined,
+            unit_amount_decimal: form.get('amount'),
+            recurring: { interval: form.get('interval'), usage_type: usage, ...(usage === 'metered' ? { meter: form.get('meter') } : {}) },
+          });
+          setMessage({ ok: `Created ${price.nickname ?? price.id}.` });
+          props.onCreated();
+        } catch (err) {
+          setMessage({ error: (err as Error).message });
+        }
+      }}
+    >
+      <h2 id="new-price">New price</h2>
+      <label for="price-product">Product</label>
+      <select id="price-product" name="product">
+        {props.products.map((p) => (
+          <option value={p.id}>{p.name}</option>
+        ))}
+      </select>
+      <label for="price-nickname">Nickname</label>
+      <input id="price-nickname" name="nickname" />
+      <label for="price-usage">Usage</label>
+      <select id="price-usage" value={usage} onChange={(e) => setUsage((e.target as HTMLSelectElement).value as typeof usage)}>
+        <option value="metered">Metered (billed in arrears)</option>
+        <option value="licensed">Licensed (billed in advance)</option>
+      </select>
+      {usage === 'metered' && (
+        <>
+          <label for="price-meter">Meter</label>
+          <select id="price-meter" name="meter">
+            {props.meters.map((m) => (
+              <option value={m.id}>{m.display_name}</option>
+            ))}
+          </select>
+        </>
+      )}
+      <label for="price-currency">Currency</label>
+      <input id="price-currency" name="currency" value="usd" required />
+      <label for="price-amount">Unit amount (minor units, decimals allowed)</label>
+      <input id="price-amount" name="amount" inputMode="decimal" required />
+      <label for="price-interval">Interval</label>
+      <select id="price-interval" name="interval">
+        <option value="month">Month</option>
+        <option value="year">Year</option>
+        <option value="week">Week</option>
+        <option value="day">Day</option>
+      </select>
+      <button type="submit" class="primary">
+        Create price
+      </button>
+      <Outcome message={message} />
+    </form>
+  );
+}
