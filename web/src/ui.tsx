@@ -158,3 +158,22 @@ export function PagedTable<T extends { id: string }>(props: { paged: ReturnType<
     </>
   );
 }
+
+/** A form's outcome: `run` performs its action and keeps what it said (its success text, or the API's error message). */
+export function useOutcome() {
+  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  const run = async (action: () => Promise<string>) => {
+    try {
+      setMessage({ ok: await action() });
+    } catch (err) {
+      setMessage({ error: (err as Error).message });
+    }
+  };
+  return { message, run };
+}
+
+/** The outcome line of a form. */
+export function Outcome(props: { message: { ok?: string; error?: string } }) {
+  if (props.message.error) return <p role="alert" class="error">{props.message.error}</p>;
+  return props.message.ok ? <p role="status">{props.message.ok}</p> : null;
+}

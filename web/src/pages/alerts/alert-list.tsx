@@ -3,7 +3,7 @@ import { useConsole } from '../../app';
 import type { List } from '../../api';
 import { money } from '../../format';
 import type { Customer, Meter } from '../../model';
-import { ConfirmButton, Loaded, StatusBadge, Table, Time, useLoad } from '../../ui';
+import { ConfirmButton, Loaded, Outcome, StatusBadge, Table, Time, useLoad, useOutcome } from '../../ui';
 
 interface Alert {
   id: string;
@@ -100,12 +100,12 @@ export function AlertList() {
 function NewAlert(props: { meters: Meter[]; customers: Customer[]; onCreated: () => void }) {
   const { api } = useConsole();
   const [type, setType] = useState<'usage_threshold' | 'credit_balance_threshold'>('usage_threshold');
-  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  const { message, run } = useOutcome();
   return (
     <form
       class="panel"
       aria-labelledby="new-alert"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         const form = new FormData(e.target as HTMLFormElement);
         const customer = String(form.get('customer') || '');
@@ -118,13 +118,11 @@ function NewAlert(props: { meters: Meter[]; customers: Customer[]; onCreated: ()
                   lte: { balance_type: 'monetary', monetary: { currency: form.get('currency'), value: form.get('value') } },
                 },
               };
-        try {
+        void run(async () => {
           await api.post('/v1/billing/alerts', { alert_type: type, title: form.get('title'), ...params });
-          setMessage({ ok: 'Alert created.' });
           props.onCreated();
-        } catch (err) {
-          setMessage({ error: (err as Error).message });
-        }
+          return 'Alert created.';
+        });
       }}
     >
       <h2 id="new-alert">New alert</h2>
@@ -164,12 +162,7 @@ function NewAlert(props: { meters: Meter[]; customers: Customer[]; onCreated: ()
       <button type="submit" class="primary">
         Create alert
       </button>
-      {message.ok && <p role="status">{message.ok}</p>}
-      {message.error && (
-        <p role="alert" class="error">
-          {message.error}
-        </p>
-      )}
+      <Outcome message={message} />
     </form>
   );
 }

@@ -3,7 +3,7 @@ import { useConsole } from '../../app';
 import type { List } from '../../api';
 import { money, unitPrice } from '../../format';
 import type { Meter } from '../../model';
-import { Loaded, StatusBadge, Table, useLoad } from '../../ui';
+import { Loaded, Outcome, StatusBadge, Table, useLoad, useOutcome } from '../../ui';
 
 interface Product {
   id: string;
@@ -106,30 +106,22 @@ export function Catalog() {
   );
 }
 
-/** The outcome line of a form. */
-function Outcome(props: { message: { ok?: string; error?: string } }) {
-  if (props.message.error) return <p role="alert" class="error">{props.message.error}</p>;
-  return props.message.ok ? <p role="status">{props.message.ok}</p> : null;
-}
-
 function NewProduct(props: { onCreated: () => void }) {
   const { api } = useConsole();
-  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  const { message, run } = useOutcome();
   return (
     <form
       class="panel"
       aria-labelledby="new-product"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         const form = e.target as HTMLFormElement;
-        try {
+        void run(async () => {
           const product = await api.post<Product>('/v1/products', { name: new FormData(form).get('name') });
-          setMessage({ ok: `Created ${product.name}.` });
           form.reset();
           props.onCreated();
-        } catch (err) {
-          setMessage({ error: (err as Error).message });
-        }
+          return `Created ${product.name}.`;
+        });
       }}
     >
       <h2 id="new-product">New product</h2>
@@ -146,15 +138,15 @@ function NewProduct(props: { onCreated: () => void }) {
 function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () => void }) {
   const { api } = useConsole();
   const [usage, setUsage] = useState<'licensed' | 'metered'>('metered');
-  const [message, setMessage] = useState<{ ok?: string; error?: string }>({});
+  const { message, run } = useOutcome();
   return (
     <form
       class="panel"
       aria-labelledby="new-price"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         const form = new FormData(e.target as HTMLFormElement);
-        try {
+        void run(async () => {
           const price = await api.post<CatalogPrice>('/v1/prices', {
             product: form.get('product'),
             currency: form.get('currency'),
@@ -162,11 +154,9 @@ function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () =
             unit_amount_decimal: form.get('amount'),
             recurring: { interval: form.get('interval'), usage_type: usage, ...(usage === 'metered' ? { meter: form.get('meter') } : {}) },
           });
-          setMessage({ ok: `Created ${price.nickname ?? price.id}.` });
           props.onCreated();
-        } catch (err) {
-          setMessage({ error: (err as Error).message });
-        }
+          return `Created ${price.nickname ?? price.id}.`;
+        });
       }}
     >
       <h2 id="new-price">New price</h2>

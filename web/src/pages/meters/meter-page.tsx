@@ -4,7 +4,7 @@ import { useConsole } from '../../app';
 import type { List } from '../../api';
 import { quantity } from '../../format';
 import type { Customer, Meter } from '../../model';
-import { ConfirmButton, Empty, Loaded, StatusBadge, useLoad } from '../../ui';
+import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, useLoad, useOutcome } from '../../ui';
 
 /** The chart code (uPlot) is its own chunk, loaded when a chart is first drawn. */
 const UsageChart = lazy(() => import('./usage-chart'));
@@ -128,25 +128,23 @@ export function MeterPage(props: { id: string }) {
 /** Sends one meter event, with an identifier, for a customer. */
 function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => void }) {
   const { api } = useConsole();
-  const [message, setMessage] = useState<{ error?: string; ok?: string }>({});
+  const { message, run } = useOutcome();
   return (
     <form
       class="panel"
       aria-labelledby="add-usage"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         const form = new FormData(e.target as HTMLFormElement);
-        try {
+        void run(async () => {
           const event = await api.post<{ identifier: string }>('/v1/billing/meter_events', {
             event_name: props.meter.event_name,
             identifier: String(form.get('identifier') || '') || undefined,
             payload: { stripe_customer_id: String(form.get('customer')), value: String(form.get('value')) },
           });
-          setMessage({ ok: `Sent ${event.identifier}.` });
           props.onSent();
-        } catch (err) {
-          setMessage({ error: (err as Error).message });
-        }
+          return `Sent ${event.identifier}.`;
+        });
       }}
     >
       <h2 id="add-usage">Add usage</h2>
@@ -163,12 +161,7 @@ function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => vo
       <button type="submit" class="primary">
         Send event
       </button>
-      {message.ok && <p role="status">{message.ok}</p>}
-      {message.error && (
-        <p role="alert" class="error">
-          {message.error}
-        </p>
-      )}
+      <Outcome message={message} />
     </form>
   );
 }
