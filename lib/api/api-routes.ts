@@ -34,8 +34,11 @@ export function apiRoutes(s: ModeServices): Route[] {
       handle: async (c) => {
         const query = readListQuery(c.params);
         const email = c.params.optionalString('email', { maxLength: 512 });
+        const clock = c.params.optionalString('test_clock');
         c.params.done();
-        const page = await s.store.list('customer', { ...query, filter: email ? { name: 'email', value: email } : undefined });
+        if (clock) await s.billing.clocks.retrieve(clock, 'test_clock');
+        // The clock's list, where the email becomes a check on the customers read.
+        const page = await s.store.list('customer', { ...query, owner: clock, filter: email ? { name: 'email', value: email } : undefined });
         return { body: listResponse(c.url, page) };
       },
     },

@@ -56,7 +56,8 @@ export class Customers {
     params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.
     if (customer.test_clock) customer.created = (await this.clock(customer.test_clock)).frozen_time;
-    await this.store.create('customer', customer, emailFilter(customer), undefined, [this.event('customer.created', customer, customer.created, now)]);
+    // A customer on a test clock is also listed under its clock (as its owner): GET /v1/customers?test_clock= reads that list.
+    await this.store.create('customer', customer, emailFilter(customer), customer.test_clock ?? undefined, [this.event('customer.created', customer, customer.created, now)]);
     return customer;
   }
 
@@ -103,7 +104,7 @@ export class Customers {
       metadata,
     };
     const event = this.event('customer.updated', next, await this.timeOf(next, now), now, previousAttributes(current, next));
-    if (!(await this.store.replace('customer', next, emailFilter(next), undefined, [event]))) throw new NotFoundError('customer', id);
+    if (!(await this.store.replace('customer', next, emailFilter(next), next.test_clock ?? undefined, [event]))) throw new NotFoundError('customer', id);
     return next;
   }
 

@@ -118,6 +118,7 @@ describe('the console in a real browser', () => {
 
     // Advance the clock from the console, past the period end and the grace period.
     await visit(page, `/clocks/${clock.id}`, () => page.getByRole('button', { name: 'Advance clock' }).waitFor(), 'clock');
+    await page.getByRole('link', { name: 'Ada Console', exact: true }).waitFor();
     await page.getByRole('button', { name: '+32 days' }).click();
     await page.getByRole('button', { name: 'Advance clock' }).click();
     // The clock takes the new time at once and is ready when the billing it brings about is done.
@@ -145,6 +146,14 @@ describe('the console in a real browser', () => {
     expect((await stripe.invoices.retrieve(billed.id)).status).toBe('void');
     await visit(page, `/customers/${customer.id}`, () => page.getByRole('heading', { name: 'Credit balance' }).waitFor(), 'customer');
     expect(await page.locator('.card').first().textContent()).toContain(`${money(500)} available`);
+    // More credits, granted from the console.
+    await page.getByLabel('Grant name').fill('Top-up');
+    await page.getByLabel('Amount (minor units)').fill('1000');
+    await page.getByRole('button', { name: 'Grant credits' }).click();
+    await page.getByRole('cell', { name: 'Top-up' }).waitFor();
+    await expect.poll(() => page.locator('.card').first().textContent()).toContain(`${money(1500)} available`);
+    const topUp = (await stripe.billing.creditGrants.list({ customer: customer.id })).data.find((g) => g.name === 'Top-up');
+    expect(topUp).toMatchObject({ amount: { monetary: { currency: 'usd', value: 1000 } }, category: 'paid' });
     expect(grant.id).toMatch(/^credgr_/);
     await visit(page, '/invoices', () => page.getByRole('navigation', { name: 'Invoice status' }).waitFor(), 'invoices');
     await visit(page, '/clocks', () => page.getByRole('link', { name: 'Console story' }).waitFor(), 'clocks');

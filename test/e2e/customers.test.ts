@@ -50,6 +50,17 @@ describe('customers', () => {
     expect((await stripe.customers.list({ email })).data.map((c) => c.id)).toEqual([second.id]);
   });
 
+  it('lists the customers of a test clock, optionally with one email', async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: nowSeconds() });
+    const email = `${unique('clocked')}@example.com`;
+    const first = await stripe.customers.create({ test_clock: clock.id, email });
+    const second = await stripe.customers.create({ test_clock: clock.id });
+    await stripe.customers.create({ email });
+    expect((await stripe.customers.list({ test_clock: clock.id })).data.map((c) => c.id)).toEqual([second.id, first.id]);
+    expect((await stripe.customers.list({ test_clock: clock.id, email })).data.map((c) => c.id)).toEqual([first.id]);
+    await expect(stripe.customers.list({ test_clock: 'clock_none' })).rejects.toMatchObject({ statusCode: 400, param: 'test_clock', code: 'resource_missing' });
+  });
+
   it('retrieves the customer it created', async () => {
     const created = await stripe.customers.create(customerParams({ metadata: { team: 'compilers' } }));
     const retrieved = await stripe.customers.retrieve(created.id);

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { useConsole } from '../../app';
-import type { TestClock } from '../../model';
-import { Loaded, StatusBadge, Time, useLoad } from '../../ui';
+import type { List } from '../../api';
+import type { Customer, TestClock } from '../../model';
+import { Loaded, StatusBadge, Table, Time, useLoad } from '../../ui';
 
 const DAY = 86_400;
 
@@ -11,12 +12,18 @@ const toInput = (t: number) => new Date(t * 1000).toISOString().slice(0, 16);
 /** A test clock: its frozen time and "Advance to", with quick steps. */
 export function ClockPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
-  const state = useLoad(() => api.get<TestClock>(`/v1/test_helpers/test_clocks/${props.id}`), [props.id]);
+  const state = useLoad(async () => {
+    const [clock, customers] = await Promise.all([
+      api.get<TestClock>(`/v1/test_helpers/test_clocks/${props.id}`),
+      api.get<List<Customer>>('/v1/customers', { test_clock: props.id, limit: 100 }),
+    ]);
+    return { clock, customers: customers.data };
+  }, [props.id]);
   const [target, setTarget] = useState<string>();
   const [result, setResult] = useState<{ error?: string; busy?: boolean }>({});
   return (
     <Loaded state={state}>
-      {(clock) => {
+      {({ clock, customers }) => {
         const value = target ?? toInput(clock.frozen_time);
         const advance = async () => {
           setResult({ busy: true });
@@ -37,6 +44,18 @@ export function ClockPage(props: { id: string }) {
             <p>
               Frozen at <Time at={clock.frozen_time} />
             </p>
+            <section aria-labelledby="clock-customers">
+              <h2 id="clock-customers">Customers on this clock</h2>
+              <Table
+                rows={customers}
+                empty="No customer lives on this clock."
+                columns={[
+                  { label: 'Customer', cell: (c) => <a href={`#/customers/${c.id}`}>{c.name ?? c.id}</a> },
+                  { label: 'Email', cell: (c) => c.email ?? '—' },
+                  { label: 'Invoices', cell: (c) => <a href={`#/invoices?customer=${c.id}`}>Invoices of {c.name ?? c.id}</a> },
+                ]}
+              />
+            </section>
             {canWrite && (
               <form
                 class="panel"

@@ -2,7 +2,7 @@ import { useConsole } from '../../app';
 import type { List } from '../../api';
 import { money, period, quantity } from '../../format';
 import type { CreditGrant, CreditTransaction, Customer, Invoice, Subscription } from '../../model';
-import { ConfirmButton, Empty, Loaded, StatusBadge, Table, Time, useLoad } from '../../ui';
+import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, Table, Time, useLoad, useOutcome } from '../../ui';
 
 interface Balances {
   balances: { available_balance: { monetary: { currency: string; value: number } }; ledger_balance: { monetary: { currency: string; value: number } } }[];
@@ -147,6 +147,8 @@ export function CustomerPage(props: { id: string }) {
             />
           </section>
 
+          {canWrite && <NewGrant customer={customer.id} onCreated={state.reload} />}
+
           <section aria-labelledby="ledger">
             <h2 id="ledger">Credit ledger</h2>
             <Table
@@ -176,5 +178,53 @@ export function CustomerPage(props: { id: string }) {
         </>
       )}
     </Loaded>
+  );
+}
+
+/** Prepaid credits for a customer's metered usage (Stripe's paid or promotional credit grant). */
+function NewGrant(props: { customer: string; onCreated: () => void }) {
+  const { api } = useConsole();
+  const { message, run } = useOutcome();
+  return (
+    <form
+      class="panel"
+      aria-labelledby="new-grant"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const form = new FormData(e.target as HTMLFormElement);
+        const expires = String(form.get('expires') || '');
+        void run(async () => {
+          const grant = await api.post<CreditGrant>('/v1/billing/credit_grants', {
+            customer: props.customer,
+            name: form.get('name') || undefined,
+            category: form.get('category'),
+            amount: { type: 'monetary', monetary: { currency: form.get('currency'), value: form.get('value') } },
+            applicability_config: { scope: { price_type: 'metered' } },
+            expires_at: expires ? Math.floor(Date.parse(`${expires}T00:00:00Z`) / 1000) : undefined,
+          });
+          props.onCreated();
+          return `Granted ${grant.name ?? grant.id}.`;
+        });
+      }}
+    >
+      <h2 id="new-grant">New credit grant</h2>
+      <label for="grant-name">Grant name</label>
+      <input id="grant-name" name="name" maxLength={100} />
+      <label for="grant-category">Category</label>
+      <select id="grant-category" name="category">
+        <option value="paid">Paid</option>
+        <option value="promotional">Promotional</option>
+      </select>
+      <label for="grant-currency">Currency</label>
+      <input id="grant-currency" name="currency" value="usd" required />
+      <label for="grant-value">Amount (minor units)</label>
+      <input id="grant-value" name="value" inputMode="numeric" required />
+      <label for="grant-expires">Expires on (UTC, optional)</label>
+      <input id="grant-expires" name="expires" type="date" />
+      <button type="submit" class="primary">
+        Grant credits
+      </button>
+      <Outcome message={message} />
+    </form>
   );
 }
