@@ -105,7 +105,7 @@ describe('the console in a real browser', () => {
     await drained(stack);
 
     const page = await signedIn(stack.secretKey);
-    await visit(page, '/', () => page.getByRole('heading', { name: 'Recent invoices' }).waitFor(), 'home');
+    await visit(page, '/', () => page.getByRole('heading', { name: 'Meter error reports' }).waitFor(), 'home');
     await visit(page, '/customers', () => page.getByRole('link', { name: 'Ada Console' }).waitFor(), 'customers');
     await page.getByLabel('Search by email').fill(customer.email!);
     await page.getByRole('button', { name: 'Search' }).click();
@@ -114,6 +114,10 @@ describe('the console in a real browser', () => {
     await visit(page, '/meters', () => page.getByRole('link', { name: 'Tokens' }).waitFor(), 'meters');
     await visit(page, `/meters/${meter.id}`, () => page.locator('.chart canvas').waitFor(), 'meter');
     await page.getByLabel('Usage of customer').selectOption(customer.id);
+    await expect.poll(() => page.getByTestId('range-total').textContent()).toBe('1,234.5');
+    // A custom range (the last 7 days by default, in day buckets) holds the same usage.
+    await page.getByRole('button', { name: 'Custom' }).click();
+    await page.getByLabel('From (UTC)').waitFor();
     await expect.poll(() => page.getByTestId('range-total').textContent()).toBe('1,234.5');
 
     // Advance the clock from the console, past the period end and the grace period.

@@ -4,6 +4,14 @@ import { money } from '../../format';
 import type { Invoice } from '../../model';
 import { Empty, Loaded, Time, useLoad } from '../../ui';
 
+interface ErrorReport {
+  id: string;
+  created: string;
+  type: string;
+  related_object: { id: string } | null;
+  data: { developer_message_summary: string; reason: { error_types: { code: string; error_count: number }[] } };
+}
+
 interface StripeEvent {
   id: string;
   type: string;
@@ -11,22 +19,23 @@ interface StripeEvent {
   data: { object: { id: string; title?: string; customer?: string } };
 }
 
-/** This mode at a glance: drafts in their grace period, recent invoices, recent alerts triggered. */
+/** This mode at a glance: drafts in their grace period, recent invoices, alerts triggered, meter error reports. */
 export function Home() {
   const { api, mode } = useConsole();
   const state = useLoad(async () => {
-    const [drafts, recent, alerts] = await Promise.all([
+    const [drafts, recent, alerts, reports] = await Promise.all([
       api.get<List<Invoice>>('/v1/invoices', { status: 'draft', limit: 10 }),
       api.get<List<Invoice>>('/v1/invoices', { limit: 10 }),
       api.get<List<StripeEvent>>('/v1/events', { type: 'billing.alert.triggered', limit: 10 }),
+      api.get<{ data: ErrorReport[] }>('/v2/core/events', { limit: 5 }),
     ]);
-    return { drafts: drafts.data, recent: recent.data, alerts: alerts.data };
+    return { drafts: drafts.data, recent: recent.data, alerts: alerts.data, reports: reports.data };
   }, []);
   return (
     <section>
       <h1>Home ({mode} mode)</h1>
       <Loaded state={state}>
-        {({ drafts, recent, alerts }) => (
+        {({ drafts, recent, alerts, reports }) => (
           <div class="grid">
             <section aria-labelledby="drafts" class="panel">
               <h2 id="drafts">Drafts in their grace period</h2>
@@ -65,6 +74,21 @@ export function Home() {
                   {alerts.map((e) => (
                     <li>
                       {e.data.object.title ?? e.data.object.id} for {e.data.object.customer ?? 'a customer'}, <Time at={e.created} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </section>
+            <section aria-labelledby="reports" class="panel">
+              <h2 id="reports">Meter error reports</h2>
+              {reports.length === 0 ? (
+                <Empty>No meter event was refused.</Empty>
+              ) : (
+                <ul>
+                  {reports.map((r) => (
+                    <li>
+                      {r.related_object ? <a href={`#/meters/${r.related_object.id}`}>{r.related_object.id}</a> : 'No meter'}:{' '}
+                      {r.data.reason.error_types.map((t) => `${t.error_count} × ${t.code}`).join(', ')}, <Time at={Math.floor(Date.parse(r.created) / 1000)} />
                     </li>
                   ))}
                 </ul>

@@ -12,7 +12,24 @@ const UsageChart = lazy(() => import('./usage-chart'));
 const HOUR = 3600;
 const DAY = 86_400;
 const RANGES = { '24h': { seconds: DAY, window: 'hour' }, '7d': { seconds: 7 * DAY, window: 'hour' }, '30d': { seconds: 30 * DAY, window: 'day' } } as const;
-type Range = keyof typeof RANGES;
+type Range = keyof typeof RANGES | 'custom';
+
+/** A date input's value (UTC days) for a Unix time. */
+const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
+
+/** The window asked for: [start, end) aligned to its buckets (hours up to 7 days, days beyond). */
+function windowOf(range: Range, custom: { from: string; to: string }): { start: number; end: number; step: number; window: 'hour' | 'day' } {
+  if (range === 'custom') {
+    const start = Date.parse(`${custom.from}T00:00:00Z`) / 1000;
+    const end = Math.max(start + DAY, Date.parse(`${custom.to}T00:00:00Z`) / 1000 + DAY);
+    const window = end - start > 7 * DAY ? 'day' : 'hour';
+    return { start, end, step: window === 'day' ? DAY : HOUR, window };
+  }
+  const { seconds, window } = RANGES[range];
+  const step = window === 'hour' ? HOUR : DAY;
+  const end = Math.ceil(Date.now() / 1000 / step) * step + step;
+  return { start: end - seconds - step, end, step, window };
+}
 
 interface Summary {
   start_time: number;
@@ -33,6 +50,7 @@ function exactTotal(values: number[]): string {
 export function MeterPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
   const [range, setRange] = useState<Range>('24h');
+  const [custom, setCustom] = useState({ from: day(Date.now() / 1000 - 7 * DAY), to: day(Date.now() / 1000) });
   const [customer, setCustomer] = useState<string>();
   const meterState = useLoad(async () => {
     const [meter, customers] = await Promise.all([
@@ -44,10 +62,8 @@ export function MeterPage(props: { id: string }) {
   const chosen = customer ?? meterState.data?.customers[0]?.id;
   const usageState = useLoad(async () => {
     if (!chosen) return undefined;
-    const { seconds, window } = RANGES[range];
-    const step = window === 'hour' ? HOUR : DAY;
-    const end = Math.ceil(Date.now() / 1000 / step) * step + step;
-    const start = end - seconds - step;
+    const { start, end, step, window } = windowOf(range, custom);
+    if (!(end > start) || end - start > 90 * DAY) throw new Error('Choose a range of at most 90 days.');
     // At most 745 buckets (30 days of hours): a few pages of 100, never one request per bucket.
     const summaries = await api.all<Summary & { id: string }>(`/v1/billing/meters/${props.id}/event_summaries`, { customer: chosen, start_time: start, end_time: end, value_grouping_window: window }, 1000);
     const page = { data: summaries };
@@ -55,7 +71,7 @@ export function MeterPage(props: { id: string }) {
     const byStart = new Map(page.data.map((b) => [b.start_time, b.aggregated_value]));
     const times = Array.from({ length: Math.round((end - start) / step) }, (_, i) => start + i * step);
     return { times, values: times.map((t) => byStart.get(t) ?? 0), used: page.data.length > 0 };
-  }, [props.id, chosen, range]);
+  }, [props.id, chosen, range, range === 'custom' ? `${custom.from}/${custom.to}` : '']);
 
   return (
     <Loaded state={meterState}>
@@ -90,12 +106,20 @@ export function MeterPage(props: { id: string }) {
                     ))}
                   </select>
                   <span role="group" aria-label="Range">
-                    {(Object.keys(RANGES) as Range[]).map((r) => (
+                    {([...Object.keys(RANGES), 'custom'] as Range[]).map((r) => (
                       <button type="button" aria-pressed={r === range} onClick={() => setRange(r)}>
-                        {r}
+                        {r === 'custom' ? 'Custom' : r}
                       </button>
                     ))}
                   </span>
+                  {range === 'custom' && (
+                    <>
+                      <label for="range-from">From (UTC)</label>
+                      <input id="range-from" type="date" value={custom.from} onChange={(e) => setCustom({ ...custom, from: (e.target as HTMLInputElement).value })} />
+                      <label for="range-to">To (UTC)</label>
+                      <input id="range-to" type="date" value={custom.to} onChange={(e) => setCustom({ ...custom, to: (e.target as HTMLInputElement).value })} />
+                    </>
+                  )}
                 </div>
                 <Loaded state={usageState}>
                   {(usage) =>
