@@ -189,6 +189,17 @@ describe('the console in a real browser', () => {
     await page.getByRole('cell', { name: 'Console seats' }).waitFor();
     const [seats] = (await stripe.prices.list({ product: plan.id })).data;
     expect(seats).toMatchObject({ nickname: 'Console seats', unit_amount: 1500, currency: 'usd', recurring: { interval: 'month', usage_type: 'licensed' } });
+    await page.getByLabel('Nickname').fill('Console volume');
+    await page.getByLabel('Usage').selectOption('metered');
+    await page.getByLabel('Meter').selectOption(meter.id);
+    await page.getByLabel('Pricing model').selectOption('volume');
+    await page.getByLabel('Tier 1 per unit').fill('0.5');
+    await page.getByLabel('Tier 2 per unit').fill('0.25');
+    await page.getByRole('button', { name: 'Create price' }).click();
+    await page.getByRole('cell', { name: 'Console volume' }).waitFor();
+    const volume = (await stripe.prices.list({ product: plan.id, expand: ['data.tiers'] })).data.find((p) => p.nickname === 'Console volume');
+    expect(volume).toMatchObject({ billing_scheme: 'tiered', tiers_mode: 'volume', recurring: { usage_type: 'metered', meter: meter.id } });
+    expect(volume!.tiers!.map((t) => [t.up_to, String(t.unit_amount_decimal)])).toEqual([[1000, '0.5'], [null, '0.25']]);
 
     // An alert made from the console, then deactivated there.
     await visit(page, '/alerts', () => page.getByRole('heading', { name: 'New alert' }).waitFor(), 'alerts');

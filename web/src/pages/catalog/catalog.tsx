@@ -135,10 +135,38 @@ function NewProduct(props: { onCreated: () => void }) {
   );
 }
 
+type Model = 'per_unit' | 'package' | 'graduated' | 'volume';
+
+/** A tier as the form holds it: empty `upTo` is the last, unbounded tier. */
+interface TierRow {
+  upTo: string;
+  unit: string;
+  flat: string;
+}
+
+/** The price parameters of a pricing model, as Stripe's API takes them. */
+function pricing(model: Model, form: FormData, tiers: TierRow[]): Record<string, unknown> {
+  if (model === 'per_unit') return { unit_amount_decimal: form.get('amount') };
+  if (model === 'package') return { unit_amount_decimal: form.get('amount'), transform_quantity: { divide_by: form.get('divide_by'), round: form.get('round') } };
+  return {
+    billing_scheme: 'tiered',
+    tiers_mode: model,
+    tiers: Object.fromEntries(
+      tiers.map((t, i) => [i, { up_to: t.upTo.trim() || 'inf', ...(t.unit.trim() ? { unit_amount_decimal: t.unit.trim() } : {}), ...(t.flat.trim() ? { flat_amount: t.flat.trim() } : {}) }]),
+    ),
+  };
+}
+
 function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () => void }) {
   const { api } = useConsole();
   const [usage, setUsage] = useState<'licensed' | 'metered'>('metered');
+  const [model, setModel] = useState<Model>('per_unit');
+  const [tiers, setTiers] = useState<TierRow[]>([
+    { upTo: '1000', unit: '', flat: '' },
+    { upTo: '', unit: '', flat: '' },
+  ]);
   const { message, run } = useOutcome();
+  const setTier = (i: number, field: keyof TierRow, value: string) => setTiers(tiers.map((t, j) => (j === i ? { ...t, [field]: value } : t)));
   return (
     <form
       class="panel"
@@ -151,7 +179,7 @@ function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () =
             product: form.get('product'),
             currency: form.get('currency'),
             nickname: form.get('nickname') || undefined,
-            unit_amount_decimal: form.get('amount'),
+            ...pricing(model, form, tiers),
             recurring: { interval: form.get('interval'), usage_type: usage, ...(usage === 'metered' ? { meter: form.get('meter') } : {}) },
           });
           props.onCreated();
@@ -185,8 +213,48 @@ function NewPrice(props: { products: Product[]; meters: Meter[]; onCreated: () =
       )}
       <label for="price-currency">Currency</label>
       <input id="price-currency" name="currency" value="usd" required />
-      <label for="price-amount">Unit amount (minor units, decimals allowed)</label>
-      <input id="price-amount" name="amount" inputMode="decimal" required />
+      <label for="price-model">Pricing model</label>
+      <select id="price-model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value as Model)}>
+        <option value="per_unit">Per unit</option>
+        <option value="package">Package</option>
+        <option value="graduated">Graduated tiers</option>
+        <option value="volume">Volume tiers</option>
+      </select>
+      {(model === 'per_unit' || model === 'package') && (
+        <>
+          <label for="price-amount">{model === 'package' ? 'Amount per package' : 'Unit amount'} (minor units, decimals allowed)</label>
+          <input id="price-amount" name="amount" inputMode="decimal" required />
+        </>
+      )}
+      {model === 'package' && (
+        <>
+          <label for="price-divide-by">Units per package</label>
+          <input id="price-divide-by" name="divide_by" inputMode="numeric" required />
+          <label for="price-round">Round partial packages</label>
+          <select id="price-round" name="round">
+            <option value="up">Up</option>
+            <option value="down">Down</option>
+          </select>
+        </>
+      )}
+      {(model === 'graduated' || model === 'volume') && (
+        <fieldset>
+          <legend>Tiers (minor units; leave "up to" empty on the last)</legend>
+          {tiers.map((t, i) => (
+            <div class="controls">
+              <label for={`tier-${i}-up-to`}>Tier {i + 1} up to</label>
+              <input id={`tier-${i}-up-to`} value={t.upTo} inputMode="numeric" onInput={(e) => setTier(i, 'upTo', (e.target as HTMLInputElement).value)} />
+              <label for={`tier-${i}-unit`}>Tier {i + 1} per unit</label>
+              <input id={`tier-${i}-unit`} value={t.unit} inputMode="decimal" onInput={(e) => setTier(i, 'unit', (e.target as HTMLInputElement).value)} />
+              <label for={`tier-${i}-flat`}>Tier {i + 1} flat</label>
+              <input id={`tier-${i}-flat`} value={t.flat} inputMode="numeric" onInput={(e) => setTier(i, 'flat', (e.target as HTMLInputElement).value)} />
+            </div>
+          ))}
+          <button type="button" onClick={() => setTiers([...tiers.slice(0, -1), { upTo: '', unit: '', flat: '' }, tiers.at(-1)!])}>
+            Add a tier
+          </button>
+        </fieldset>
+      )}
       <label for="price-interval">Interval</label>
       <select id="price-interval" name="interval">
         <option value="month">Month</option>
