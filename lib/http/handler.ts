@@ -5,7 +5,7 @@ import { allows, type ApiKeys, type Principal } from '../auth/api-keys';
 import { AuthenticationError, MeterlineError, PermissionError, UnknownRouteError } from '../errors';
 import { IdempotencyStore } from './idempotency';
 import { Params } from './params';
-import { parseRequest, type ParsedRequest } from './request';
+import { lowerCaseHeaders, parseRequest, type ParsedRequest } from './request';
 import { errorResponse, jsonResponse } from './response';
 import { onBehalfOf } from '../events/request-context';
 import { Router, type Route } from './router';
@@ -150,8 +150,7 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
   // The local gateway has no Lambda context; middy only needs an object.
   const handler: HttpHandler = (event, context) => wrapped(event, context ?? ({} as Context));
   handler.refusal = async (event) => {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+    const headers = lowerCaseHeaders(event.headers);
     const found = routers.test.match(event.requestContext.http.method.toUpperCase(), event.rawPath);
     if (!found || found.route.auth === 'none') return undefined;
     try {

@@ -22,10 +22,16 @@ const MAX_DEPTH = 6;
  */
 const QS_OPTIONS = { depth: MAX_DEPTH, arrayLimit: 1000, parameterLimit: MAX_PARAMETERS + 1, plainObjects: true, strictDepth: true };
 
+/** Header names lower-cased, as every lookup here expects them. */
+export function lowerCaseHeaders(raw: Record<string, string | undefined> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
 /** Turns an API Gateway v2 event into method, path, lower-cased headers and parameters. */
 export function parseRequest(event: APIGatewayProxyEventV2): ParsedRequest {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  const headers = lowerCaseHeaders(event.headers);
   const rawBody = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, 'base64').toString('utf8')

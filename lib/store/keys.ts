@@ -168,12 +168,8 @@ export function isEventKey(pk: string | undefined, sk: string | undefined): bool
 /** The pk prefix of event items of both modes, for the stream's event filter. */
 export const EVENT_KEY_PREFIX = `${kindTag.event}#`;
 
-/**
- * The keys of one mode. The mode follows the first tag of every partition key
- * (`CUSTOMER#test#cus_…`, `KIND#live#customer`), so a store built for one mode can neither read,
- * list nor claim a name of the other: an id of the other mode is simply not there.
- */
-export function keysFor(mode: Mode) {
+/** Every key builder of one mode (see keysFor). */
+function buildKeys(mode: Mode) {
   const keys = {
     mode,
     object: (kind: ObjectKind, id: string): Key => ({ pk: `${kindTag[kind]}#${mode}#${id}`, sk: OBJECT_SK }),
@@ -248,7 +244,19 @@ export function keysFor(mode: Mode) {
   return keys;
 }
 
-export type ModeKeys = ReturnType<typeof keysFor>;
+export type ModeKeys = ReturnType<typeof buildKeys>;
+
+/** Built once per mode: every object write derives its keys from here. */
+const KEYS: Record<Mode, ModeKeys> = { test: buildKeys('test'), live: buildKeys('live') };
+
+/**
+ * The keys of one mode. The mode follows the first tag of every partition key
+ * (`CUSTOMER#test#cus_…`, `KIND#live#customer`), so a store built for one mode can neither read,
+ * list nor claim a name of the other: an id of the other mode is simply not there.
+ */
+export function keysFor(mode: Mode): ModeKeys {
+  return KEYS[mode];
+}
 
 /** Attribute of an hourly usage item holding one minute's value ('m00'..'m59'). */
 export function minuteAttribute(minuteOfHour: number): string {
