@@ -136,7 +136,7 @@ describe('webhooks', () => {
       await endpointFor(stripe, everything, ['*']);
       const event = await customerCreated(stack);
       await Promise.all([customers.waitFor(event.id), everything.waitFor(event.id)]);
-      expect(await stack.drain(15_000)).toBe(true);
+      expect(await stack.drain(45_000)).toBe(true);
       expect(invoices.requests).toBe(0);
     });
 
@@ -147,7 +147,7 @@ describe('webhooks', () => {
       await stripe.webhookEndpoints.del((await endpointFor(stripe, deleted)).id);
       const event = await customerCreated(stack);
       await control.waitFor(event.id);
-      expect(await stack.drain(15_000)).toBe(true);
+      expect(await stack.drain(45_000)).toBe(true);
       expect(disabled.requests).toBe(0);
       expect(deleted.requests).toBe(0);
     });
@@ -161,7 +161,7 @@ describe('webhooks', () => {
       await stack.services.test.webhooks.enqueue([earlier as unknown as StripeEvent], stack.services.nowMs());
       const later = await customerCreated(stack);
       await r.waitFor(later.id);
-      expect(await stack.drain(15_000)).toBe(true);
+      expect(await stack.drain(45_000)).toBe(true);
       expect(r.of(earlier.id)).toEqual([]);
     });
 
@@ -227,7 +227,7 @@ describe('webhooks', () => {
       expect(second!.next_retry_at - second!.created).toBeOneOf([2, 3]);
       expect(third!.next_retry_at - third!.created).toBeOneOf([4, 5]);
       await stripe.webhookEndpoints.del(endpoint.id);
-      expect(await stack.drain(15_000)).toBe(true);
+      expect(await stack.drain(45_000)).toBe(true);
       expect(r.of(event.id).length).toBeLessThanOrEqual(4);
     });
 

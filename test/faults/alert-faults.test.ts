@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 import { HOUR, iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
 import { triggersOf, usageAlert, type MeterlineAlert } from '../fixtures/alerts';
 import { keysFor } from '../../lib/store/keys';
@@ -75,7 +75,7 @@ async function expectExactlyOnce(stack: TestStack, w: World) {
   }
 }
 
-describe('usage alerts under faults', () => {
+describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.stop();
@@ -86,7 +86,7 @@ describe('usage alerts under faults', () => {
     stack = await startTestStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     await sendStream(stack, workload(w));
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     await expectExactlyOnce(stack, w);
     expect(await stack.dlqDepth()).toBe(0);
   });
@@ -104,16 +104,16 @@ describe('usage alerts under faults', () => {
       [2, 2].map((value) => ({ event_name: w.meter.event_name, identifier: unique('mistake'), timestamp: iso(now), payload: { stripe_customer_id: customer.id, value: String(value) } })),
     );
     await sendStream(stack, [...rest.slice(0, half), ...mistakes]);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
 
     const cancel = (identifier: string) => stack!.stripe.v2.billing.meterEventAdjustments.create({ event_name: w.meter.event_name, type: 'cancel', cancel: { identifier } });
     await Promise.all([sendStream(stack, rest.slice(half)), ...mistakes.map((m) => cancel(m.identifier))]);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     for (const customer of w.customers) expect(await counted(stack, w.over, customer)).toBe(TOTAL - valueOf(EVENTS - 1));
     expect(await triggersOf(stack.stripe, w.exact)).toEqual([]);
 
     await sendStream(stack, last);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     await expectExactlyOnce(stack, w);
     expect(await stack.dlqDepth()).toBe(0);
   });
@@ -128,7 +128,7 @@ describe('usage alerts under faults', () => {
     });
     const w = await world(stack);
     await sendStream(stack, workload(w));
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(stack.poller.crashes).toBeGreaterThanOrEqual(2);
     await expectExactlyOnce(stack, w);
   });
@@ -145,7 +145,7 @@ describe('usage alerts under faults', () => {
     });
     const w = await world(stack);
     await sendStream(stack, workload(w));
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     await expectExactlyOnce(stack, w);
   });
 

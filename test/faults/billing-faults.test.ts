@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Step } from '../../lib/billing/advance-subscription';
 import type { LocalStackOptions } from '../../lib/local/stack';
 import { DAY, floorTo, HOUR, iso, meterParams, nowSeconds, streamClient, unique } from '../fixtures/stripe';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 
 /**
  * The billing cycle under faults: live subscriptions on a controllable clock, usage sent through
@@ -92,7 +92,7 @@ async function recordUsage(stack: TestStack, clock: Clock, fixture: Fixture, k: 
   });
   const client = await streamClient(stack);
   for (let i = 0; i < events.length; i += 100) await client.v2.billing.meterEventStream.create({ events: events.slice(i, i + 100) });
-  expect(await stack.drain(20_000)).toBe(true);
+  expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
 }
 
 /** The clock after period `k` of every subscription has ended and its draft's grace has passed. */
@@ -156,7 +156,7 @@ async function expectEachPeriodBilledOnce(stack: TestStack, fixture: Fixture, cl
   if (everySubscription) expect(finalized.size).toBe(seen.size);
 }
 
-describe('the billing cycle under faults', () => {
+describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.stop();
@@ -184,7 +184,7 @@ describe('the billing cycle under faults', () => {
       // As the schedule would: one run once period k has ended and its draft's grace has passed.
       clock.set(afterGrace(fixture, k));
       expect((await stack.runBillingScheduler()).queued).toBe(3);
-      expect(await stack.drain(30_000)).toBe(true);
+      expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     }
     // Each subscription closed 3 periods and finalized 3 drafts: 6 steps, each crashed once.
     expect(crashes).toBe(3 * 2 * periods);
@@ -203,7 +203,7 @@ describe('the billing cycle under faults', () => {
     clock.set(t);
     const runs = await Promise.all([stack.runBillingScheduler(t), stack.runBillingScheduler(t)]);
     expect(runs.map((r) => r.queued)).toEqual([4, 4]);
-    expect(await stack.drain(30_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(await stack.billingDlqDepth()).toBe(0);
     await expectEachPeriodBilledOnce(stack, fixture, periods);
     // Nothing is left due: a later run queues nothing.
@@ -246,7 +246,7 @@ describe('the billing cycle under faults', () => {
     await recordUsage(stack, clock, fixture, 0);
     clock.set(afterGrace(fixture, 0));
     expect((await stack.runBillingScheduler()).queued).toBe(3);
-    expect(await stack.drain(40_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     // maxReceiveCount (5) receives, then the redrive policy moves the job aside.
     expect(failures).toBe(5);
     expect(await stack.billingDlqDepth()).toBe(1);
@@ -261,7 +261,7 @@ describe('the billing cycle under faults', () => {
     poisonEnd = -1;
     clock.set(clock.seconds + 17 * 60);
     expect((await stack.runBillingScheduler()).queued).toBe(1);
-    expect(await stack.drain(20_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     await expectEachPeriodBilledOnce(stack, fixture, 1);
   });
 });

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 import { Quantity } from '../../lib/domain/quantity';
 import { iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
 
@@ -54,7 +54,7 @@ async function setup(stack: TestStack) {
   return { events, expected: [expected(customer.id), expected(other.id)], totals };
 }
 
-describe('the meter-events consumer under faults', () => {
+describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.stop();
@@ -65,7 +65,7 @@ describe('the meter-events consumer under faults', () => {
     stack = await startTestStack({ deliverTwice: true, consumerTimeoutMs: RACING_CONSUMER_TIMEOUT_MS });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
-    expect(await stack.drain(30_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(await totals(stack.stripe)).toEqual(expected);
     expect(await stack.dlqDepth()).toBe(0);
   });
@@ -80,7 +80,7 @@ describe('the meter-events consumer under faults', () => {
     });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(stack.poller.crashes).toBeGreaterThanOrEqual(2);
     expect(await totals(stack.stripe)).toEqual(expected);
     expect(await stack.dlqDepth()).toBe(0);
@@ -98,7 +98,7 @@ describe('the meter-events consumer under faults', () => {
     });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(await totals(stack.stripe)).toEqual(expected);
   });
 
@@ -111,7 +111,7 @@ describe('the meter-events consumer under faults', () => {
       await stack.services.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: body }));
     }
     await sendStream(stack, [streamEvent(meter.event_name, customer.id, '4.5', now, unique('ok'))]);
-    expect(await stack.drain(60_000)).toBe(true);
+    expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
     expect(await stack.dlqDepth()).toBe(2);
     expect(await usageOf(stack.stripe, meter, customer)).toBe(4.5);
   });

@@ -13,6 +13,15 @@ export interface TestStack extends LocalStack {
   client(key: string): Stripe;
 }
 
+/**
+ * How long fault tests wait for the queues to drain. A deadline for catching a stuck stack, not a
+ * speed goal: on a loaded 2-core CI machine a racing or crashed consumer may run out of time and
+ * wait out a visibility timeout or two before its batch succeeds (a 30 s deadline failed there).
+ * Tests that use it take `FAULT_TEST_TIMEOUT_MS`.
+ */
+export const DRAIN_DEADLINE_MS = 120_000;
+export const FAULT_TEST_TIMEOUT_MS = 300_000;
+
 /** A Stripe SDK client for a local stack. */
 export function stripeFor(url: string, key: string): Stripe {
   const { hostname, port } = new URL(url);
