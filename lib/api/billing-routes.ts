@@ -45,6 +45,17 @@ export function billingRoutes(s: ModeServices): Route[] {
     },
 
     // Invoices
+    {
+      // Meterline's extension (the Dashboard's "invoiced this month"): finalized invoices of a UTC month, per currency.
+      method: 'GET',
+      pattern: '/v1/billing/invoiced_totals',
+      handle: async (c) => {
+        const month = c.params.string('month', { pattern: /^\d{4}-(0[1-9]|1[0-2])$/ });
+        c.params.done();
+        const data = await billing.store.invoicedTotals(month);
+        return { body: { object: 'list', url: '/v1/billing/invoiced_totals', has_more: false, data } };
+      },
+    },
     { method: 'POST', pattern: '/v1/invoices/create_preview', handle: async (c) => ({ body: await billing.previewInvoice(c.params, c.now) }) },
     { method: 'GET', pattern: '/v1/invoices/:id', handle: async (c) => ({ body: await billing.invoices.retrieve(pathId(c)) }) },
     {

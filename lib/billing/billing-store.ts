@@ -20,6 +20,24 @@ export function dueAt(stored: StoredSubscription): number | undefined {
  * object, its billing state, an optimistic-lock version and, while work is due, its place in the
  * byDue index; every change of billing state is one transaction conditioned on the version.
  */
+/** What was invoiced in one UTC month in one currency (Meterline's extension, for the console's home page). */
+export interface InvoicedTotal {
+  object: 'invoiced_total';
+  /** `YYYY-MM`, the UTC month the invoices were finalized in. */
+  month: string;
+  currency: string;
+  /** Sum of the invoices' totals, in the currency's minor unit. */
+  total: number;
+  /** Sum of what the invoices left due after credits. */
+  amount_due: number;
+  invoice_count: number;
+}
+
+/** `YYYY-MM` of a Unix time, in UTC. */
+export function utcMonth(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 7);
+}
+
 export class BillingStore {
   constructor(readonly objects: ObjectStore) {}
 
@@ -108,6 +126,38 @@ export class BillingStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     };
+  }
+
+  /**
+   * Adds a finalized invoice to (`sign` 1), or takes a voided one back from (`sign` -1), the
+   * counters of what was invoiced in the UTC month it was finalized, in its currency. The counters
+   * are sharded by invoice id, so finalizing many invoices at once does not contend on one item.
+   */
+  invoicedTotalUpdate(invoice: Invoice, sign: 1 | -1): TransactItem {
+    const finalizedAt = invoice.status_transitions.finalized_at ?? invoice.created;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: this.objects.keys.invoicedTotal(utcMonth(finalizedAt), invoice.currency, invoice.id),
+        UpdateExpression: 'ADD #t :t, #d :d, #n :n',
+        ExpressionAttributeNames: { '#t': 'total', '#d': 'amount_due', '#n': 'invoice_count' },
+        ExpressionAttributeValues: { ':t': sign * invoice.total, ':d': sign * invoice.amount_due, ':n': sign },
+      },
+    };
+  }
+
+  /** The sums of the invoiced-total shards of a UTC month (`YYYY-MM`), one per currency, in currency order. */
+  async invoicedTotals(month: string): Promise<InvoicedTotal[]> {
+    const byCurrency = new Map<string, InvoicedTotal>();
+    for (const item of await this.objects.partitionItems(this.objects.keys.invoicedMonthPartition(month))) {
+      const currency = String(item.sk).split('#')[0]!;
+      const sum = byCurrency.get(currency) ?? { object: 'invoiced_total', month, currency, total: 0, amount_due: 0, invoice_count: 0 };
+      sum.total += Number(item.total ?? 0);
+      sum.amount_due += Number(item.amount_due ?? 0);
+      sum.invoice_count += Number(item.invoice_count ?? 0);
+      byCurrency.set(currency, sum);
+    }
+    return [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency));
   }
 
   transact(items: TransactItem[]): Promise<boolean> {

@@ -42,7 +42,12 @@ export async function finalizeInvoice(
     status_transitions: { ...priced.status_transitions, finalized_at: at, paid_at: paid ? at : null },
   };
   const event = (type: string) => eventPut(deps.store.tableName, { type, object: invoice, created: at, nowMs: deps.nowMs() });
-  const writes = [deps.store.invoicePut(invoice, options.isNew ? null : 'draft'), ...credits, event('invoice.finalized')];
+  const writes = [
+    deps.store.invoicePut(invoice, options.isNew ? null : 'draft'),
+    deps.store.invoicedTotalUpdate(invoice, 1),
+    ...credits,
+    event('invoice.finalized'),
+  ];
   if (paid) writes.push(event('invoice.paid'));
   return { invoice, writes };
 }

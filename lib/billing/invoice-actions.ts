@@ -57,7 +57,7 @@ export class InvoiceActions {
       status: 'void',
       amount_remaining: 0,
       status_transitions: { ...current.status_transitions, voided_at: at },
-    }), requestNow, (current, at) => this.deps.restoreCredits(current, at));
+    }), requestNow, async (current, at) => [this.deps.store.invoicedTotalUpdate(current, -1), ...(await this.deps.restoreCredits(current, at))]);
   }
 
   /** Records a payment made outside Meterline (Meterline moves no money). */

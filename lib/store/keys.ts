@@ -22,6 +22,7 @@
  *   credit grants of a customer  pk=CREDIT_GRANTS#<m>#<customer>  sk=GRANTS   (string set of grant ids)
  *   webhook endpoints of a mode  pk=WEBHOOK_ENDPOINTS#<m>  sk=DIRECTORY  (versioned; read by the event fan-out)
  *   endpoints an event reached   pk=DELIVERED#<m>#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
+ *   amounts invoiced in a month  pk=INVOICED#<m>#<YYYY-MM>  sk=<currency>#<shard>  (counters added to at finalization, taken back at void)
  *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<m>#<endpoint>#<event>#<n>  sk=OBJECT
  *     attempts of an endpoint    byOwner  owner_pk=KIND#<m>#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
  *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT   (account; the key says its mode)
@@ -221,6 +222,13 @@ function buildKeys(mode: Mode) {
       pk: `${kindTag.webhook_attempt}#${mode}#${endpointId}#${eventId}#${attempt}`,
       sk: OBJECT_SK,
     }),
+
+    /** A shard of the counters of what was invoiced in one UTC month (`YYYY-MM`) in one currency. */
+    invoicedTotal: (month: string, currency: string, invoiceId: string): Key => ({
+      pk: keys.invoicedMonthPartition(month),
+      sk: `${currency}#${dueShard(invoiceId)}`,
+    }),
+    invoicedMonthPartition: (month: string) => `INVOICED#${mode}#${month}`,
 
     meterName: (eventName: string): Key => ({ pk: `METER_NAME#${mode}#${eventName}`, sk: OBJECT_SK }),
 

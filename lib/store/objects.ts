@@ -312,6 +312,26 @@ export class ObjectStore {
     } while (startKey);
   }
 
+  /** Every item of one table partition (a small one: counters, shards), read consistently. */
+  async partitionItems(partition: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
   /** Every object a list query matches, a page of 100 at a time. */
   async *pages<T extends StoredObject>(kind: ObjectKind, query: Omit<ListQuery<T>, 'limit' | 'startingAfter' | 'endingBefore'>): AsyncGenerator<T[]> {
     let startingAfter: string | undefined;

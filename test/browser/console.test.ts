@@ -106,6 +106,9 @@ describe('the console in a real browser', () => {
 
     const page = await signedIn(stack.secretKey);
     await visit(page, '/', () => page.getByRole('heading', { name: 'Meter error reports' }).waitFor(), 'home');
+    // The subscription's first invoice (nothing used yet) was finalized this month.
+    const usdRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'USD', exact: true }) });
+    expect(await usdRow.getByRole('cell').nth(1).textContent()).toMatch(/^\$0\.00 \(\d+ invoices?\)$/);
     await visit(page, '/customers', () => page.getByRole('link', { name: 'Ada Console' }).waitFor(), 'customers');
     await page.getByLabel('Search by email').fill(customer.email!);
     await page.getByRole('button', { name: 'Search' }).click();

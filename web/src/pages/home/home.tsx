@@ -19,24 +19,78 @@ interface StripeEvent {
   data: { object: { id: string; title?: string; customer?: string } };
 }
 
-/** This mode at a glance: drafts in their grace period, recent invoices, alerts triggered, meter error reports. */
+interface InvoicedTotal {
+  month: string;
+  currency: string;
+  total: number;
+  amount_due: number;
+  invoice_count: number;
+}
+
+/** `YYYY-MM` of this UTC month and the one before. */
+function recentMonths(now = new Date()): [string, string] {
+  const month = (year: number, index: number) => new Date(Date.UTC(year, index, 1)).toISOString().slice(0, 7);
+  return [month(now.getUTCFullYear(), now.getUTCMonth()), month(now.getUTCFullYear(), now.getUTCMonth() - 1)];
+}
+
+/** Invoiced this month and last month, a row per currency that had any. */
+function Invoiced(props: { thisMonth: InvoicedTotal[]; lastMonth: InvoicedTotal[] }) {
+  const currencies = [...new Set([...props.thisMonth, ...props.lastMonth].map((t) => t.currency))].sort();
+  const cell = (totals: InvoicedTotal[], currency: string) => {
+    const t = totals.find((x) => x.currency === currency);
+    return t ? `${money(t.total, currency)} (${t.invoice_count} invoice${t.invoice_count === 1 ? '' : 's'})` : '—';
+  };
+  return (
+    <section aria-labelledby="invoiced" class="panel">
+      <h2 id="invoiced">Invoiced</h2>
+      {currencies.length === 0 ? (
+        <Empty>Nothing was invoiced this month or last month.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Currency</th>
+              <th scope="col">This month (UTC)</th>
+              <th scope="col">Last month</th>
+            </tr>
+          </thead>
+          <tbody>
+            {currencies.map((c) => (
+              <tr>
+                <td>{c.toUpperCase()}</td>
+                <td>{cell(props.thisMonth, c)}</td>
+                <td>{cell(props.lastMonth, c)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** This mode at a glance: invoiced this month and last, drafts in their grace period, recent invoices, alerts triggered, meter error reports. */
 export function Home() {
   const { api, mode } = useConsole();
   const state = useLoad(async () => {
-    const [drafts, recent, alerts, reports] = await Promise.all([
+    const [thisMonth, lastMonth] = recentMonths();
+    const [invoicedNow, invoicedBefore, drafts, recent, alerts, reports] = await Promise.all([
+      api.get<List<InvoicedTotal>>('/v1/billing/invoiced_totals', { month: thisMonth }),
+      api.get<List<InvoicedTotal>>('/v1/billing/invoiced_totals', { month: lastMonth }),
       api.get<List<Invoice>>('/v1/invoices', { status: 'draft', limit: 10 }),
       api.get<List<Invoice>>('/v1/invoices', { limit: 10 }),
       api.get<List<StripeEvent>>('/v1/events', { type: 'billing.alert.triggered', limit: 10 }),
       api.get<{ data: ErrorReport[] }>('/v2/core/events', { limit: 5 }),
     ]);
-    return { drafts: drafts.data, recent: recent.data, alerts: alerts.data, reports: reports.data };
+    return { invoiced: { thisMonth: invoicedNow.data, lastMonth: invoicedBefore.data }, drafts: drafts.data, recent: recent.data, alerts: alerts.data, reports: reports.data };
   }, []);
   return (
     <section>
       <h1>Home ({mode} mode)</h1>
       <Loaded state={state}>
-        {({ drafts, recent, alerts, reports }) => (
+        {({ invoiced, drafts, recent, alerts, reports }) => (
           <div class="grid">
+            <Invoiced {...invoiced} />
             <section aria-labelledby="drafts" class="panel">
               <h2 id="drafts">Drafts in their grace period</h2>
               {drafts.length === 0 ? (
