@@ -39,6 +39,45 @@ export interface Config {
    * be publicly reachable (a private address could only reach the function's own sandbox).
    */
   webhookPrivateTestUrls: boolean;
+  /** The business that sends the invoices: shown on every hosted invoice page and PDF. */
+  seller: Seller;
+  /** Where the stack is reached from outside (the console's origin on AWS): hosted invoice URLs start with it. */
+  publicUrl: string;
+}
+
+/** The seller's details, configured per stack (Stripe's account name, country and branding). */
+export interface Seller {
+  name: string;
+  /** ISO 3166-1 alpha-2 (`account_country`). */
+  country: string;
+  /** Postal address, a line each. */
+  address: string[];
+  supportEmail: string | null;
+  /** Printed at the foot of every invoice unless the customer's `invoice_settings[footer]` replaces it. */
+  footer: string | null;
+}
+
+/** The environment variables that configure the seller and the public URL (the CDK stack sets them from context). */
+export const sellerEnv = {
+  name: 'METERLINE_SELLER_NAME',
+  country: 'METERLINE_SELLER_COUNTRY',
+  address: 'METERLINE_SELLER_ADDRESS',
+  supportEmail: 'METERLINE_SUPPORT_EMAIL',
+  footer: 'METERLINE_INVOICE_FOOTER',
+  publicUrl: 'METERLINE_PUBLIC_URL',
+} as const;
+
+/** The seller from the environment: address lines are separated by `|` or newlines. */
+export function sellerOf(env: NodeJS.ProcessEnv): Seller {
+  const country = (env[sellerEnv.country] || 'US').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw new Error(`${sellerEnv.country} must be a two-letter country code, got '${env[sellerEnv.country]}'.`);
+  return {
+    name: env[sellerEnv.name] || 'Meterline',
+    country,
+    address: (env[sellerEnv.address] ?? '').split(/\||\n/).map((line) => line.trim()).filter(Boolean),
+    supportEmail: env[sellerEnv.supportEmail] || null,
+    footer: env[sellerEnv.footer] || null,
+  };
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -95,5 +134,7 @@ export function loadConfig(
     webhookDeliveriesQueueUrl: needs.webhooks ? required(env, webhookDeliveriesQueue.envVar) : env[webhookDeliveriesQueue.envVar],
     webhookFirstRetrySeconds: webhookFirstRetrySeconds(env),
     webhookPrivateTestUrls: false,
+    seller: sellerOf(env),
+    publicUrl: (env[sellerEnv.publicUrl] ?? '').replace(/\/$/, ''),
   };
 }

@@ -84,6 +84,8 @@ function createModeServices(mode: Mode, { config, sessions, db, sqs, nowMs, logg
       prices,
       jobs: config.billingJobsQueueUrl ? new QueuePublisher(sqs, config.billingJobsQueueUrl, undefined, 'Billing jobs') : undefined,
       graceSeconds: config.invoiceGraceSeconds,
+      seller: config.seller,
+      publicUrl: config.publicUrl,
       nowMs,
       logger,
       beforeCommit: options.beforeBillingCommit,

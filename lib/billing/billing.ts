@@ -17,6 +17,7 @@ import { BillingStore } from './billing-store';
 import { makeCancelCustomerSubscriptions, makeCancelSubscription } from './cancel-subscription';
 import { makeCreateSubscription, type SubscriptionDeps } from './create-subscription';
 import { InvoiceActions } from './invoice-actions';
+import type { Seller } from '../config';
 import { InvoiceBuilder } from './invoice-builder';
 import { dueKind } from './jobs';
 import type { Subscription } from './model';
@@ -33,6 +34,9 @@ export interface BillingDeps {
   prices: Prices;
   jobs: QueuePublisher | undefined;
   graceSeconds: number;
+  /** The seller on every invoice, and the public URL its hosted page and PDF are reached at. */
+  seller: Seller;
+  publicUrl: string;
   nowMs: () => number;
   logger?: Logger;
   /** Test hook: the worker's crash window between building a step and committing it. */
@@ -42,7 +46,7 @@ export interface BillingDeps {
 /** Subscriptions, invoices, credits, test clocks and the billing cycle, built from their dependencies. */
 export function createBilling(deps: BillingDeps) {
   const store = new BillingStore(deps.objects);
-  const builder = new InvoiceBuilder({ usage: deps.usage, meters: deps.meters, nowMs: deps.nowMs });
+  const builder = new InvoiceBuilder({ usage: deps.usage, meters: deps.meters, seller: deps.seller, publicUrl: deps.publicUrl, nowMs: deps.nowMs });
   const ledger = new CreditLedger(deps.objects, deps.nowMs);
   const applyCredits = makeApplyCredits({ ledger });
   const advanceSubscription = makeAdvanceSubscription({

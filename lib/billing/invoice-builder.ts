@@ -2,17 +2,22 @@ import Decimal from 'decimal.js';
 import { newId } from '../domain/ids';
 import { invoiceTotals, lineFigures } from '../domain/invoices';
 import { floorTo } from '../domain/time';
-import type { Customer } from '../customers/customers';
+import { withStripeDefaults, type Customer } from '../customers/customers';
+import type { Seller } from '../config';
 import type { Meters, Meter } from '../meters/meters';
 import type { Price } from '../catalog/prices';
 import { aggregate } from '../metering/summarize-usage';
 import type { UsageStore } from '../metering/usage-store';
 import { period, prorationFactor } from '../domain/periods';
-import type { BillingReason, Invoice, InvoiceLine, StoredSubscription, Subscription, SubscriptionItem } from './model';
+import { INVOICE_STRIPE_DEFAULTS, type BillingReason, type Invoice, type InvoiceLine, type StoredSubscription, type Subscription, type SubscriptionItem } from './model';
 
 export interface InvoiceBuilderDeps {
   usage: UsageStore;
   meters: Meters;
+  /** The seller every invoice names (`account_name`, `account_country`, the default footer). */
+  seller: Seller;
+  /** Where hosted invoice pages are served (`<publicUrl>/i/<token>`). */
+  publicUrl: string;
   /** Wall clock (ms): orders new ids. */
   nowMs: () => number;
 }
@@ -178,8 +183,6 @@ export class InvoiceBuilder {
       created: input.created,
       currency: subscription.currency,
       customer: subscription.customer,
-      customer_email: input.customer?.email ?? null,
-      customer_name: input.customer?.name ?? null,
       description: null,
       discounts: [],
       due_date: null,
@@ -211,8 +214,39 @@ export class InvoiceBuilder {
       total_pretax_credit_amounts: [],
       total_taxes: [],
       webhooks_delivered_at: null,
+      account_country: this.deps.seller.country,
+      account_name: this.deps.seller.name,
+      ...this.customerDetails(input.customer),
+      hosted_invoice_url: null,
+      invoice_pdf: null,
+      ...INVOICE_STRIPE_DEFAULTS,
     };
     return withLines(invoice, input.lines);
+  }
+
+  /** The public addresses of a finalized invoice's page and PDF, behind its token. */
+  documentUrls(token: string) {
+    const page = `${this.deps.publicUrl}/i/${token}`;
+    return { hosted_invoice_url: page, invoice_pdf: `${page}/pdf` };
+  }
+
+  /**
+   * What an invoice copies from its customer (as Stripe does: a draft takes them when created,
+   * and finalization takes them again, after which they never change), and the footer: the
+   * customer's own or the seller's.
+   */
+  customerDetails(stored: Customer | undefined) {
+    const customer = stored && withStripeDefaults(stored);
+    return {
+      customer_email: customer?.email ?? null,
+      customer_name: customer?.name ?? null,
+      customer_address: customer?.address ?? null,
+      customer_phone: customer?.phone ?? null,
+      customer_shipping: customer?.shipping ?? null,
+      customer_tax_exempt: customer?.tax_exempt ?? ('none' as const),
+      custom_fields: customer?.invoice_settings.custom_fields ?? null,
+      footer: customer?.invoice_settings.footer ?? this.deps.seller.footer,
+    };
   }
 }
 

@@ -1,9 +1,23 @@
 import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
-import { NotFoundError } from '../errors';
+import { InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { eventPut, previousAttributes } from '../events/events';
 import type { ListFilter, ObjectStore } from '../store/objects';
+import {
+  EMPTY_INVOICE_SETTINGS,
+  newInvoicePrefix,
+  readAddress,
+  readInvoicePrefix,
+  readInvoiceSettings,
+  readPreferredLocales,
+  readShipping,
+  readTaxExempt,
+  type Address,
+  type CustomerInvoiceSettings,
+  type Shipping,
+  type TaxExempt,
+} from './invoice-details';
 
 export interface Customer {
   id: string;
@@ -16,6 +30,21 @@ export interface Customer {
   metadata: Metadata;
   livemode: boolean;
   test_clock: string | null;
+  address: Address | null;
+  shipping: Shipping | null;
+  preferred_locales: string[];
+  invoice_settings: CustomerInvoiceSettings;
+  /** Starts every invoice number of the customer (`<prefix>-0001`). */
+  invoice_prefix: string;
+  /** The sequence number the customer's next finalized invoice takes: finalization advances it. */
+  next_invoice_sequence: number;
+  tax_exempt: TaxExempt;
+  // Stripe's fields for features Meterline does not have (balances, payment sources, discounts).
+  balance: 0;
+  currency: null;
+  default_source: null;
+  delinquent: false;
+  discount: null;
 }
 
 export interface DeletedCustomer {
@@ -36,6 +65,37 @@ function readEmail(params: Params) {
   return params.nullableString('email', { maxLength: 512, pattern: EMAIL });
 }
 
+/** Attempts of an update that keeps losing races with invoice finalizations (which advance the sequence). */
+const UPDATE_ATTEMPTS = 5;
+
+/** `read` applied to a sent object; null when the caller cleared it, undefined when not sent. */
+function nullableOf<T>(value: Params | null | undefined, read: (params: Params) => T): T | null | undefined {
+  return value === null ? null : value === undefined ? undefined : read(value);
+}
+
+/**
+ * A stored customer with every field a customer of this version has: customers written before
+ * the invoice details existed read with Stripe's defaults (their prefix derived from their id).
+ */
+export function withStripeDefaults(customer: Customer): Customer {
+  if (customer.invoice_prefix !== undefined) return customer;
+  return {
+    ...customer,
+    address: null,
+    shipping: null,
+    preferred_locales: [],
+    invoice_settings: EMPTY_INVOICE_SETTINGS,
+    invoice_prefix: customer.id.slice(-8).toUpperCase(),
+    next_invoice_sequence: 1,
+    tax_exempt: 'none',
+    balance: 0,
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    discount: null,
+  };
+}
+
 /** Customers: the accounts that usage and invoices belong to. */
 export class Customers {
   constructor(private readonly store: ObjectStore) {}
@@ -52,6 +112,18 @@ export class Customers {
       metadata: applyMetadata({}, params.metadata()),
       livemode,
       test_clock: params.optionalString('test_clock') ?? null,
+      address: nullableOf(params.nullableObject('address'), readAddress) ?? null,
+      shipping: nullableOf(params.nullableObject('shipping'), readShipping) ?? null,
+      preferred_locales: readPreferredLocales(params) ?? [],
+      invoice_settings: nullableOf(params.optionalObject('invoice_settings'), (p) => readInvoiceSettings(p, EMPTY_INVOICE_SETTINGS)) ?? EMPTY_INVOICE_SETTINGS,
+      invoice_prefix: readInvoicePrefix(params) ?? newInvoicePrefix(),
+      next_invoice_sequence: 1,
+      tax_exempt: readTaxExempt(params) ?? 'none',
+      balance: 0,
+      currency: null,
+      default_source: null,
+      delinquent: false,
+      discount: null,
     };
     params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.
@@ -72,7 +144,7 @@ export class Customers {
   async retrieve(id: string, param = 'id'): Promise<Customer> {
     const customer = await this.store.get<Customer | DeletedCustomer>('customer', id);
     if (!customer || 'deleted' in customer) throw new NotFoundError('customer', id, param);
-    return customer;
+    return withStripeDefaults(customer);
   }
 
   /** The customer or its deletion record, as Stripe's GET shows it. */
@@ -88,24 +160,53 @@ export class Customers {
   }
 
   async update(id: string, params: Params, now: number): Promise<Customer> {
-    const current = await this.retrieve(id);
+    const read = await this.retrieve(id);
     const email = readEmail(params);
     const name = params.nullableString('name', { maxLength: 256 });
     const description = params.nullableString('description', { maxLength: 350 });
     const phone = params.nullableString('phone', { maxLength: 20 });
-    const metadata = applyMetadata(current.metadata, params.metadata());
+    const address = nullableOf(params.nullableObject('address'), readAddress);
+    const shipping = nullableOf(params.nullableObject('shipping'), readShipping);
+    const locales = readPreferredLocales(params);
+    const invoiceSettings = params.optionalObject('invoice_settings');
+    const prefix = readInvoicePrefix(params);
+    const sequence = params.optionalInteger('next_invoice_sequence', { min: 1, max: 1_000_000_000 });
+    const taxExempt = readTaxExempt(params);
+    const metadataChange = params.metadata();
+    const settings = invoiceSettings ? readInvoiceSettings(invoiceSettings, read.invoice_settings ?? EMPTY_INVOICE_SETTINGS) : undefined;
     params.done();
-    const next: Customer = {
-      ...current,
-      email: email === undefined ? current.email : email,
-      name: name === undefined ? current.name : name,
-      description: description === undefined ? current.description : description,
-      phone: phone === undefined ? current.phone : phone,
-      metadata,
-    };
-    const event = this.event('customer.updated', next, await this.timeOf(next, now), now, previousAttributes(current, next));
-    if (!(await this.store.replace('customer', next, emailFilter(next), next.test_clock ?? undefined, [event]))) throw new NotFoundError('customer', id);
-    return next;
+    // Finalizing an invoice advances the customer's sequence in its own transaction: an update
+    // is written on condition that the sequence it read is still current, and re-read otherwise.
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = attempt === 0 ? read : await this.retrieve(id);
+      if (sequence !== undefined && sequence < current.next_invoice_sequence) {
+        throw new InvalidRequestError(`next_invoice_sequence must be at least ${current.next_invoice_sequence}, the next number not yet used.`, 'next_invoice_sequence');
+      }
+      const next: Customer = {
+        ...current,
+        email: email === undefined ? current.email : email,
+        name: name === undefined ? current.name : name,
+        description: description === undefined ? current.description : description,
+        phone: phone === undefined ? current.phone : phone,
+        address: address === undefined ? current.address : address,
+        shipping: shipping === undefined ? current.shipping : shipping,
+        preferred_locales: locales ?? current.preferred_locales,
+        invoice_settings: settings ?? current.invoice_settings,
+        invoice_prefix: prefix ?? current.invoice_prefix,
+        next_invoice_sequence: sequence ?? current.next_invoice_sequence,
+        tax_exempt: taxExempt ?? current.tax_exempt,
+        metadata: applyMetadata(current.metadata, metadataChange),
+      };
+      const event = this.event('customer.updated', next, await this.timeOf(next, now), now, previousAttributes(current, next));
+      const written = await this.store.replace('customer', next, emailFilter(next), next.test_clock ?? undefined, [event], {
+        condition: 'attribute_not_exists(#o.#seq) OR #o.#seq = :seq',
+        names: { '#o': 'object', '#seq': 'next_invoice_sequence' },
+        values: { ':seq': current.next_invoice_sequence },
+      });
+      if (written) return next;
+      await this.retrieve(id); // Deleted in the meantime: a 404.
+    }
+    throw new Error(`Customer ${id}: the update kept losing races with invoice finalizations.`);
   }
 
   /** Deletes the customer, leaving a deletion record that drops out of lists. */

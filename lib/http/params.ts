@@ -172,6 +172,15 @@ export class Params {
     return Params.of(value, this.path(name));
   }
 
+  /** An object that Stripe lets the caller clear with an empty value: null means "unset". */
+  nullableObject(name: string): Params | null | undefined {
+    if (this.raw[name] === '') {
+      this.seen.add(name);
+      return null;
+    }
+    return this.optionalObject(name);
+  }
+
   object(name: string): Params {
     const value = this.optionalObject(name);
     if (!value) throw new MissingParameterError(this.path(name));

@@ -7,7 +7,8 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ScheduledEvent } from 'aws-lambda';
 import { apiRoutes } from '../api/api-routes';
 import { ingestRoutes } from '../api/ingest-routes';
-import type { Config } from '../config';
+import { sellerOf, type Config, type Seller } from '../config';
+import { freePort } from './emulators';
 import { makeHttpHandler } from '../http/handler';
 import { makeBillingSchedulerHandler } from '../queue/billing-scheduler-handler';
 import { makeBillingWorkerHandler } from '../queue/billing-worker-handler';
@@ -41,6 +42,8 @@ import { LocalSchedule } from './scheduler';
 export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port; 0 picks a free one. */
   port?: number;
+  /** The seller on invoices (default: from the METERLINE_SELLER_* environment, as on AWS). */
+  seller?: Seller;
   /** Use running emulators instead of starting new ones. */
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
@@ -187,6 +190,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const queueUrl = resources.queueUrls[meterEventsQueue.id]!;
   const billingJobsQueueUrl = resources.queueUrls[billingJobsQueue.id]!;
+  // Known before the services are built: hosted invoice URLs start with it.
+  const port = options.port || (await freePort());
   const config: Config = {
     mainTableName: resources.tableNames[mainTable.id]!,
     usageTableName: resources.tableNames[usageTable.id]!,
@@ -201,6 +206,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     webhookFirstRetrySeconds: options.webhookFirstRetrySeconds ?? webhookDelivery.firstRetrySeconds,
     webhookPrivateTestUrls: options.webhookPrivateTestUrls ?? true,
     eventBusName: options.eventBusName,
+    seller: options.seller ?? sellerOf(process.env),
+    publicUrl: `http://127.0.0.1:${port}`,
   };
   const journal = options.durableQueue === false
     ? undefined
@@ -260,7 +267,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       api: makeHttpHandler(services.perMode(apiRoutes), services.http),
       ingest: makeHttpHandler(services.perMode(ingestRoutes), services.http),
     },
-    options.port ?? 0,
+    port,
     '127.0.0.1',
     options.consoleDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
   );
@@ -269,8 +276,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   billingPoller.start();
   webhooksPoller.start();
   schedule.start();
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   const dlqUrl = resources.queueUrls[`${meterEventsQueue.id}Dlq`]!;
   const billingDlqUrl = resources.queueUrls[`${billingJobsQueue.id}Dlq`]!;
   const webhooksDlqUrl = resources.queueUrls[`${webhookDeliveriesQueue.id}Dlq`]!;

@@ -24,12 +24,16 @@
  *   endpoints an event reached   pk=DELIVERED#<m>#<event>  sk=ENDPOINTS  (string set of endpoints that answered 2xx)
  *   amounts invoiced in a month  pk=INVOICED#<m>#<YYYY-MM>  sk=<currency>#<shard>  (counters added to at finalization, taken back at void)
  *   webhook delivery attempt     pk=WEBHOOK_ATTEMPT#<m>#<endpoint>#<event>#<n>  sk=OBJECT
+ *   resent delivery's attempt    pk=WEBHOOK_ATTEMPT#<m>#<endpoint>#<event>#RESEND#<resend id>  sk=OBJECT
  *     attempts of an endpoint    byOwner  owner_pk=KIND#<m>#webhook_attempt#<endpoint>  owner_sk=<created>#<id>
+ *   resend of an event           pk=EVENT#<m>#<event>  sk=RESEND#<resend id>  (in the event's partition: the
+ *                                stream's event filter passes its insert, and the fan-out queues its delivery)
  *   API key by secret hash       pk=API_KEY#<sha256>          sk=OBJECT   (account; the key says its mode)
  *     API keys, newest           byKind   kind_pk=KIND#api_key
  *   idempotent response          pk=IDEMPOTENCY#<key id>#<Idempotency-Key>  sk=OBJECT  (account; per key, so per mode)
  *   meter event session by token pk=SESSION#<sha256>          sk=OBJECT   (account; names its key's principal)
  *   data version                 pk=DATA_VERSION              sk=VERSION  (the layout the local data was written with)
+ *   hosted invoice by token      pk=HOSTED_INVOICE#<sha256 of the token>  sk=OBJECT  (account; names the invoice and its mode)
  *
  * Usage table (pk, sk)
  *   meter event claim            pk=EVENT#<m>#<identifier>        sk=CLAIM
@@ -152,6 +156,8 @@ export const accountKeys = {
   apiKeyListPartition: () => 'KIND#api_key',
   idempotency: (keyId: string, idempotencyKey: string): Key => ({ pk: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, sk: OBJECT_SK }),
   sessionToken: (tokenHash: string): Key => ({ pk: `SESSION#${tokenHash}`, sk: OBJECT_SK }),
+  /** A finalized invoice's public page, by the SHA-256 of its unguessable token (the token itself is stored nowhere else but in the invoice's URLs). */
+  hostedInvoice: (tokenHash: string): Key => ({ pk: `HOSTED_INVOICE#${tokenHash}`, sk: OBJECT_SK }),
 };
 
 /** Keys of the local stack's own items (never written on AWS). */
@@ -168,6 +174,14 @@ export function isEventKey(pk: string | undefined, sk: string | undefined): bool
 
 /** The pk prefix of event items of both modes, for the stream's event filter. */
 export const EVENT_KEY_PREFIX = `${kindTag.event}#`;
+
+/** The sk prefix of an event's resends (`RESEND#<resend id>`), which share the event's partition. */
+const RESEND_SK_PREFIX = 'RESEND#';
+
+/** True for the key of a webhook resend, of either mode (the stream fan-out queues its one delivery). */
+export function isResendKey(pk: string | undefined, sk: string | undefined): boolean {
+  return Boolean(pk?.startsWith(EVENT_KEY_PREFIX) && sk?.startsWith(RESEND_SK_PREFIX));
+}
 
 /** Every key builder of one mode (see keysFor). */
 function buildKeys(mode: Mode) {
@@ -221,6 +235,16 @@ function buildKeys(mode: Mode) {
     webhookAttempt: (endpointId: string, eventId: string, attempt: number): Key => ({
       pk: `${kindTag.webhook_attempt}#${mode}#${endpointId}#${eventId}#${attempt}`,
       sk: OBJECT_SK,
+    }),
+    /** The one attempt of a resend (never a number, so it cannot collide with the automatic attempts). */
+    webhookResendAttempt: (endpointId: string, eventId: string, resendId: string): Key => ({
+      pk: `${kindTag.webhook_attempt}#${mode}#${endpointId}#${eventId}#${RESEND_SK_PREFIX}${resendId}`,
+      sk: OBJECT_SK,
+    }),
+    /** A resend of an event to an endpoint, in the event's partition: its insert passes the stream's event filter. */
+    eventResend: (eventId: string, resendId: string): Key => ({
+      pk: keys.object('event', eventId).pk,
+      sk: `${RESEND_SK_PREFIX}${resendId}`,
     }),
 
     /** A shard of the counters of what was invoiced in one UTC month (`YYYY-MM`) in one currency. */

@@ -34,6 +34,13 @@ export function createdSeconds(object: StoredObject): number {
   return typeof object.created === 'number' ? object.created : Math.floor(Date.parse(object.created) / 1000);
 }
 
+/** A condition on the stored item beside its existence, with the names and values it uses. */
+export interface ExtraCondition {
+  condition: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
 export interface ListFilter {
   name: string;
   value: string;
@@ -159,19 +166,30 @@ export class ObjectStore {
     return this.putItem(objectItem(kind, object, filter, owner), 'attribute_not_exists(pk)', also);
   }
 
-  /** Replaces an existing object (and writes `also` with it); false when it no longer exists. */
-  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = []): Promise<boolean> {
-    return this.putItem(objectItem(kind, object, filter, owner), 'attribute_exists(pk)', also);
+  /**
+   * Replaces an existing object (and writes `also` with it); false when it no longer exists, or
+   * when the stored item does not meet `unless` (a further condition, such as an unchanged counter).
+   */
+  replace(kind: ObjectKind, object: StoredObject, filter?: ListFilter, owner?: string, also: TransactItems = [], unless?: ExtraCondition): Promise<boolean> {
+    const condition = unless ? `attribute_exists(pk) AND (${unless.condition})` : 'attribute_exists(pk)';
+    return this.putItem(objectItem(kind, object, filter, owner), condition, also, unless);
   }
 
   /**
    * Writes a raw item on `condition` (for the few items that are not plain API objects), with
    * `also` in the same transaction; false when a condition failed.
    */
-  async putItem(item: Record<string, unknown>, condition: string, also: TransactItems = []): Promise<boolean> {
-    if (also.length > 0) return this.transact([{ Put: { TableName: this.tableName, Item: item, ConditionExpression: condition } }, ...also]);
+  async putItem(item: Record<string, unknown>, condition: string, also: TransactItems = [], expression?: Omit<ExtraCondition, 'condition'>): Promise<boolean> {
+    const put = {
+      TableName: this.tableName,
+      Item: item,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: expression?.names,
+      ExpressionAttributeValues: expression?.values,
+    };
+    if (also.length > 0) return this.transact([{ Put: put }, ...also]);
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition }));
+      await this.db.send(new PutCommand(put));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

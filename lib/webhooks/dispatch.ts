@@ -9,7 +9,7 @@ import { signatureHeader } from './signature';
 import { pendingWebhooks } from './pending-webhooks';
 import type { Post } from './http-post';
 import { NonPublicAddressError } from './public-address';
-import { deliveredOf, directoryOf, storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
+import { attemptKey, deliveredOf, directoryOf, storedEndpointOf, type StoredEndpoint, type WebhookStore } from './webhook-store';
 
 /** What a receiver sees in `user-agent`: Stripe's, so that code that checks it keeps working, and ours. */
 export const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks) Meterline';
@@ -56,7 +56,8 @@ export interface Outcome {
  * and records the attempt. A failed attempt (non-2xx, network error, timeout) queues the next
  * one as a new message after the backoff (lib/domain/webhook-retry.ts) and is acknowledged;
  * only errors of our own (DynamoDB, SQS) leave a message to SQS's redelivery and dead-letter
- * queue. Endpoints deleted or disabled meanwhile get nothing.
+ * queue. Endpoints deleted or disabled meanwhile get nothing. A resend (a message naming one) is
+ * a single attempt, as Stripe's manual resend: it is recorded like the others, never retried.
  */
 export function makeDispatch(deps: DispatchDeps) {
   /** POSTs `body` to the endpoint, signed now; only at public addresses where required. */
@@ -85,7 +86,7 @@ export function makeDispatch(deps: DispatchDeps) {
     const outcome = await post(stored, JSON.stringify(event));
     const endedMs = deps.nowMs();
     const delivered = outcome.httpStatus !== null && outcome.httpStatus >= 200 && outcome.httpStatus < 300;
-    const nextMs = delivered ? undefined : nextAttemptAt(deps.policy, message.attempt, message.first_attempt_at, endedMs);
+    const nextMs = delivered || message.resend ? undefined : nextAttemptAt(deps.policy, message.attempt, message.first_attempt_at, endedMs);
     const record: WebhookAttempt = {
       id: newId('webhookAttempt', endedMs),
       object: 'webhook_attempt',
@@ -94,6 +95,7 @@ export function makeDispatch(deps: DispatchDeps) {
       event: event.id,
       event_type: event.type,
       attempt: message.attempt,
+      resend: message.resend ?? null,
       status: delivered ? 'succeeded' : 'failed',
       http_status: outcome.httpStatus,
       error: outcome.error,
@@ -114,7 +116,7 @@ export function makeDispatch(deps: DispatchDeps) {
     if (nextMs !== undefined) {
       await queueFor({ ...message, attempt: message.attempt + 1 }, nextMs, endedMs);
       counts.retried++;
-    } else if (!delivered) {
+    } else if (!delivered && !message.resend) {
       counts.gaveUp++;
       deps.logger.warn('webhook delivery given up', { endpoint: stored.endpoint.id, event: event.id, attempts: message.attempt });
     }
@@ -154,7 +156,7 @@ export function makeDispatch(deps: DispatchDeps) {
     for (const { message } of due) {
       want(keys.object('webhook_endpoint', message.endpoint));
       want(keys.object('event', message.event));
-      want(keys.webhookAttempt(message.endpoint, message.event, message.attempt));
+      want(attemptKey(keys, message));
       want(keys.eventDeliveries(message.event));
     }
     const items = new Map((await deps.store.objects.getItems(wanted, true)).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
@@ -166,7 +168,7 @@ export function makeDispatch(deps: DispatchDeps) {
         const stored = storedEndpointOf(itemAt(keys.object('webhook_endpoint', message.endpoint)));
         const recorded = itemAt(keys.object('event', message.event))?.object as StripeEvent | undefined;
         const event = recorded && { ...recorded, pending_webhooks: pendingWebhooks(recorded, endpoints, deliveredOf(itemAt(keys.eventDeliveries(recorded.id)))) };
-        const earlier = itemAt(keys.webhookAttempt(message.endpoint, message.event, message.attempt))?.object as WebhookAttempt | undefined;
+        const earlier = itemAt(attemptKey(keys, message))?.object as WebhookAttempt | undefined;
         if (!stored || stored.endpoint.status !== 'enabled' || !event) {
           // Deleted or disabled since the event (Stripe stops delivering too), or the event has expired.
           counts.skipped++;

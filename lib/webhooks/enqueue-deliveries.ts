@@ -1,6 +1,6 @@
 import { idTimeMs } from '../domain/ids';
 import type { StripeEvent } from '../events/events';
-import type { DeliveryMessage, WebhookEndpoint } from './model';
+import type { DeliveryMessage, WebhookEndpoint, WebhookResend } from './model';
 import type { WebhookStore } from './webhook-store';
 
 export interface EnqueueDeps {
@@ -44,3 +44,15 @@ export function makeEnqueueDeliveries(deps: EnqueueDeps) {
 }
 
 export type EnqueueDeliveries = ReturnType<typeof makeEnqueueDeliveries>;
+
+/**
+ * The one delivery of each resend (recorded by POST /v1/webhook_endpoints/:id/resend, handed on
+ * by the stream fan-out): the endpoint and event it names, attempt 1, marked as that resend so
+ * that the dispatcher records it apart from the automatic attempts and never retries it.
+ */
+export function resendMessages(resends: readonly WebhookResend[], nowMs: number): string[] {
+  return resends.map((resend) => {
+    const message: DeliveryMessage = { event: resend.event, endpoint: resend.endpoint, livemode: resend.livemode, attempt: 1, first_attempt_at: nowMs, resend: resend.id };
+    return JSON.stringify(message);
+  });
+}

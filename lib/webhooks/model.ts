@@ -38,8 +38,10 @@ export interface WebhookAttempt {
   endpoint: string;
   event: string;
   event_type: string;
-  /** 1 for the first attempt. */
+  /** 1 for the first attempt (a resend's one attempt is 1 too). */
   attempt: number;
+  /** The resend this attempt made (`whrs_…`, POST /v1/webhook_endpoints/:id/resend); null for the automatic attempts. */
+  resend: string | null;
   /** `succeeded`: the endpoint answered 2xx; `failed`: anything else, a network error or a timeout. */
   status: 'succeeded' | 'failed';
   /** The endpoint's HTTP status; null when it never answered. */
@@ -51,6 +53,22 @@ export interface WebhookAttempt {
   response_body: string | null;
   /** Unix seconds of the next attempt; null when delivered or given up. */
   next_retry_at: number | null;
+  livemode: boolean;
+}
+
+/**
+ * A resend of an event to an endpoint (Meterline extension, the answer to
+ * POST /v1/webhook_endpoints/:id/resend; Stripe's Dashboard has "Resend"): one more delivery,
+ * made once, signed like every other and listed with the endpoint's attempts (`resend` names it).
+ */
+export interface WebhookResend {
+  /** `whrs_…`, derived from the request that asked for it: a retry of that request finds it. */
+  id: string;
+  object: 'webhook_resend';
+  created: number;
+  endpoint: string;
+  event: string;
+  event_type: string;
   livemode: boolean;
 }
 
@@ -68,6 +86,8 @@ export interface DeliveryMessage {
   first_attempt_at: number;
   /** Milliseconds before which the attempt must not be made (waits longer than SQS's 15 min delay). */
   not_before?: number;
+  /** The resend this message delivers: a single attempt, never retried (as Stripe's manual resend). */
+  resend?: string;
 }
 
 /** A delivery message from a queue body; throws when the body is not one. */
@@ -78,7 +98,8 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
     typeof value.event !== 'string' || typeof value.endpoint !== 'string' || typeof value.livemode !== 'boolean' ||
     !Number.isInteger(value.attempt) || (value.attempt ?? 0) < 1 ||
     typeof value.first_attempt_at !== 'number' ||
-    (value.not_before !== undefined && typeof value.not_before !== 'number')
+    (value.not_before !== undefined && typeof value.not_before !== 'number') ||
+    (value.resend !== undefined && typeof value.resend !== 'string')
   ) {
     throw new Error('not a webhook delivery message');
   }
@@ -89,5 +110,6 @@ export function parseDeliveryMessage(body: string): DeliveryMessage {
     attempt: value.attempt!,
     first_attempt_at: value.first_attempt_at,
     ...(value.not_before === undefined ? {} : { not_before: value.not_before }),
+    ...(value.resend === undefined ? {} : { resend: value.resend }),
   };
 }

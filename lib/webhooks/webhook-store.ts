@@ -1,8 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT_RETENTION_SECONDS } from '../events/events';
 import { listVersionCondition, type TransactItem } from '../store/dynamo';
+import type { Key, ModeKeys } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
-import type { DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
+import type { DeletedWebhookEndpoint, DeliveryMessage, WebhookAttempt, WebhookEndpoint, WebhookResend } from './model';
 
 /** An endpoint with the secret that signs its deliveries (never part of the API object). */
 export interface StoredEndpoint {
@@ -94,7 +95,7 @@ export class WebhookStore {
   recordAttempt(attempt: WebhookAttempt): Promise<boolean> {
     return this.objects.putItem(
       {
-        ...this.objects.keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt),
+        ...attemptKey(this.objects.keys, attempt),
         ...this.objects.keys.ownerList('webhook_attempt', attempt.endpoint, attempt.created, attempt.id),
         object: attempt,
         // Kept as long as the events they deliver, then DynamoDB TTL removes them.
@@ -103,6 +104,27 @@ export class WebhookStore {
       'attribute_not_exists(pk)',
     );
   }
+
+  /**
+   * Records a resend once, in its event's partition, kept as long as the event (`expiresAt`): its
+   * insert is what queues its delivery (the stream fan-out). False when it was recorded already:
+   * the request that asked for it ran again.
+   */
+  recordResend(resend: WebhookResend, expiresAt: number): Promise<boolean> {
+    return this.objects.putItem({ ...this.objects.keys.eventResend(resend.event, resend.id), object: resend, expires_at: expiresAt }, 'attribute_not_exists(pk)');
+  }
+
+  /** A resend recorded earlier, read consistently; undefined when there is none. */
+  async loadResend(eventId: string, resendId: string): Promise<WebhookResend | undefined> {
+    return (await this.objects.getItem(this.objects.keys.eventResend(eventId, resendId), true))?.object as WebhookResend | undefined;
+  }
+}
+
+/** The key of an attempt: by its number for the automatic ones, by its resend for a resend's one attempt. */
+export function attemptKey(keys: ModeKeys, attempt: Pick<DeliveryMessage, 'endpoint' | 'event' | 'attempt'> & { resend?: string | null }): Key {
+  return attempt.resend
+    ? keys.webhookResendAttempt(attempt.endpoint, attempt.event, attempt.resend)
+    : keys.webhookAttempt(attempt.endpoint, attempt.event, attempt.attempt);
 }
 
 /** The endpoint directory in a raw item (none yet: version 0, no endpoints). */
