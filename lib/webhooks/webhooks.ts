@@ -6,7 +6,9 @@ import type { StripeEvent } from '../events/events';
 import { DeliveryQueue } from './delivery-queue';
 import { makeDispatch, type QueuedDelivery } from './dispatch';
 import { makeHttpPost } from './http-post';
-import { makeEnqueueDeliveries } from './enqueue-deliveries';
+import { makeEnqueueDeliveries, resendMessages } from './enqueue-deliveries';
+import type { WebhookResend } from './model';
+import { makeResendEvent, type ResendCommand } from './resend-event';
 import { withPendingWebhooks } from './pending-webhooks';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookStore } from './webhook-store';
@@ -25,7 +27,7 @@ export interface WebhooksDeps {
   logger: Logger;
 }
 
-/** Webhook endpoints, the enqueue of deliveries (called by the event fan-out) and the dispatcher. */
+/** Webhook endpoints, resends, the enqueue of deliveries (called by the event fan-out) and the dispatcher. */
 export function createWebhooks(deps: WebhooksDeps) {
   const store = new WebhookStore(deps.objects);
   const publicOnly = (livemode: boolean) => livemode || !deps.privateTestUrls;
@@ -35,6 +37,7 @@ export function createWebhooks(deps: WebhooksDeps) {
     return queue;
   };
   const enqueue = makeEnqueueDeliveries({ store, publish: (bodies) => needQueue().publish(bodies) });
+  const resend = makeResendEvent(store);
   const dispatch = makeDispatch({
     store,
     queue: { sendDelayed: (body, delay) => needQueue().sendDelayed(body, delay) },
@@ -54,6 +57,12 @@ export function createWebhooks(deps: WebhooksDeps) {
     store,
     /** Queues one delivery per (event, enabled endpoint subscribed to its type). */
     enqueue: (events: readonly StripeEvent[], nowMs: number) => enqueue(events, nowMs),
+    /** Records a resend of an event to an endpoint (its delivery is queued by the fan-out when the record appears on the stream). */
+    resend: (command: ResendCommand) => resend(command),
+    /** Queues the one delivery of each resend (called by the event fan-out). */
+    enqueueResends: async (resends: readonly WebhookResend[], nowMs: number) => {
+      if (resends.length) await needQueue().publish(resendMessages(resends, nowMs));
+    },
     /** The events with `pending_webhooks` as it is now. */
     withPendingWebhooks: (events: readonly StripeEvent[]) => withPendingWebhooks(store, events),
     /** Attempts the deliveries of a batch of queue messages. */

@@ -5,8 +5,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { busEntry, EventBusPublisher } from '../../lib/events/event-bus';
 import { newEvent, type StripeEvent } from '../../lib/events/events';
-import { eventsIn, makeEventFanOutHandler } from '../../lib/queue/event-fanout-handler';
+import { eventsIn, makeEventFanOutHandler, resendsIn } from '../../lib/queue/event-fanout-handler';
 import { keysFor } from '../../lib/store/keys';
+import type { WebhookResend } from '../../lib/webhooks/model';
 
 const keys = keysFor('test');
 
@@ -73,7 +74,7 @@ describe('the fan-out handler', () => {
     const enqueued: Record<string, string[]> = { test: [], live: [] };
     const handler = makeEventFanOutHandler({
       eventBus: { publish: async (events) => void published.push(...events) },
-      of: (mode) => ({ webhooks: { enqueue: async (events) => void enqueued[mode]!.push(...events.map((e) => e.id)) } }),
+      of: (mode) => ({ webhooks: { enqueue: async (events) => void enqueued[mode]!.push(...events.map((e) => e.id)), enqueueResends: async () => undefined } }),
       nowMs: () => Date.now(),
       logger: { debug: () => undefined },
     });
@@ -89,5 +90,43 @@ describe('the fan-out handler', () => {
       [liveEvent.id, true],
       [testEvent.id, false],
     ]);
+  });
+});
+
+describe('webhook resends in a stream batch', () => {
+  const resendOf = (ev: StripeEvent): WebhookResend => ({
+    id: 'whrs_0123456789abcdef01234567',
+    object: 'webhook_resend',
+    created: 1_780_000_000,
+    endpoint: 'we_1',
+    event: ev.id,
+    event_type: ev.type,
+    livemode: ev.livemode,
+  });
+
+  it('are queued to their mode\'s webhooks as resends, never published to the bus as events', async () => {
+    const customerCreated = event('customer.created');
+    const resend = resendOf(customerCreated);
+    const published: StripeEvent[] = [];
+    const queued: Record<string, WebhookResend[]> = { test: [], live: [] };
+    const handler = makeEventFanOutHandler({
+      eventBus: { publish: async (events) => void published.push(...events) },
+      of: (mode) => ({ webhooks: { enqueue: async () => undefined, enqueueResends: async (resends) => void queued[mode]!.push(...resends) } }),
+      nowMs: () => Date.now(),
+      logger: { debug: () => undefined },
+    });
+    const stream = {
+      Records: [
+        record('INSERT', { ...keys.eventResend(customerCreated.id, resend.id), object: resend }),
+        // Overwritten or removed by TTL: no new resend.
+        record('MODIFY', { ...keys.eventResend(customerCreated.id, resend.id), object: resend }),
+        record('REMOVE', { ...keys.eventResend(customerCreated.id, resend.id) }),
+      ],
+    } as unknown as DynamoDBStreamEvent;
+    expect(resendsIn(stream)).toEqual([resend]);
+    expect(eventsIn(stream)).toEqual([]);
+    await handler(stream);
+    expect(queued).toEqual({ test: [resend], live: [] });
+    expect(published).toEqual([]);
   });
 });
