@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { HostedInvoices } from './documents/hosted-invoices';
 import { ApiKeys } from './auth/api-keys';
 import type { Step } from './billing/advance-subscription';
 import { createBilling } from './billing/billing';
@@ -156,6 +157,8 @@ export function createServices(config: Config, options: ServiceOptions = {}) {
       : undefined,
     test,
     live,
+    /** Finalized invoices by their hosted token (a token names its mode). */
+    hostedInvoices: new HostedInvoices({ test: test.store, live: live.store }, config.seller),
     /** The services of a mode. */
     of: (mode: Mode): ModeServices => (mode === 'live' ? live : test),
     /** Something built once per mode from that mode's services (a route table). */

@@ -63,7 +63,7 @@ export function readShipping(params: Params): Shipping {
 /** `invoice_settings[custom_fields]` (up to 4 name/value pairs) and `[footer]`; the fields not sent keep `current`. */
 export function readInvoiceSettings(params: Params, current: CustomerInvoiceSettings): CustomerInvoiceSettings {
   const footer = params.nullableString('footer', { maxLength: 5000 });
-  const fields = params.has('custom_fields') && params.nullableString('custom_fields') === null ? null : params.optionalObjectList('custom_fields');
+  const fields = params.nullableObjectList('custom_fields');
   params.done();
   if (fields && fields.length > 4) throw new InvalidRequestError('You can pass at most 4 custom_fields.', params.path('custom_fields'));
   const customFields =

@@ -196,6 +196,15 @@ export class Params {
     return list.map((item, i) => Params.of(item, `${this.path(name)}[${i}]`));
   }
 
+  /** A list of objects that Stripe lets the caller clear with an empty value: null means "unset". */
+  nullableObjectList(name: string): Params[] | null | undefined {
+    if (this.raw[name] === '') {
+      this.seen.add(name);
+      return null;
+    }
+    return this.optionalObjectList(name);
+  }
+
   /** A list of non-empty strings (`lookup_keys[0]=a` or a JSON array), at most `maxItems`. */
   optionalStringList(name: string, maxItems: number): string[] | undefined {
     const value = this.take(name);

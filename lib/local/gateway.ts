@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpHandler } from '../http/handler';
+import { isDocumentPath, isPdfPath, type DocumentHandler } from '../documents/document-handlers';
 import { ingestRoutes } from '../store/resources';
 
 const TEXT_TYPES = /json|text|x-www-form-urlencoded|xml/;
@@ -108,7 +109,7 @@ function tooLarge(req: IncomingMessage, res: ServerResponse) {
  * stack's routes do, and writes back the handler's result.
  */
 export function startGateway(
-  handlers: { api: HttpHandler; ingest: HttpHandler },
+  handlers: { api: HttpHandler; ingest: HttpHandler; invoicePage: DocumentHandler; invoicePdf: DocumentHandler },
   port: number,
   host = '127.0.0.1',
   /** The built console (web/dist), served on every other GET path as CloudFront serves it on AWS. */
@@ -120,6 +121,13 @@ export function startGateway(
   };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
+      // Hosted invoice pages and PDFs: public, no key, no body (their own functions on AWS).
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (isDocumentPath(path)) {
+        const event = toGatewayEvent(req, Buffer.alloc(0));
+        req.resume();
+        return answer(res, await (isPdfPath(path) ? handlers.invoicePdf : handlers.invoicePage)(event));
+      }
       if (consoleDir && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(req.url ?? '/')) return await serveConsole(consoleDir, req, res);
       // As API Gateway: a body over its limit is refused, and never read.
       if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge(req, res);

@@ -10,6 +10,8 @@ import { ingestRoutes } from '../api/ingest-routes';
 import { sellerOf, type Config, type Seller } from '../config';
 import { freePort } from './emulators';
 import { makeHttpHandler } from '../http/handler';
+import { makeHostedPageHandler } from '../documents/page-handler';
+import { makeInvoicePdfHandler } from '../documents/pdf-handler';
 import { makeBillingSchedulerHandler } from '../queue/billing-scheduler-handler';
 import { makeBillingWorkerHandler } from '../queue/billing-worker-handler';
 import { makeMeterConsumerHandler, type SqsHandler } from '../queue/meter-consumer-handler';
@@ -266,6 +268,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     {
       api: makeHttpHandler(services.perMode(apiRoutes), services.http),
       ingest: makeHttpHandler(services.perMode(ingestRoutes), services.http),
+      invoicePage: makeHostedPageHandler(services.hostedInvoices, services.logger),
+      invoicePdf: makeInvoicePdfHandler(services.hostedInvoices, services.logger),
     },
     port,
     '127.0.0.1',
