@@ -33,13 +33,15 @@ export function encodeParams(params: Params, prefix = ''): string[] {
 export interface Api {
   get<T>(path: string, params?: Params): Promise<T>;
   post<T>(path: string, params?: Params): Promise<T>;
+  /** DELETE (an object the API deletes outright, such as a webhook endpoint): answers the deletion record. */
+  del<T>(path: string): Promise<T>;
   /** Every object of a list, page by page (for small lists only: at most `max`). */
   all<T extends { id: string }>(path: string, params?: Params, max?: number): Promise<T[]>;
 }
 
 /** A client for `key`; `onUnauthorized` runs on a 401 (the key was revoked or mistyped). */
 export function createApi(key: string, onUnauthorized: () => void, fetcher: typeof fetch = fetch): Api {
-  async function request<T>(method: 'GET' | 'POST', path: string, params: Params = {}): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, params: Params = {}): Promise<T> {
     const encoded = encodeParams(params).join('&');
     const url = method === 'GET' && encoded ? `${path}?${encoded}` : path;
     const response = await fetcher(url, {
@@ -58,6 +60,7 @@ export function createApi(key: string, onUnauthorized: () => void, fetcher: type
   return {
     get: (path, params) => request('GET', path, params),
     post: (path, params) => request('POST', path, params),
+    del: (path) => request('DELETE', path),
     async all<T extends { id: string }>(path: string, params: Params = {}, max = 500) {
       const found: T[] = [];
       let after: string | undefined;

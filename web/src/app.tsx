@@ -14,6 +14,8 @@ import { ClockList } from './pages/clocks/clock-list';
 import { ClockPage } from './pages/clocks/clock-page';
 import { AlertList } from './pages/alerts/alert-list';
 import { Catalog } from './pages/catalog/catalog';
+import { Events } from './pages/events';
+import { Webhooks } from './pages/webhooks';
 
 export interface Console {
   api: Api;
@@ -50,6 +52,8 @@ const NAV = [
   ['#/catalog', 'Products'],
   ['#/alerts', 'Alerts'],
   ['#/clocks', 'Test clocks'],
+  ['#/events', 'Events'],
+  ['#/webhooks', 'Webhooks'],
 ] as const;
 
 function Page(props: { segments: string[]; query: URLSearchParams }) {
@@ -69,6 +73,10 @@ function Page(props: { segments: string[]; query: URLSearchParams }) {
       return <Catalog />;
     case 'clocks':
       return id ? <ClockPage id={id} /> : <ClockList />;
+    case 'events':
+      return <Events id={id} query={props.query} />;
+    case 'webhooks':
+      return <Webhooks id={id} />;
     default:
       return <p role="alert">No such page.</p>;
   }

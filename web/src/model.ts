@@ -98,3 +98,50 @@ export interface TestClock {
   frozen_time: number;
   status: string;
 }
+
+/** A Stripe event (GET /v1/events): the change it records is `data.object`, as it was then. */
+export interface StripeEvent {
+  id: string;
+  type: string;
+  created: number;
+  livemode: boolean;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  data: { object: { id?: string; object?: string; customer?: unknown }; previous_attributes?: Record<string, unknown> };
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  description: string | null;
+  /** Event types sent to it; `*` is every type. */
+  enabled_events: string[];
+  status: 'enabled' | 'disabled';
+  created: number;
+}
+
+/** The answer to create: the only time the signing secret is shown. */
+export type CreatedWebhookEndpoint = WebhookEndpoint & { secret: string };
+
+/** One delivery attempt of an event to an endpoint (GET /v1/webhook_endpoints/:id/attempts, a Meterline extension). */
+export interface WebhookAttempt {
+  id: string;
+  created: number;
+  event: string;
+  event_type: string;
+  attempt: number;
+  /** The resend that made it (`whrs_…`); null for the automatic attempts. */
+  resend: string | null;
+  status: 'succeeded' | 'failed';
+  http_status: number | null;
+  error: string | null;
+  next_retry_at: number | null;
+}
+
+/** The answer to POST /v1/webhook_endpoints/:id/resend: its one attempt follows in the background. */
+export interface WebhookResend {
+  id: string;
+  endpoint: string;
+  event: string;
+  event_type: string;
+}
