@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { sellerEnv, sellerOf } from '../lib/config';
 import { billingJobsQueue, mainTable, meterEventsQueue, usageTable, webhookDeliveriesQueue } from '../lib/store/resources';
 import { Api } from './constructs/api';
 import { BillingCycle } from './constructs/billing-cycle';
@@ -13,6 +14,18 @@ import { Events } from './constructs/events';
 export const contextKeys = {
   billingScheduleRateMinutes: 'billingScheduleRateMinutes',
   invoiceGraceSeconds: 'invoiceGraceSeconds',
+} as const;
+
+/** CDK context keys of the seller on every invoice, and the environment variable each sets on the functions. */
+export const sellerContextKeys = {
+  sellerName: sellerEnv.name,
+  sellerCountry: sellerEnv.country,
+  /** Address lines separated by `|`. */
+  sellerAddress: sellerEnv.address,
+  supportEmail: sellerEnv.supportEmail,
+  invoiceFooter: sellerEnv.footer,
+  /** The origin hosted invoice URLs start with (a custom domain in front of the console). @default the console's CloudFront URL */
+  publicUrl: sellerEnv.publicUrl,
 } as const;
 
 export interface MeterlineStackProps extends StackProps {
@@ -79,6 +92,8 @@ export class MeterlineStack extends Stack {
     });
     this.console = new Console(this, 'Console', { api: this.api, assetPath: props.consoleAssetPath });
 
+    this.configureInvoiceDocuments();
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the API' });
     new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The operator console' });
     new CfnOutput(this, `${mainTable.id}Name`, { value: this.tables.main.tableName });
@@ -87,6 +102,24 @@ export class MeterlineStack extends Stack {
     new CfnOutput(this, `${billingJobsQueue.id}Url`, { value: this.billing.queue.queueUrl });
     new CfnOutput(this, `${webhookDeliveriesQueue.id}Url`, { value: this.webhooks.queue.queueUrl });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Every event, for EventBridge rules' });
+  }
+
+  /**
+   * The functions that finalize invoices (the api function and the billing worker) or render
+   * them (the hosted page and the PDF) learn the seller and the public URL: from context, the public URL defaulting to the console's CloudFront address,
+   * which routes /i/* to the hosted invoice functions.
+   */
+  private configureInvoiceDocuments(): void {
+    const environment: Record<string, string> = { [sellerEnv.publicUrl]: this.console.url.replace(/\/$/, '') };
+    for (const [key, envVar] of Object.entries(sellerContextKeys)) {
+      const value: unknown = this.node.tryGetContext(key);
+      if (value !== undefined && value !== null && value !== '') environment[envVar] = String(value);
+    }
+    // Checked at synth, not at the first invoice: a bad country code fails the deploy.
+    sellerOf(environment);
+    for (const fn of [this.api.apiFunction, this.billing.worker, this.api.invoicePageFunction, this.api.invoicePdfFunction]) {
+      for (const [name, value] of Object.entries(environment)) fn.function.addEnvironment(name, value);
+    }
   }
 
   /** A number from the CDK context (`-c key=value` gives a string); undefined when not set. */

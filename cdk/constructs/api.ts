@@ -14,8 +14,9 @@ import {
   meterEventsQueue,
   usageTable,
   apiFunction,
+  invoicePdfFunction,
 } from '../../lib/store/resources';
-import { MeterlineFunction } from './meterline-function';
+import { MeterlineFunction, type MeterlineFunctionProps } from './meterline-function';
 
 export interface ApiProps {
   /** The main table: both functions read and write it. */
@@ -52,6 +53,10 @@ export class Api extends Construct {
   public readonly stage: apigwv2.HttpStage;
   public readonly apiFunction: MeterlineFunction;
   public readonly ingestFunction: MeterlineFunction;
+  /** The public hosted invoice page (GET /i/{token}). */
+  public readonly invoicePageFunction: MeterlineFunction;
+  /** The invoice PDF (GET /i/{token}/pdf): the only function with the PDF library and fonts. */
+  public readonly invoicePdfFunction: MeterlineFunction;
   public readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
@@ -77,6 +82,21 @@ export class Api extends Construct {
       // Adjustments check the claim of the event they cancel.
       .useTable(props.usageTable, usageTable, 'read')
       .useQueue(props.meterEventsQueue, meterEventsQueue, 'send');
+
+    // Hosted invoice documents read invoices (and their grants and products) only; the token is the credential.
+    const documentFunction = (id: string, entry: string, description: string, options: Partial<MeterlineFunctionProps> = {}) => {
+      const fn = new MeterlineFunction(this, id, { entry, description, ...options }).useTable(props.mainTable, mainTable, 'read');
+      // The services need the usage table's name; these functions never touch it.
+      fn.function.addEnvironment(usageTable.envVar, props.usageTable.tableName);
+      return fn;
+    };
+    this.invoicePageFunction = documentFunction('InvoicePageFunction', functionEntries.invoicePage, 'Hosted invoice pages');
+    this.invoicePdfFunction = documentFunction('InvoicePdfFunction', functionEntries.invoicePdf, 'Invoice PDFs', {
+      timeoutSeconds: invoicePdfFunction.timeoutSeconds,
+      memoryMb: invoicePdfFunction.memoryMb,
+      extraFiles: { dir: 'fonts', files: invoicePdfFunction.fontFiles },
+    });
+    this.invoicePdfFunction.function.addEnvironment('METERLINE_FONTS_DIR', invoicePdfFunction.fontsDir);
 
     // The default stage is declared by hand: the one HttpApi creates takes no access log or
     // throttling settings.
@@ -111,6 +131,8 @@ export class Api extends Construct {
 
     this.addRoutes(ingestRoutes, new HttpLambdaIntegration('Ingest', this.ingestFunction.function));
     this.addRoutes(apiRoutes, new HttpLambdaIntegration('Api', this.apiFunction.function));
+    this.addRoutes(['GET /i/{token}'], new HttpLambdaIntegration('InvoicePage', this.invoicePageFunction.function));
+    this.addRoutes(['GET /i/{token}/pdf'], new HttpLambdaIntegration('InvoicePdf', this.invoicePdfFunction.function));
 
     // Clients authenticate with Stripe-style API keys (Bearer or basic), checked in constant time
     // by the functions themselves, which also answer with Stripe-shaped 401/403 errors; a Lambda
@@ -121,7 +143,7 @@ export class Api extends Construct {
         {
           id: 'AwsSolutions-APIG4',
           reason:
-            'The functions check Stripe-style API keys on every route; GET /healthz is public.',
+            'The functions check Stripe-style API keys on every route; GET /healthz is public, and so are the hosted invoice documents (GET /i/{token}, /i/{token}/pdf), whose unguessable token is the credential, as in Stripe.',
         },
       ],
       true,

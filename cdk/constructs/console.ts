@@ -15,7 +15,7 @@ import { projectRoot } from './meterline-function';
 export const defaultConsoleAssetPath = path.join(projectRoot, 'web/dist');
 
 /** Paths CloudFront sends to the HTTP API instead of the bucket: the API's own routes. */
-export const consoleApiPaths = ['/v1/*', '/v2/*', '/healthz'] as const;
+export const consoleApiPaths = ['/v1/*', '/v2/*', '/healthz', '/i/*'] as const;
 
 /**
  * The console's Content-Security-Policy: everything from the console's own origin (the API

@@ -33,6 +33,20 @@ export interface MeterlineFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** Active X-Ray tracing. @default false */
   readonly tracing?: boolean;
+  /** Files (relative to the project root) copied into the bundle, into `dir` beside the handler. @default none */
+  readonly extraFiles?: { readonly dir: string; readonly files: readonly string[] };
+}
+
+/** Bundling hooks that copy `files` into `<bundle>/<dir>` after esbuild has run (local bundling: plain shell). */
+function copyInto(dir: string, files: readonly string[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => [
+      `mkdir -p "${path.join(outputDir, dir)}"`,
+      ...files.map((file) => `cp "${path.join(inputDir, file)}" "${path.join(outputDir, dir)}/"`),
+    ],
+  };
 }
 
 /**
@@ -89,6 +103,7 @@ export class MeterlineFunction extends Construct {
         // Bundle everything, the AWS SDK v3 included.
         externalModules: [],
         logLevel: nodejs.LogLevel.WARNING,
+        commandHooks: props.extraFiles ? copyInto(props.extraFiles.dir, props.extraFiles.files) : undefined,
       },
     });
 

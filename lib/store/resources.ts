@@ -197,6 +197,22 @@ export const functionEntries = {
   billingWorker: 'functions/queue/billing-worker.ts',
   webhookDispatcher: 'functions/queue/webhook-dispatcher.ts',
   eventFanout: 'functions/stream/event-fanout.ts',
+  invoicePage: 'functions/http/invoice-page.ts',
+  invoicePdf: 'functions/http/invoice-pdf.ts',
+} as const;
+
+/** The invoice PDF Lambda: renders on request (fonts are read once per container, the CPU scales with memory). */
+export const invoicePdfFunction = {
+  timeoutSeconds: 15,
+  memoryMb: 1024,
+  /** Where the fonts are copied next to the handler (`METERLINE_FONTS_DIR`). */
+  fontsDir: '/var/task/fonts',
+  /** The font files, relative to the repository root: the only function bundle that carries them. */
+  fontFiles: [
+    'node_modules/@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf',
+    'node_modules/@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf',
+    'node_modules/@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf',
+  ],
 } as const;
 
 /** Routes served by the ingest function; every other route goes to the api function. */

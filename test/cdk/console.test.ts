@@ -142,8 +142,8 @@ describe('Console', () => {
       expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
     });
 
-    it('routes exactly /v1/*, /v2/* and /healthz to the API', () => {
-      expect(distributionConfig().CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/v1/*', '/v2/*', '/healthz']);
+    it('routes exactly /v1/*, /v2/*, /healthz and the hosted invoices (/i/*) to the API', () => {
+      expect(distributionConfig().CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/v1/*', '/v2/*', '/healthz', '/i/*']);
     });
 
     it('never replaces an error with a page (an API 403/404 reaches the console as it is) nor caches one', () => {

@@ -16,7 +16,7 @@ import { Ingestion } from '../../cdk/constructs/ingestion';
 import { MeterlineFunction } from '../../cdk/constructs/meterline-function';
 import { MeterlineStack } from '../../cdk/meterline-stack';
 import { makeConsoleAssets } from './fixtures/console-assets';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, sellerEnv } from '../../lib/config';
 import {
   billingJobsQueue,
   billingSchedule,
@@ -31,6 +31,7 @@ import {
   tables,
   usageTable,
   webhookDeliveriesQueue,
+  invoicePdfFunction,
 } from '../../lib/store/resources';
 
 // Synthesis bundles every function with esbuild: give the hooks room on a slow machine.
@@ -42,7 +43,7 @@ const apiRouteKeys = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'];
 const SOURCE_MAPS = '--enable-source-maps';
 
 /** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker, webhook dispatcher, event fan-out. */
-const FUNCTION_COUNT = 7;
+const FUNCTION_COUNT = 9;
 
 // A stand-in for web/dist: the CDK tests never need `npm run build:web`.
 const consoleAssets = makeConsoleAssets();
@@ -251,11 +252,22 @@ describe('MeterlineStack', () => {
       const variablesOf = (fn: MeterlineFunction) =>
         functionResource(fn).Properties.Environment.Variables;
 
+      // Those that finalize or render invoices learn where hosted invoices are served: the console's address.
+      const publicUrl = { [sellerEnv.publicUrl]: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalIdOf(stack.console.distribution), 'DomainName'] }]] } };
       expect(variablesOf(stack.api.apiFunction)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
         [mainTable.envVar]: main,
         [usageTable.envVar]: usage,
         [invoiceGrace.envVar]: grace,
+        ...publicUrl,
+      });
+      expect(variablesOf(stack.api.invoicePageFunction)).toEqual({ NODE_OPTIONS: SOURCE_MAPS, [mainTable.envVar]: main, [usageTable.envVar]: usage, ...publicUrl });
+      expect(variablesOf(stack.api.invoicePdfFunction)).toEqual({
+        NODE_OPTIONS: SOURCE_MAPS,
+        [mainTable.envVar]: main,
+        [usageTable.envVar]: usage,
+        METERLINE_FONTS_DIR: invoicePdfFunction.fontsDir,
+        ...publicUrl,
       });
       expect(variablesOf(stack.billing.scheduler)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
@@ -269,6 +281,7 @@ describe('MeterlineStack', () => {
         [usageTable.envVar]: usage,
         [billingJobsQueue.envVar]: jobs,
         [invoiceGrace.envVar]: grace,
+        ...publicUrl,
       });
       expect(variablesOf(stack.api.ingestFunction)).toEqual({
         NODE_OPTIONS: SOURCE_MAPS,
@@ -290,6 +303,8 @@ describe('MeterlineStack', () => {
       expect(() => loadConfig(env(stack.api.ingestFunction))).not.toThrow();
       expect(() => loadConfig(env(stack.ingestion.consumer))).not.toThrow();
       expect(() => loadConfig(env(stack.billing.worker), { queue: false })).not.toThrow();
+      expect(() => loadConfig(env(stack.api.invoicePageFunction), { queue: false })).not.toThrow();
+      expect(() => loadConfig(env(stack.api.invoicePdfFunction), { queue: false })).not.toThrow();
       expect(() => loadConfig(env(stack.billing.scheduler), { queue: false, billingJobs: true })).not.toThrow();
       // The guard is real: without the jobs queue the scheduler refuses to start.
       const { [billingJobsQueue.envVar]: _jobs, ...withoutJobs } = env(stack.billing.scheduler);
@@ -621,12 +636,19 @@ describe('MeterlineStack', () => {
       for (const route of ingestRoutes) expect(functionBehind(route), route).toBe(ingest);
     });
 
+    it('sends the hosted invoice page and its PDF to their own functions, and only the PDF function carries the fonts', () => {
+      expect(functionBehind('GET /i/{token}')).toBe(logicalIdOf(stack.api.invoicePageFunction.function));
+      expect(functionBehind('GET /i/{token}/pdf')).toBe(logicalIdOf(stack.api.invoicePdfFunction.function));
+      const pdf = functionResource(stack.api.invoicePdfFunction);
+      expect([pdf.Properties.Timeout, pdf.Properties.MemorySize]).toEqual([invoicePdfFunction.timeoutSeconds, invoicePdfFunction.memoryMb]);
+    });
+
     it('sends every other /v1 and /v2 route and the health check to the api function', () => {
       const api = logicalIdOf(stack.api.apiFunction.function);
       for (const route of apiRouteKeys) expect(functionBehind(route), route).toBe(api);
       template.resourceCountIs(
         'AWS::ApiGatewayV2::Route',
-        ingestRoutes.length + apiRouteKeys.length,
+        ingestRoutes.length + apiRouteKeys.length + 2,
       );
     });
 
