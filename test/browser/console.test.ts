@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -50,6 +51,48 @@ describe('the console in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     return page;
+  }
+
+  /**
+   * The hosted page of `invoice` in a fresh tab without a key and with its CSP enforced: it shows
+   * the amount due, passes axe, and printed on A4 and on Letter it keeps every line and the amount
+   * due on one page, nothing wider than the paper.
+   */
+  async function checkHostedPage(invoice: Stripe.Invoice) {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await context.newPage();
+    const blocked: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && blocked.push(message.text()));
+    await page.goto(invoice.hosted_invoice_url!);
+    await page.getByRole('heading', { name: /Invoice/ }).waitFor();
+    expect(await page.locator('.due-line').textContent()).toContain('due');
+    expect(await accessibilityViolationsOf(page)).toEqual([]);
+    expect(blocked).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'hosted-invoice.png'), fullPage: true });
+    for (const format of ['A4', 'Letter'] as const) {
+      await page.emulateMedia({ media: 'print' });
+      const pdf = await page.pdf({ format, printBackground: true });
+      const pages = execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf }).toString('utf8').split('\f').filter((p) => p.trim());
+      expect(pages, format).toHaveLength(1);
+      for (const line of invoice.lines.data) expect(pages[0], format).toContain(`$${(line.amount / 100).toFixed(2)}`);
+      expect(pages[0]).toContain('Amount due');
+      // Nothing wider than the paper's printable width (A4: 210 mm, Letter: 8.5 in; 14 mm margins each side).
+      const printable = Math.floor(((format === 'A4' ? 210 : 215.9) - 28) * (96 / 25.4));
+      await page.setViewportSize({ width: printable, height: 900 });
+      expect(await page.evaluate('document.documentElement.scrollWidth'), format).toBeLessThanOrEqual(printable);
+      await page.emulateMedia({ media: 'screen' });
+    }
+    await context.close();
+  }
+
+  /** axe on a page whose CSP forbids injecting it: run in a second tab of the same HTML with CSP bypassed. */
+  async function accessibilityViolationsOf(page: Page) {
+    const relaxed = await browser.newContext({ bypassCSP: true });
+    const copy = await relaxed.newPage();
+    await copy.setContent(await page.content());
+    const violations = await accessibilityViolations(copy);
+    await relaxed.close();
+    return violations;
   }
 
   /** Opens a console route, waits for `ready`, checks accessibility and saves a screenshot. */
@@ -145,6 +188,12 @@ describe('the console in a real browser', () => {
     expect(await rowText(/Credit grant applied: Welcome credits/)).toContain(`-${money(500)}`);
     expect(await rowText(/Amount due/)).toContain(money(billed.amount_due));
     expect(billed.amount_due).toBe(billed.total);
+
+    // The invoice page links to the customer's copy, which needs no key and prints on A4 and Letter.
+    const hostedUrl = await page.getByRole('link', { name: 'Hosted invoice page' }).getAttribute('href');
+    expect(hostedUrl).toBe(billed.hosted_invoice_url);
+    expect(await page.getByRole('link', { name: 'PDF' }).getAttribute('href')).toBe(billed.invoice_pdf);
+    await checkHostedPage(billed);
 
     // Void it from the console: confirmed first, then the customer's credits are back.
     await page.getByRole('button', { name: 'Void' }).click();

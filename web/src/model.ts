@@ -48,6 +48,9 @@ export interface Invoice {
   currency: string;
   customer: string;
   customer_name: string | null;
+  /** The customer's copy (finalized invoices only). */
+  hosted_invoice_url: string | null;
+  invoice_pdf: string | null;
   created: number;
   period_start: number;
   period_end: number;

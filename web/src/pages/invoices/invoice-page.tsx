@@ -56,6 +56,20 @@ export function InvoicePage(props: { id: string }) {
               </dd>
               <dt>Period</dt>
               <dd>{period(invoice.period_start, invoice.period_end)}</dd>
+              {invoice.hosted_invoice_url && (
+                <>
+                  <dt>Customer's copy</dt>
+                  <dd>
+                    <a href={invoice.hosted_invoice_url} target="_blank" rel="noopener noreferrer">
+                      Hosted invoice page
+                    </a>{' '}
+                    ·{' '}
+                    <a href={invoice.invoice_pdf ?? undefined} target="_blank" rel="noopener noreferrer">
+                      PDF
+                    </a>
+                  </dd>
+                </>
+              )}
               {invoice.status === 'draft' && invoice.automatically_finalizes_at && (
                 <>
                   <dt>Finalizes</dt>
