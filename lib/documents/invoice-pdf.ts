@@ -79,8 +79,14 @@ export async function renderInvoicePdf(doc: InvoiceDocument, createdAt: Date): P
   const width = pdf.page.width - 2 * MARGIN;
   /** Writes `text` at (x, y) in `width`, switching fonts where a character needs it. */
   const write = (text: string, x: number, y: number, options: { width: number; align?: 'left' | 'right'; size?: number; bold?: boolean; color?: string }) => {
-    pdf.fontSize(options.size ?? 10).fillColor(options.color ?? INK);
     const parts = runs(text, latin, options.bold ? 'bold' : 'regular');
+    let size = options.size ?? 10;
+    if (options.align === 'right' && parts.length === 1) {
+      // A figure stays on one line: a long one is set smaller rather than broken.
+      const natural = pdf.font(parts[0]!.font).fontSize(size).widthOfString(text);
+      if (natural > options.width) size = (size * options.width) / natural;
+    }
+    pdf.fontSize(size).fillColor(options.color ?? INK);
     if (parts.length <= 1) {
       pdf.font(parts[0]?.font ?? 'regular').text(text, x, y, { width: options.width, align: options.align ?? 'left' });
       return pdf.y;
@@ -135,7 +141,7 @@ export async function renderInvoicePdf(doc: InvoiceDocument, createdAt: Date): P
   y = write(`${doc.amountDue} due${doc.stamp ? ` · ${doc.stamp}` : ''}`, MARGIN, y, { width, size: 14, bold: true }) + 14;
 
   // The lines, with their header repeated on each new page.
-  const col = { description: width - 255, quantity: 70, unit: 90, amount: 95 };
+  const col = { description: width - 285, quantity: 90, unit: 95, amount: 100 };
   const x = { quantity: MARGIN + col.description, unit: MARGIN + col.description + col.quantity, amount: MARGIN + col.description + col.quantity + col.unit };
   const bottom = pdf.page.height - MARGIN;
   const header = () => {
