@@ -4,15 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { advance, afterGrace, clockedCustomer, invoicesOf, item, licensedPrice, march, subscriptionParams, utc } from '../fixtures/billing';
 import { expectInvalid } from '../fixtures/stripe';
+import type { InvoicedTotal } from '../../lib/billing/billing-store';
 
-interface InvoicedTotal {
-  object: 'invoiced_total';
-  month: string;
-  currency: string;
-  total: number;
-  amount_due: number;
-  invoice_count: number;
-}
 
 async function invoicedIn(stripe: Stripe, month: string): Promise<InvoicedTotal[]> {
   const list = (await stripe.rawRequest('GET', `/v1/billing/invoiced_totals?${qs.stringify({ month })}`, null as never)) as unknown as { data: InvoicedTotal[] };
