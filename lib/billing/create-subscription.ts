@@ -11,7 +11,7 @@ import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
 import { isMetered, type InvoiceBuilder } from './invoice-builder';
-import { SUBSCRIPTION_STRIPE_DEFAULTS, type StoredSubscription, type Subscription } from './model';
+import type { StoredSubscription, Subscription } from './model';
 import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
 import type { TestClocks } from './test-clocks';
 
@@ -98,7 +98,6 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
       test_clock: customer.test_clock,
       trial_end: null,
       trial_start: null,
-      ...SUBSCRIPTION_STRIPE_DEFAULTS,
     };
 
     // A future anchor makes the first period partial: prorated, or free with proration_behavior=none.

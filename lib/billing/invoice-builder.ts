@@ -9,7 +9,7 @@ import type { Price } from '../catalog/prices';
 import { aggregate } from '../metering/summarize-usage';
 import type { UsageStore } from '../metering/usage-store';
 import { period, prorationFactor } from '../domain/periods';
-import { INVOICE_STRIPE_DEFAULTS, type BillingReason, type Invoice, type InvoiceLine, type StoredSubscription, type Subscription, type SubscriptionItem } from './model';
+import type { BillingReason, Invoice, InvoiceLine, StoredSubscription, Subscription, SubscriptionItem } from './model';
 
 export interface InvoiceBuilderDeps {
   usage: UsageStore;
@@ -219,7 +219,6 @@ export class InvoiceBuilder {
       ...this.customerDetails(input.customer),
       hosted_invoice_url: null,
       invoice_pdf: null,
-      ...INVOICE_STRIPE_DEFAULTS,
     };
     return withLines(invoice, input.lines);
   }

@@ -17,65 +17,12 @@ export interface SubscriptionItem {
   quantity?: number;
   subscription: string;
   tax_rates: [];
-  billing_thresholds: null;
-  current_trial: null;
-  /** Stripe's older view of the price, which typed clients still read. */
-  plan: Plan;
-}
-
-/** Stripe's Plan: the recurring price of a subscription item in the older shape. */
-export interface Plan {
-  id: string;
-  object: 'plan';
-  active: boolean;
-  amount: number | null;
-  amount_decimal: string | null;
-  billing_scheme: Price['billing_scheme'];
-  created: number;
-  currency: string;
-  interval: string;
-  interval_count: number;
-  livemode: boolean;
-  metadata: Metadata;
-  meter: string | null;
-  nickname: string | null;
-  product: string;
-  tiers_mode: Price['tiers_mode'];
-  transform_usage: { divide_by: number; round: 'down' | 'up' } | null;
-  trial_period_days: null;
-  usage_type: 'licensed' | 'metered';
-}
-
-/** The plan Stripe shows beside a subscription item's recurring price. */
-export function planOf(price: Price): Plan {
-  const recurring = price.recurring!;
-  return {
-    id: price.id,
-    object: 'plan',
-    active: price.active,
-    amount: price.unit_amount,
-    amount_decimal: price.unit_amount_decimal,
-    billing_scheme: price.billing_scheme,
-    created: price.created,
-    currency: price.currency,
-    interval: recurring.interval,
-    interval_count: recurring.interval_count,
-    livemode: price.livemode,
-    metadata: price.metadata,
-    meter: recurring.meter ?? null,
-    nickname: price.nickname,
-    product: price.product,
-    tiers_mode: price.tiers_mode,
-    transform_usage: price.transform_quantity,
-    trial_period_days: null,
-    usage_type: recurring.usage_type,
-  };
 }
 
 export type SubscriptionStatus = 'active' | 'canceled';
 
 /** Stripe's Subscription, as returned by the API. */
-export interface Subscription extends SubscriptionStripeDefaults {
+export interface Subscription {
   id: string;
   object: 'subscription';
   billing_cycle_anchor: number;
@@ -181,7 +128,7 @@ export interface InvoiceLine {
 }
 
 /** Stripe's Invoice. */
-export interface Invoice extends InvoiceStripeDefaults {
+export interface Invoice {
   id: string;
   object: 'invoice';
   amount_due: number;
@@ -252,55 +199,4 @@ export interface Invoice extends InvoiceStripeDefaults {
   invoice_pdf: string | null;
 }
 
-/** Stripe's invoice fields for features Meterline does not have (payments, taxes, shipping, Connect): null or Stripe's default. */
-export const INVOICE_STRIPE_DEFAULTS = {
-  account_tax_ids: null,
-  application: null,
-  automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-  customer_account: null,
-  default_payment_method: null,
-  default_source: null,
-  default_tax_rates: [],
-  from_invoice: null,
-  issuer: { type: 'self' },
-  last_finalization_error: null,
-  latest_revision: null,
-  next_payment_attempt: null,
-  on_behalf_of: null,
-  payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-  receipt_number: null,
-  rendering: null,
-  shipping_cost: null,
-  shipping_details: null,
-  statement_descriptor: null,
-} as const;
 
-type InvoiceStripeDefaults = typeof INVOICE_STRIPE_DEFAULTS;
-
-/** Stripe's subscription fields for features Meterline does not have: null or Stripe's default. */
-export const SUBSCRIPTION_STRIPE_DEFAULTS = {
-  application: null,
-  application_fee_percent: null,
-  automatic_tax: { disabled_reason: null, enabled: false, liability: null },
-  billing_cycle_anchor_config: null,
-  billing_mode: { flexible: null, type: 'classic' },
-  billing_schedules: [],
-  billing_thresholds: null,
-  customer_account: null,
-  default_payment_method: null,
-  default_source: null,
-  invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } },
-  managed_payments: null,
-  next_pending_invoice_item_invoice: null,
-  on_behalf_of: null,
-  pause_collection: null,
-  payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
-  pending_invoice_item_interval: null,
-  pending_setup_intent: null,
-  pending_update: null,
-  schedule: null,
-  transfer_data: null,
-  trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
-} as const;
-
-type SubscriptionStripeDefaults = typeof SUBSCRIPTION_STRIPE_DEFAULTS;

@@ -2,7 +2,7 @@ import { InvalidRequestError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Params } from '../http/params';
 import type { Price, Prices } from '../catalog/prices';
-import { planOf, type SubscriptionItem } from './model';
+import type { SubscriptionItem } from './model';
 import { isMetered } from './invoice-builder';
 
 /** An item a request asks for, with the parameter path errors should name. */
@@ -70,8 +70,5 @@ export function newItem(requested: RequestedItem, subscriptionId: string, period
     ...(isMetered(requested.price) ? {} : { quantity: requested.quantity ?? 1 }),
     subscription: subscriptionId,
     tax_rates: [],
-    billing_thresholds: null,
-    current_trial: null,
-    plan: planOf(requested.price),
   };
 }

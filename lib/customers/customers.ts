@@ -39,12 +39,6 @@ export interface Customer {
   /** The sequence number the customer's next finalized invoice takes: finalization advances it. */
   next_invoice_sequence: number;
   tax_exempt: TaxExempt;
-  // Stripe's fields for features Meterline does not have (balances, payment sources, discounts).
-  balance: 0;
-  currency: null;
-  default_source: null;
-  delinquent: false;
-  discount: null;
 }
 
 export interface DeletedCustomer {
@@ -88,11 +82,6 @@ export function withStripeDefaults(customer: Customer): Customer {
     invoice_prefix: customer.id.slice(-8).toUpperCase(),
     next_invoice_sequence: 1,
     tax_exempt: 'none',
-    balance: 0,
-    currency: null,
-    default_source: null,
-    delinquent: false,
-    discount: null,
   };
 }
 
@@ -119,11 +108,6 @@ export class Customers {
       invoice_prefix: readInvoicePrefix(params) ?? newInvoicePrefix(),
       next_invoice_sequence: 1,
       tax_exempt: readTaxExempt(params) ?? 'none',
-      balance: 0,
-      currency: null,
-      default_source: null,
-      delinquent: false,
-      discount: null,
     };
     params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.

@@ -1,6 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { eventBus } from '../store/resources';
 import type { StripeEvent } from './events';
+import { stripeJson } from '../domain/stripe-shapes';
 
 /** PutEvents takes at most 10 entries. */
 const ENTRIES_PER_CALL = 10;
@@ -13,7 +14,7 @@ export function busEntry(busName: string, event: StripeEvent): PutEventsRequestE
     EventBusName: busName,
     Source: eventBus.source,
     DetailType: event.type,
-    Detail: JSON.stringify(event),
+    Detail: stripeJson(event),
     Time: new Date(event.created * 1000),
     // Rules can match the object, e.g. every event of one customer.
     Resources: [],

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MeterlineError } from '../errors';
+import { stripeJson } from '../domain/stripe-shapes';
 
 /** A JSON response as API Gateway expects it. */
 export function jsonResponse(
@@ -10,7 +11,7 @@ export function jsonResponse(
   return {
     statusCode: status,
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
+    body: stripeJson(body),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
+import { stripeJson } from '../domain/stripe-shapes';
 import { nextAttemptAt, queueDelaySeconds, type RetryPolicy } from '../domain/webhook-retry';
 import type { StripeEvent } from '../events/events';
 import type { Key } from '../store/keys';
@@ -83,7 +84,7 @@ export function makeDispatch(deps: DispatchDeps) {
 
   /** POSTs `event` (its pending_webhooks as of now) and records the attempt, and a 2xx in the event's delivered set. */
   async function attempt(message: DeliveryMessage, stored: StoredEndpoint, event: StripeEvent, counts: DispatchResult['counts']) {
-    const outcome = await post(stored, JSON.stringify(event));
+    const outcome = await post(stored, stripeJson(event));
     const endedMs = deps.nowMs();
     const delivered = outcome.httpStatus !== null && outcome.httpStatus >= 200 && outcome.httpStatus < 300;
     const nextMs = delivered || message.resend ? undefined : nextAttemptAt(deps.policy, message.attempt, message.first_attempt_at, endedMs);
