@@ -29,16 +29,21 @@ export function billingRoutes(s: ModeServices): Route[] {
         const customer = c.params.optionalString('customer');
         const status = c.params.optionalString('status', { oneOf: SUBSCRIPTION_STATUSES }) ?? 'default';
         const price = c.params.optionalString('price');
+        const clock = c.params.optionalString('test_clock');
         c.params.done();
         if (customer) await s.customers.retrieveAny(customer).catch(() => Promise.reject(new NotFoundError('customer', customer, 'customer')));
+        if (clock) await billing.clocks.retrieve(clock, 'test_clock');
         // `ended` subscriptions are the canceled ones; without a status, Stripe leaves them out.
         const indexed = status === 'active' ? 'active' : status === 'canceled' || status === 'ended' ? 'canceled' : undefined;
         const page = await s.store.list<Subscription>('subscription', {
           ...query,
           owner: customer,
+          clock,
           filter: indexed ? { name: 'status', value: indexed } : undefined,
           match: (sub) =>
-            (status !== 'default' || sub.status !== 'canceled') && (!price || sub.items.data.some((item) => item.price.id === price)),
+            (status !== 'default' || sub.status !== 'canceled') &&
+            (!price || sub.items.data.some((item) => item.price.id === price)) &&
+            (!clock || sub.test_clock === clock),
         });
         return { body: listResponse(c.url, page) };
       },
@@ -91,15 +96,19 @@ export function billingRoutes(s: ModeServices): Route[] {
         const customer = c.params.optionalString('customer');
         const subscription = c.params.optionalString('subscription');
         const status = c.params.optionalString('status', { oneOf: INVOICE_STATUSES });
+        // Meterline's extension (a clock's page): the invoices its subscriptions produced.
+        const clock = c.params.optionalString('test_clock');
         c.params.done();
+        if (clock) await billing.clocks.retrieve(clock, 'test_clock');
         // A customer or subscription of the other mode (or none at all) is named, not listed as empty.
         if (customer) await s.customers.retrieveAny(customer).catch(() => Promise.reject(new NotFoundError('customer', customer, 'customer')));
         if (subscription && !(await s.store.get('subscription', subscription))) throw new NotFoundError('subscription', subscription, 'subscription');
         const page = await s.store.list<Invoice>('invoice', {
           ...query,
           owner: customer,
+          clock,
           filter: subscription ? { name: 'subscription', value: subscription } : undefined,
-          match: status ? (invoice) => invoice.status === status : undefined,
+          match: status || (clock && customer) ? (invoice) => (!status || invoice.status === status) && (!clock || invoice.test_clock === clock) : undefined,
         });
         return { body: listResponse(c.url, page) };
       },

@@ -64,6 +64,20 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
           new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }),
         );
       }
+      // ...or before an index was added (one per update, as DynamoDB allows).
+      const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+      const wanted = createTableInput(definition, name);
+      for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+        if (present.has(index.IndexName)) continue;
+        const keyNames = new Set(index.KeySchema!.map((key) => key.AttributeName));
+        await client.send(
+          new UpdateTableCommand({
+            TableName: name,
+            AttributeDefinitions: wanted.AttributeDefinitions!.filter((attribute) => keyNames.has(attribute.AttributeName)),
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+      }
       continue;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;

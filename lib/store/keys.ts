@@ -12,6 +12,7 @@
  *   objects of a kind, newest    byKind   kind_pk=KIND#<m>#<kind>               kind_sk=<created>#<id>
  *   objects by kind and filter   byFilter filter_pk=KIND#<m>#<kind>#<f>=<v>     filter_sk=<created>#<id>
  *   objects by owner             byOwner  owner_pk=KIND#<m>#<kind>#<owner>     owner_sk=<created>#<id>
+ *   objects on a test clock      byClock  clock_pk=KIND#<m>#<kind>@<clock id>   clock_sk=<created>#<id>  (subscriptions, invoices)
  *   work due (subscriptions,     byDue    due_pk=DUE#<m>#wall#<shard> | DUE#<m>#<clock id>  due_sk=<due at>#<id>
  *     credit grant expiries)
  *   meter by event name          pk=METER_NAME#<m>#<event_name> sk=OBJECT
@@ -209,6 +210,12 @@ function buildKeys(mode: Mode) {
       owner_sk: listPosition(created, id),
     }),
     ownerListPartition: (kind: ObjectKind, owner: string) => `KIND#${mode}#${kind}#${owner}`,
+    /** Attributes that list an object under its test clock (byClock): a clock's subscriptions and invoices. */
+    clockList: (kind: ObjectKind, clock: string, created: number, id: string) => ({
+      clock_pk: keys.clockListPartition(kind, clock),
+      clock_sk: listPosition(created, id),
+    }),
+    clockListPartition: (kind: ObjectKind, clock: string) => `KIND#${mode}#${kind}@${clock}`,
 
     /** Attributes that put an object into the due index of its clock (`WALL_CLOCK`, sharded, or a test clock id). */
     due: (clock: string, dueAt: number, id: string) => ({

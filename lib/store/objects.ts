@@ -54,6 +54,8 @@ export interface ListQuery<T = StoredObject> {
   filter?: ListFilter;
   /** Served by the byOwner index (takes precedence over `filter`, which then becomes a match). */
   owner?: string;
+  /** Served by the byClock index: the objects on one test clock (`filter` then becomes a match). */
+  clock?: string;
   /** Further conditions checked on each object read from the index (never a scan: the index query bounds the read). */
   match?: (object: T) => boolean;
 }
@@ -72,6 +74,9 @@ export interface ListPage<T> {
   hasMore: boolean;
 }
 
+/** Kinds also listed under their test clock (byClock), for a clock's page. */
+const CLOCK_LISTED = new Set<ObjectKind>(['subscription', 'invoice']);
+
 /**
  * The item that stores `object`, with the keys that place it in its lists: every object is in
  * its kind's list, and optionally in one filtered list (byFilter) and one owner's list (byOwner).
@@ -81,11 +86,14 @@ export function objectItem(kind: ObjectKind, object: StoredObject, filter?: List
   const created = createdSeconds(object);
   const filterKeys = filter ? keys.filterList(kind, filter.name, filter.value, created, object.id) : {};
   const ownerKeys = owner ? keys.ownerList(kind, owner, created, object.id) : {};
+  const clock = CLOCK_LISTED.has(kind) ? (object as { test_clock?: string | null }).test_clock : undefined;
+  const clockKeys = clock ? keys.clockList(kind, clock, created, object.id) : {};
   return {
     ...keys.object(kind, object.id),
     ...keys.kindList(kind, created, object.id),
     ...filterKeys,
     ...ownerKeys,
+    ...clockKeys,
     object,
   };
 }
@@ -222,7 +230,7 @@ export class ObjectStore {
    */
   async list<T extends StoredObject>(kind: ObjectKind, query: ListQuery<T>): Promise<ListPage<T>> {
     const { index, partition } = this.listIndex(kind, query);
-    const filter = query.owner !== undefined ? query.filter : undefined;
+    const filter = query.owner !== undefined || query.clock !== undefined ? query.filter : undefined;
     const match = (object: T) =>
       (!filter || (object as unknown as Record<string, unknown>)[filter.name] === filter.value) && (query.match?.(object) ?? true);
     const cursorId = query.startingAfter ?? query.endingBefore;
@@ -376,6 +384,7 @@ export class ObjectStore {
 
   private listIndex(kind: ObjectKind, query: ListQuery<never>) {
     if (query.owner !== undefined) return { index: indexNamed('byOwner'), partition: this.keys.ownerListPartition(kind, query.owner) };
+    if (query.clock !== undefined) return { index: indexNamed('byClock'), partition: this.keys.clockListPartition(kind, query.clock) };
     if (query.filter !== undefined) {
       return { index: indexNamed('byFilter'), partition: this.keys.filterListPartition(kind, query.filter.name, query.filter.value) };
     }

@@ -61,6 +61,8 @@ export const mainTable: TableDefinition = {
     { name: 'byOwner', partitionKey: 'owner_pk', sortKey: 'owner_sk', projection: 'keys' },
     // Subscriptions with billing work due, soonest first, per clock (the scheduler's query).
     { name: 'byDue', partitionKey: 'due_pk', sortKey: 'due_sk', projection: 'keys' },
+    // Subscriptions and invoices of one test clock, newest first (a clock's page); test mode only, sparse.
+    { name: 'byClock', partitionKey: 'clock_pk', sortKey: 'clock_sk', projection: 'keys' },
   ],
   // Every event is written in the transaction of its change; the stream hands it to the fan-out (an outbox).
   stream: 'new_image',

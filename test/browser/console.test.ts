@@ -179,6 +179,10 @@ describe('the console in a real browser', () => {
     const invoices = (await stripe.invoices.list({ subscription: subscription.id })).data;
     const billed = invoices.find((i) => i.lines.data.some((l) => l.amount > 0))!;
     expect(billed.status).toBe('open');
+    // The clock's page lists its subscription and every invoice it produced.
+    await page.getByRole('link', { name: billed.number! }).waitFor();
+    for (const invoice of invoices) await page.getByRole('link', { name: invoice.number ?? invoice.id }).waitFor();
+    expect(await page.getByRole('link', { name: subscription.id }).count()).toBe(1);
 
     await visit(page, `/invoices/${billed.id}`, () => page.getByRole('table').waitFor(), 'invoice');
     const table = page.getByRole('table');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { DataVersionError, ensureTables } from '../../lib/local/bootstrap';
+import { createTableInput, DataVersionError, ensureTables } from '../../lib/local/bootstrap';
 import { LOCAL_REGION, useLocalCredentials } from '../../lib/local/emulators';
 import { startLocalStack } from '../../lib/local/stack';
 import { mainTable } from '../../lib/store/resources';
@@ -30,6 +30,17 @@ describe('local data kept between starts', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('kept in a table made before an index existed gets the index at the next start', async () => {
+    const prefix = freshPrefix();
+    const dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: LOCAL_REGION });
+    const name = `${prefix}-${mainTable.id}`;
+    const older = { ...mainTable, indexes: mainTable.indexes.filter((index) => index.name !== 'byClock') };
+    await dynamo.send(new CreateTableCommand(createTableInput(older, name)));
+    await ensureTables(dynamo, prefix);
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: name }));
+    expect(Table!.GlobalSecondaryIndexes!.map((index) => index.IndexName).sort()).toEqual(mainTable.indexes.map((index) => index.name).sort());
   });
 
   it('written before the modes had keys of their own is refused, with what to do, and left as it was', async () => {

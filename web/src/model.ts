@@ -27,6 +27,7 @@ export interface SubscriptionItem {
 
 export interface Subscription {
   id: string;
+  customer: string;
   status: string;
   items: { data: SubscriptionItem[] };
 }

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { useConsole } from '../../app';
 import type { List } from '../../api';
-import type { Customer, TestClock } from '../../model';
-import { Loaded, StatusBadge, Table, Time, useLoad } from '../../ui';
+import { money } from '../../format';
+import type { Customer, Invoice, Subscription, TestClock } from '../../model';
+import { Loaded, PagedTable, StatusBadge, Table, Time, useLoad, usePaged } from '../../ui';
 
 const DAY = 86_400;
 
@@ -19,6 +20,9 @@ export function ClockPage(props: { id: string }) {
     ]);
     return { clock, customers: customers.data };
   }, [props.id]);
+  // What the clock brought about: its subscriptions and the invoices they produced, a page at a time.
+  const subscriptions = usePaged((cursor) => api.get<List<Subscription>>('/v1/subscriptions', { test_clock: props.id, status: 'all', limit: 10, ...cursor }), [props.id]);
+  const invoices = usePaged((cursor) => api.get<List<Invoice>>('/v1/invoices', { test_clock: props.id, limit: 10, ...cursor }), [props.id]);
   const [target, setTarget] = useState<string>();
   const [result, setResult] = useState<{ error?: string; busy?: boolean }>({});
   return (
@@ -32,6 +36,8 @@ export function ClockPage(props: { id: string }) {
             setTarget(undefined);
             setResult({});
             state.reload();
+            subscriptions.state.reload();
+            invoices.state.reload();
           } catch (err) {
             setResult({ error: (err as Error).message });
           }
@@ -53,6 +59,45 @@ export function ClockPage(props: { id: string }) {
                   { label: 'Customer', cell: (c) => <a href={`#/customers/${c.id}`}>{c.name ?? c.id}</a> },
                   { label: 'Email', cell: (c) => c.email ?? '—' },
                   { label: 'Invoices', cell: (c) => <a href={`#/invoices?customer=${c.id}`}>Invoices of {c.name ?? c.id}</a> },
+                ]}
+              />
+            </section>
+            <section aria-labelledby="clock-subscriptions">
+              <h2 id="clock-subscriptions">Subscriptions</h2>
+              <PagedTable
+                paged={subscriptions}
+                empty="No subscription on this clock."
+                columns={[
+                  { label: 'Subscription', cell: (s) => <a href={`#/customers/${s.customer}`}>{s.id}</a> },
+                  { label: 'Status', cell: (s) => <StatusBadge status={s.status} /> },
+                  {
+                    label: 'Current period',
+                    cell: (s) => {
+                      const item = s.items.data[0];
+                      return item ? (
+                        <>
+                          <Time at={item.current_period_start} /> – <Time at={item.current_period_end} />
+                        </>
+                      ) : (
+                        '—'
+                      );
+                    },
+                  },
+                  { label: 'Prices', cell: (s) => s.items.data.map((i) => i.price.nickname ?? i.price.id).join(', ') },
+                ]}
+              />
+            </section>
+            <section aria-labelledby="clock-invoices">
+              <h2 id="clock-invoices">Invoices they produced</h2>
+              <PagedTable
+                paged={invoices}
+                empty="No invoice yet: advance the clock past a period end."
+                columns={[
+                  { label: 'Invoice', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a> },
+                  { label: 'Customer', cell: (i) => i.customer_name ?? i.customer },
+                  { label: 'Status', cell: (i) => <StatusBadge status={i.status} /> },
+                  { label: 'Period', cell: (i) => (<><Time at={i.period_start} /> – <Time at={i.period_end} /></>) },
+                  { label: 'Amount due', cell: (i) => money(i.amount_due, i.currency), num: true },
                 ]}
               />
             </section>
