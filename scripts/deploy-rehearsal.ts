@@ -25,6 +25,7 @@ moto could not create, and every difference.
 
   npm run deploy:rehearse                        synthesizes the app (cdk.json) first
   npm run deploy:rehearse -- --assembly cdk.out  deploys a cloud assembly synthesized before
+  npm run deploy:rehearse -- --brief             counts, uncreated types and problems only (CI)
 
 moto_server comes from .venv-ci/ (requirements-ci.txt; .ci/run installs it) or $MOTO_SERVER.
 Nothing leaves this machine: every AWS call goes to the emulator, with its fake credentials.
@@ -135,11 +136,35 @@ const sections: readonly { kind: Outcome['kind']; title: string }[] = [
   { kind: 'not-created', title: "Not created: moto's CloudFormation has no support for the type" },
 ];
 
-function report(stack: string, status: string, outcomes: readonly Outcome[], notes: readonly string[]): string[] {
+/** Logical ids by a key (a type, a type and property), keys sorted. */
+const groupIds = (pairs: readonly (readonly [string, string])[]): [string, string[]][] => {
+  const groups = new Map<string, string[]>();
+  for (const [key, id] of pairs) groups.set(key, [...(groups.get(key) ?? []), id]);
+  return [...groups].sort(([a], [b]) => a.localeCompare(b));
+};
+
+/** The report of one stack: every resource by section, or (brief) the counts only. */
+function report(stack: string, status: string, outcomes: readonly Outcome[], notes: readonly string[], brief: boolean): string[] {
+  const uncreated = groupIds(
+    outcomes.filter((o) => o.kind === 'stand-in' || o.kind === 'not-created').map((o) => [o.type, o.logicalId] as const),
+  );
+  const unapplied = groupIds(outcomes.flatMap((o) => o.unapplied.map((p) => [`${o.type} ${p}`, o.logicalId] as const)));
+  const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.logicalId} (${o.type}): ${p}`));
   const lines = [`Stack ${stack}: ${status}; ${outcomes.length} resources in the template`];
-  if (notes.length) {
-    lines.push('', 'moto workarounds in the deployed copy of the template:', ...notes.map((n) => `  ${n}`));
+
+  if (brief) {
+    for (const { kind, title } of sections) {
+      const count = outcomes.filter((o) => o.kind === kind).length;
+      if (count) lines.push(`  ${title}: ${count}`);
+    }
+    lines.push(`  Resource types moto's CloudFormation could not create: ${uncreated.map(([type]) => type).join(', ') || 'none'}`);
+    if (unapplied.length) lines.push(`  Template properties moto does not apply (unchecked): ${unapplied.map(([p]) => p).join(', ')}`);
+    if (notes.length) lines.push(`  moto workarounds in the deployed template: ${notes.length}`);
+    lines.push(`  Problems: ${problems.length}`, ...problems.map((p) => `    ${p}`));
+    return lines;
   }
+
+  if (notes.length) lines.push('', 'moto workarounds in the deployed copy of the template:', ...notes.map((n) => `  ${n}`));
   const typeWidth = Math.max(...outcomes.map((o) => o.type.length));
   for (const { kind, title } of sections) {
     const inSection = outcomes.filter((o) => o.kind === kind);
@@ -147,33 +172,25 @@ function report(stack: string, status: string, outcomes: readonly Outcome[], not
     lines.push('', `${title} (${inSection.length}):`);
     for (const o of inSection) {
       lines.push(`  ${o.type.padEnd(typeWidth)}  ${o.logicalId}`);
-      // Listed resources show their physical id only; the checked ones what was checked.
+      // What was checked; a listed resource was not, a custom resource's handler never ran.
       if (o.summary && kind !== 'listed' && kind !== 'custom') lines.push(`      ${o.summary}`);
       for (const detail of o.details) lines.push(`        ${detail}`);
     }
   }
-  const uncreated = outcomes.filter((o) => o.kind === 'stand-in' || o.kind === 'not-created');
-  const types = [...new Set(uncreated.map((o) => o.type))].sort();
-  lines.push('', `Resource types moto's CloudFormation could not create (${types.length}):`);
-  for (const type of types) {
-    const ids = uncreated.filter((o) => o.type === type).map((o) => o.logicalId);
-    lines.push(`  ${type} (${ids.length}): ${ids.join(', ')}`);
-  }
-  const unapplied = [...new Set(outcomes.flatMap((o) => o.unapplied.map((property) => `${o.type} ${property}`)))].sort();
+  lines.push('', `Resource types moto's CloudFormation could not create (${uncreated.length}):`);
+  for (const [type, ids] of uncreated) lines.push(`  ${type} (${ids.length}): ${ids.join(', ')}`);
   if (unapplied.length) {
     lines.push('', `Template properties moto's CloudFormation does not apply, so left unchecked (${unapplied.length}):`);
-    for (const property of unapplied) {
-      const ids = outcomes.filter((o) => o.unapplied.some((p) => `${o.type} ${p}` === property)).map((o) => o.logicalId);
-      lines.push(`  ${property} (${ids.length}): ${ids.join(', ')}`);
-    }
+    for (const [property, ids] of unapplied) lines.push(`  ${property} (${ids.length}): ${ids.join(', ')}`);
   }
-  const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.logicalId} (${o.type}): ${p}`));
   lines.push('', `Problems (${problems.length})${problems.length ? ':' : ': none'}`, ...problems.map((p) => `  ${p}`));
   return lines;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { assembly: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { assembly: { type: 'string' }, brief: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
   if (values.help) {
     console.log(usage);
     return 0;
@@ -233,7 +250,7 @@ async function main(): Promise<number> {
         const status = described?.StackStatus ?? 'not found';
         if (status !== 'CREATE_COMPLETE') problems += 1;
         problems += outcomes.reduce((n, o) => n + o.problems.length, 0);
-        lines.push('', ...report(stack.name, status, outcomes, notes));
+        lines.push('', ...report(stack.name, status, outcomes, notes, values.brief!));
       }
     });
 
