@@ -473,6 +473,10 @@ export class StackChecks {
           return { ...base, kind: 'not-created', summary: '', details: [], problems: [] };
       }
     } catch (error) {
+      if (error instanceof Unresolvable) {
+        // It refers to something moto cannot create either (an authorizer, say): not created.
+        return { ...base, kind: 'not-created', summary: '', details: [`not created: needs ${error.message}`], problems: [] };
+      }
       return { ...base, summary: '', details: [], problems: [`could not be created through the service API: ${describe(error)}`] };
     }
   }
