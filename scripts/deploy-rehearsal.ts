@@ -87,6 +87,20 @@ function stacksOf(assembly: string): StackArtifact[] {
     .map(([name, artifact]) => ({ name, templateFile: path.join(assembly, artifact.properties!.templateFile!) }));
 }
 
+/**
+ * The resource types moto's CloudFormation creates, asked of moto itself (the Python beside
+ * moto_server); undefined when that Python cannot say.
+ */
+function motoCreatedTypes(executable: string): Set<string> | undefined {
+  const python = path.join(path.dirname(executable), 'python');
+  const script = 'import json; from moto.cloudformation.parsing import get_model_map; print(json.dumps(sorted(get_model_map())))';
+  try {
+    return new Set(JSON.parse(execFileSync(python, ['-c', script], { encoding: 'utf8' })) as string[]);
+  } catch {
+    return undefined;
+  }
+}
+
 function motoVersion(executable: string): string {
   const python = path.join(path.dirname(executable), 'python');
   try {
@@ -217,9 +231,11 @@ async function main(): Promise<number> {
     const stacks = stacksOf(assembly);
     if (!stacks.length) throw new Error(`No stack in the cloud assembly ${assembly}`);
     const templates = new Map<string, { template: CfnTemplate; notes: string[] }>();
+    const createdTypes = motoCreatedTypes(motoExecutable);
+    if (!createdTypes) console.warn("Could not ask moto which types its CloudFormation creates: no placeholders for them.");
     for (const stack of stacks) {
       const original = JSON.parse(readFileSync(stack.templateFile, 'utf8')) as CfnTemplate;
-      const deployed = withMotoWorkarounds(original);
+      const deployed = withMotoWorkarounds(original, createdTypes);
       writeFileSync(stack.templateFile, JSON.stringify(deployed.template, null, 1));
       templates.set(stack.name, { template: original, notes: deployed.notes });
     }

@@ -110,24 +110,46 @@ export function referencedId(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether moto's CloudFormation can create a resource type (`createdTypes` from moto itself). */
+export const motoCreates = (type: string, createdTypes: ReadonlySet<string>): boolean =>
+  createdTypes.has(type) || type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+
 /**
- * Moto workarounds, applied to the copy of the template that is deployed; each keeps the value
- * AWS would give. moto 5.2.5 resolves `Ref` of an AWS::Events::EventBus to its internal object (its
- * model has no physical id), which then breaks every Lambda call that reads the function's
- * environment; `Fn::GetAtt <bus>.Name` is the same value (the bus name) and moto resolves it.
+ * Moto workarounds, applied to the copy of the template that is deployed:
+ * - moto 5.2.5 resolves `Ref` of an AWS::Events::EventBus to its internal object (its model has no
+ *   physical id), which then breaks every Lambda call that reads the function's environment;
+ *   `Fn::GetAtt <bus>.Name` is the same value on AWS (the bus name), and moto resolves it.
+ * - moto fails the whole stack on an `Fn::GetAtt` of a resource whose type it cannot create (the
+ *   console's CloudFront distribution, say); such a value is deployed as a placeholder string
+ *   naming it. (A `Ref` to one comes out as its logical id.)
+ * `createdTypes`: the types moto's CloudFormation creates; undefined skips the second workaround.
  */
-export function withMotoWorkarounds(template: CfnTemplate): { template: CfnTemplate; notes: string[] } {
-  const rewrite: Record<string, string> = { 'AWS::Events::EventBus': 'Name' };
+export function withMotoWorkarounds(
+  template: CfnTemplate,
+  createdTypes: ReadonlySet<string> | undefined,
+): { template: CfnTemplate; notes: string[] } {
+  const refAsGetAtt: Record<string, string> = { 'AWS::Events::EventBus': 'Name' };
   const notes: string[] = [];
   const walk = (value: unknown, where: string): unknown => {
     if (Array.isArray(value)) return value.map((item) => walk(item, where));
     if (!isRecord(value)) return value;
+    const only = Object.keys(value).length === 1;
     const ref = value.Ref;
-    if (typeof ref === 'string' && Object.keys(value).length === 1) {
-      const attribute = rewrite[template.Resources[ref]?.Type ?? ''];
+    if (only && typeof ref === 'string') {
+      const attribute = refAsGetAtt[template.Resources[ref]?.Type ?? ''];
       if (attribute) {
         notes.push(`${where}: Ref ${ref} deployed as Fn::GetAtt ${ref}.${attribute} (the same value on AWS)`);
         return { 'Fn::GetAtt': [ref, attribute] };
+      }
+    }
+    const getAtt = value['Fn::GetAtt'];
+    if (only && getAtt && createdTypes) {
+      const [target, attribute] = Array.isArray(getAtt) ? getAtt.map(String) : String(getAtt).split('.');
+      const type = template.Resources[String(target)]?.Type;
+      if (type && !motoCreates(type, createdTypes)) {
+        const placeholder = `moto-cannot-create-${target}.${attribute}`;
+        notes.push(`${where}: Fn::GetAtt ${target}.${attribute} (${type}) deployed as "${placeholder}"`);
+        return placeholder;
       }
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, where)]));
@@ -135,7 +157,13 @@ export function withMotoWorkarounds(template: CfnTemplate): { template: CfnTempl
   const sections = Object.entries(template as unknown as Record<string, unknown>).map(([section, body]) => {
     if ((section !== 'Resources' && section !== 'Outputs') || !isRecord(body)) return [section, body];
     const where = (id: string) => (section === 'Outputs' ? `output ${id}` : id);
-    return [section, Object.fromEntries(Object.entries(body).map(([id, item]) => [id, walk(item, where(id))]))];
+    // A resource moto does not create is left as it is: nothing of it is deployed.
+    const deployed = (item: unknown) =>
+      section === 'Outputs' || !createdTypes || motoCreates(String((item as CfnResource).Type), createdTypes);
+    return [
+      section,
+      Object.fromEntries(Object.entries(body).map(([id, item]) => [id, deployed(item) ? walk(item, where(id)) : item])),
+    ];
   });
   return { template: Object.fromEntries(sections) as CfnTemplate, notes };
 }
