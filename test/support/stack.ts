@@ -22,10 +22,43 @@ export interface TestStack extends LocalStack {
 export const DRAIN_DEADLINE_MS = 120_000;
 export const FAULT_TEST_TIMEOUT_MS = 300_000;
 
-/** A Stripe SDK client for a local stack. */
-export function stripeFor(url: string, key: string): Stripe {
-  const { hostname, port } = new URL(url);
-  return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+/**
+ * A Stripe SDK client for a stack's base URL: a local stack (http) or a deployed one (https, the
+ * API's or the console's URL). The SDK has no base path, so the URL must be an origin.
+ */
+export function stripeFor(url: string, key: string, { maxNetworkRetries = 0 } = {}): Stripe {
+  const { hostname, port, protocol, pathname, search } = new URL(url);
+  if (pathname !== '/' || search) throw new Error(`The stripe SDK needs a base URL without a path, got ${url}`);
+  const https = protocol === 'https:';
+  return new Stripe(key, {
+    host: hostname,
+    port: port ? Number(port) : https ? 443 : 80,
+    protocol: https ? 'https' : 'http',
+    maxNetworkRetries,
+    telemetry: false,
+  });
+}
+
+/** A deployed stack to test, from `METERLINE_API_URL` and `METERLINE_API_KEY`. */
+export interface DeployedStack {
+  readonly url: string;
+  /** The official SDK pointed at the stack with the key (it retries as a client of AWS would). */
+  readonly stripe: Stripe;
+}
+
+/**
+ * The deployed stack `METERLINE_API_URL` (its `ApiUrl` or `ConsoleUrl` output) and
+ * `METERLINE_API_KEY` (a secret test key from `npm run keys -- create`) name; undefined when
+ * neither is set. The tests that accept one run against it instead of a local stack.
+ */
+export function deployedStack(): DeployedStack | undefined {
+  const url = process.env.METERLINE_API_URL;
+  const key = process.env.METERLINE_API_KEY;
+  if (!url && !key) return undefined;
+  if (!url || !key) {
+    throw new Error('Set both METERLINE_API_URL and METERLINE_API_KEY (a key from `npm run keys -- create`) to test a deployed stack');
+  }
+  return { url, stripe: stripeFor(url, key, { maxNetworkRetries: 2 }) };
 }
 
 /**
