@@ -4,9 +4,9 @@ import { listResponse } from '../http/response';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import type { Invoice, Subscription } from '../billing/model';
 import type { ModeServices } from '../services';
+import { INVOICE_STATUSES } from '../domain/invoice-states';
 
 const SUBSCRIPTION_STATUSES = ['active', 'canceled', 'all', 'ended'] as const;
-const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as const;
 
 /** Subscriptions, invoices and test clocks. */
 export function billingRoutes(s: ModeServices): Route[] {

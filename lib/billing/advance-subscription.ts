@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { period } from '../domain/periods';
+import { allows } from '../domain/invoice-states';
 import { eventPut, previousAttributes } from '../events/events';
 import type { ApplyCredits } from '../credits/apply-credits';
 import type { BillingStore } from './billing-store';
@@ -83,7 +84,7 @@ export function makeAdvanceSubscription(deps: AdvanceDeps) {
     const writes = [store.subscriptionPut(after, stored.version)];
     const draft = await store.getInvoice(step.draft.invoice, true);
     // Finalized by hand (or voided) in the meantime: only the reminder goes.
-    if (draft?.status === 'draft') {
+    if (draft && allows('finalize', draft.status)) {
       const { writes: finalized } = await finalizeInvoice(deps, draft, stored.subscription, step.at);
       writes.push(...finalized);
     }

@@ -7,7 +7,8 @@ import type { RestoreCredits } from '../credits/restore-credits';
 import type { BillingStore, TransactItem } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
-import type { Invoice, InvoiceStatus } from './model';
+import type { Invoice } from './model';
+import { allows, INVOICE_TRANSITIONS, type InvoiceAction } from '../domain/invoice-states';
 import type { TestClocks } from './test-clocks';
 
 export interface InvoiceActionDeps {
@@ -42,7 +43,7 @@ export class InvoiceActions {
     params.optionalBoolean('auto_advance');
     params.done();
     return this.retrying(async () => {
-      const draft = await this.inState(id, ['draft'], 'finalize');
+      const draft = await this.inState(id, 'finalize');
       const at = await this.deps.clocks.timeOf(draft.test_clock, requestNow);
       const subscription = draft.subscription ? (await this.deps.store.getSubscription(draft.subscription))?.subscription : undefined;
       const { invoice, writes } = await finalizeInvoice(this.deps, draft, subscription, at);
@@ -53,7 +54,7 @@ export class InvoiceActions {
   /** Voids an open invoice; the credits it used go back to their grants. */
   async void(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.done();
-    return this.move(id, ['open', 'uncollectible'], 'void', 'invoice.voided', (current, at) => ({
+    return this.move(id, 'void', 'invoice.voided', (current, at) => ({
       status: 'void',
       amount_remaining: 0,
       status_transitions: { ...current.status_transitions, voided_at: at },
@@ -67,7 +68,7 @@ export class InvoiceActions {
     if (!outOfBand) {
       throw new InvalidRequestError('Meterline collects no payments: record one made elsewhere with paid_out_of_band=true.', 'paid_out_of_band');
     }
-    return this.move(id, ['open', 'uncollectible'], 'pay', 'invoice.paid', (current, at) => ({
+    return this.move(id, 'pay', 'invoice.paid', (current, at) => ({
       status: 'paid',
       amount_paid: current.amount_due,
       amount_remaining: 0,
@@ -77,35 +78,36 @@ export class InvoiceActions {
 
   async markUncollectible(id: string, params: Params, requestNow: number): Promise<Invoice> {
     params.done();
-    return this.move(id, ['open'], 'mark uncollectible', 'invoice.marked_uncollectible', (current, at) => ({
+    return this.move(id, 'mark_uncollectible', 'invoice.marked_uncollectible', (current, at) => ({
       status: 'uncollectible',
       status_transitions: { ...current.status_transitions, marked_uncollectible_at: at },
     }), requestNow);
   }
 
-  private async inState(id: string, allowed: InvoiceStatus[], action: string): Promise<Invoice> {
+  /** The invoice, if the state machine lets `action` start from its state. */
+  private async inState(id: string, action: InvoiceAction): Promise<Invoice> {
     const invoice = await this.retrieve(id);
-    if (!allowed.includes(invoice.status)) {
-      throw new InvalidRequestError(`You can only ${action} an invoice that is ${allowed.join(' or ')}; ${id} is ${invoice.status}.`, undefined, 'invoice_not_editable');
+    if (!allows(action, invoice.status)) {
+      const { from, verb } = INVOICE_TRANSITIONS[action];
+      throw new InvalidRequestError(`You can only ${verb} an invoice that is ${from.join(' or ')}; ${id} is ${invoice.status}.`, undefined, 'invoice_not_editable');
     }
     return invoice;
   }
 
   /**
-   * Moves an invoice out of one of the `from` states, at the time of its clock, recording `type`
-   * with the attributes the change replaced, together with whatever `alsoWrite` adds.
+   * Takes `action` on an invoice in a state it may start from, at the time of its clock, recording
+   * `type` with the attributes the change replaced, together with whatever `alsoWrite` adds.
    */
   private async move(
     id: string,
-    from: InvoiceStatus[],
-    action: string,
+    action: InvoiceAction,
     type: string,
     changeOf: (current: Invoice, at: number) => Partial<Invoice>,
     requestNow: number,
     alsoWrite: (current: Invoice, at: number) => Promise<TransactItem[]> = async () => [],
   ): Promise<Invoice> {
     return this.retrying(async () => {
-      const current = await this.inState(id, from, action);
+      const current = await this.inState(id, action);
       const at = await this.deps.clocks.timeOf(current.test_clock, requestNow);
       const change = changeOf(current, at);
       const next: Invoice = { ...current, ...change };

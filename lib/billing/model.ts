@@ -79,7 +79,8 @@ export interface StoredSubscription {
   version: number;
 }
 
-export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+export type { InvoiceStatus } from '../domain/invoice-states';
+import type { InvoiceStatus } from '../domain/invoice-states';
 
 export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update' | 'manual' | 'upcoming';
 

@@ -1,6 +1,7 @@
 import type { Seller } from '../config';
 import { hostedTokenHash, type HostedInvoiceEntry } from '../billing/hosted-invoice-token';
 import type { Invoice } from '../billing/model';
+import { isFinalized } from '../domain/invoice-states';
 import type { CreditBalanceTransaction, CreditGrant } from '../credits/model';
 import { accountKeys, modeOf, type Mode } from '../store/keys';
 import type { ObjectStore } from '../store/objects';
@@ -30,7 +31,7 @@ export class HostedInvoices {
     if (!entry) return undefined;
     const store = this.stores[modeOf(entry.livemode)];
     const invoice = await store.get<Invoice>('invoice', entry.invoice, true);
-    if (!invoice || invoice.status === 'draft') return undefined;
+    if (!invoice || !isFinalized(invoice.status)) return undefined;
     const [credits, productNames] = await Promise.all([this.appliedCredits(store, invoice), this.productNames(store, invoice)]);
     return { invoice, document: invoiceDocument(invoice, this.seller, credits, productNames) };
   }

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startFauxqs } from 'fauxqs';
+import { sleep } from '../domain/retry';
 
 /** Local emulators speak to the SDK with dummy credentials in one region. */
 export const LOCAL_REGION = 'us-east-1';
@@ -57,7 +58,7 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
         child.kill('SIGKILL');
         throw new Error(`DynamoDB Local did not start within 60 s:\n${output}`);
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }
   client.destroy();

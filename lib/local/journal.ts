@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localKeys } from '../store/keys';
+import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 /** BatchWriteItem takes 25 requests. */
 const WRITES_PER_CALL = 25;
@@ -85,7 +86,7 @@ export class QueueJournal {
     for (let i = 0; i < requests.length; i += WRITES_PER_CALL) {
       let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + WRITES_PER_CALL);
       for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+        if (attempt > 0) await sleep(backoffMs(BACKOFF.unprocessed, attempt));
         const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
         pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
       }

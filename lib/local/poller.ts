@@ -8,6 +8,7 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsHandler } from '../queue/meter-consumer-handler';
 import { LOCAL_REGION } from './emulators';
+import { sleep } from '../domain/retry';
 
 export interface PollerOptions {
   sqs: SQSClient;
@@ -96,7 +97,7 @@ export class SqsPoller {
       try {
         batch = await this.receiveBatch();
       } catch {
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         continue;
       }
       if (batch.length === 0) continue;

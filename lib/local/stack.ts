@@ -40,6 +40,7 @@ import { SqsPoller } from './poller';
 import { StreamPoller } from './stream-poller';
 import { makeEventFanOutHandler } from '../queue/event-fanout-handler';
 import { LocalSchedule } from './scheduler';
+import { sleep } from '../domain/retry';
 
 export interface LocalStackOptions extends ServiceOptions {
   /** HTTP port; 0 picks a free one. */
@@ -300,7 +301,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await streamPoller.idle()) &&
         (await webhooksPoller.idle());
       if (idle) return true;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     return false;
   };

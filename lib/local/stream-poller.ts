@@ -8,6 +8,7 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamHandler } from '../queue/event-fanout-handler';
 import { LOCAL_REGION } from './emulators';
+import { sleep } from '../domain/retry';
 
 export interface StreamPollerOptions {
   streams: DynamoDBStreamsClient;
@@ -130,7 +131,7 @@ export class StreamPoller {
       }
       this.lastCycleFound = found;
       this.cycles++;
-      if (found === 0) await new Promise((resolve) => setTimeout(resolve, this.options.idleMs ?? 50));
+      if (found === 0) await sleep(this.options.idleMs ?? 50);
     }
   }
 
@@ -175,7 +176,7 @@ export class StreamPoller {
             this.failures++;
             this.options.onError?.(error, 'the stream handler');
             if (!this.running) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 200));
+            await sleep(200);
           }
         }
       } finally {
@@ -192,7 +193,7 @@ export class StreamPoller {
   async idle(): Promise<boolean> {
     const start = this.cycles;
     // The cycle running now may have started before the call: wait for the one after it.
-    while (this.running && this.cycles < start + 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (this.running && this.cycles < start + 2) await sleep(10);
     return !this.busy && this.lastCycleFound === 0;
   }
 

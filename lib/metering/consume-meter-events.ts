@@ -10,6 +10,7 @@ import { makeCancelMeterEvent } from './cancel-meter-event';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
 import { TransactionConflict, type Claim, type HourDelta, type UsageStore } from './usage-store';
 import { NO_USAGE_ALERTS, UsageAlertEvaluator, type UsageAlertSnapshot } from '../alerts/usage-alerts';
+import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 /** A message as the event source delivers it. */
 export interface QueueRecord {
@@ -54,7 +55,6 @@ export interface ConsumerDeps {
  */
 export const ITEMS_PER_CHUNK = 99;
 const CONFLICT_RETRIES = 8;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A valid event and the message that carried it. */
 interface Pending {
@@ -340,7 +340,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       } catch (error) {
         // Another consumer touched one of the items at the same moment: the whole chunk retries.
         if (!(error instanceof TransactionConflict) || attempt >= CONFLICT_RETRIES) throw error;
-        await sleep(20 * 2 ** attempt * Math.random());
+        await sleep(backoffMs(BACKOFF.chunkConflict, attempt + 1));
       }
     }
   }

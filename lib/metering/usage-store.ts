@@ -22,6 +22,7 @@ import {
 } from '../store/keys';
 import type { Formula } from '../meters/meters';
 import type { ValidMeterEvent } from './meter-event';
+import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 /** Claims and apply markers outlive Stripe's 24 h promise: identifiers stay unique 40 days. */
 export const CLAIM_RETENTION_SECONDS = 40 * DAY;
@@ -74,7 +75,6 @@ function claimParameters(keys: ModeKeys, { event, chunk, received, receivedMs }:
   return CLAIM_ATTRIBUTES.map((name) => item[name]);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The sum or count delta of one hourly usage item. */
 export interface HourDelta {
@@ -187,7 +187,7 @@ export class UsageStore {
           else outcomes.set(r.event.identifier, new Error(`claim failed: ${code}`));
         });
         pending = retry;
-        if (pending.length) await sleep(20 * 2 ** attempt);
+        if (pending.length) await sleep(backoffMs(BACKOFF.claims, attempt));
       }
     });
     if (taken.length) {

@@ -1,10 +1,10 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../errors';
+import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Puts messages on a queue in batches of up to 10. Entries SQS reports as failed are retried
@@ -41,7 +41,7 @@ export class QueuePublisher {
   private async sendBatch(bodies: string[]): Promise<void> {
     let pending = bodies.map((body, i) => ({ Id: String(i), MessageBody: body }));
     for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) await sleep(25 * 2 ** attempt);
+      if (attempt > 0) await sleep(backoffMs(BACKOFF.queueSend, attempt + 1));
       try {
         const out = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, NumberValue, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 /**
  * Numbers a JS number holds exactly (its text round-trips: `10`, `10.75`) come back as JS
@@ -75,7 +76,7 @@ export async function batchGetItems(
       [tableName]: { Keys: itemKeys.slice(i, i + 100), ConsistentRead: consistent },
     };
     for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+      if (attempt > 0) await sleep(backoffMs(BACKOFF.unprocessed, attempt));
       const out = await db.send(new BatchGetCommand({ RequestItems: request }));
       found.push(...(out.Responses?.[tableName] ?? []));
       request = out.UnprocessedKeys as typeof request;
