@@ -3,7 +3,7 @@ import { retryLostRaces } from '../domain/concurrency';
 import { pausesAfter } from '../domain/alerts';
 import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import type { AlertStore } from './alert-store';
 import { creditRuleOf, usageRuleOf, type Alert, type AlertStatus, type StoredAlert } from './model';
 

@@ -1,4 +1,4 @@
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import { availableBalance, creditAlertsFiring } from '../domain/alerts';
 import { eventPut } from '../events/events';
 import { grantTerms, type StoredGrant } from '../credits/model';

@@ -6,7 +6,6 @@ import { period } from '../domain/periods';
 import { dueKind } from './jobs';
 import type { Invoice, StoredSubscription } from './model';
 
-export type { TransactItem } from '../store/dynamo';
 
 /** When the subscription next needs the billing worker: its period end while active, or a draft's grace expiry. */
 export function dueAt(stored: StoredSubscription): number | undefined {

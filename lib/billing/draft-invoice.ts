@@ -1,7 +1,8 @@
 import type { Customer } from '../customers/customers';
 import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
-import type { BillingStore, TransactItem } from './billing-store';
+import type { BillingStore } from './billing-store';
+import type { TransactItem } from '../store/dynamo';
 import type { InvoiceBuilder, Period } from './invoice-builder';
 import type { BillingReason, PendingDraft, StoredSubscription } from './model';
 

@@ -1,7 +1,7 @@
 import { groupBy } from '../domain/collections';
 import { planCreditApplications, type CreditableLine } from '../domain/credits';
 import { isMetered } from '../billing/invoice-builder';
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import type { Invoice, InvoiceLine, PretaxCreditAmount } from '../billing/model';
 import type { CreditLedger } from './ledger';
 import { grantTerms, type StoredGrant } from './model';

@@ -9,7 +9,7 @@ import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { isMetered } from '../billing/invoice-builder';
 import type { TestClocks } from '../billing/test-clocks';
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import type { CreditLedger, EntryInput } from './ledger';
 import { readScopeParam } from './scope-param';
 import { monetary, type CreditGrant, type StoredGrant } from './model';

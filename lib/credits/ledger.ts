@@ -3,7 +3,7 @@ import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
 import { AlertStore } from '../alerts/alert-store';
 import { CreditAlertCheck } from '../alerts/credit-alerts';
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import { WALL_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { monetary, movementOf, type CreditBalanceTransaction, type CreditGrant, type CreditType, type DebitType, type StoredGrant } from './model';

@@ -1,4 +1,4 @@
-import type { TransactItem } from '../billing/billing-store';
+import type { TransactItem } from '../store/dynamo';
 import type { Invoice } from '../billing/model';
 import { groupBy } from '../domain/collections';
 import type { CreditLedger, EntryInput } from './ledger';

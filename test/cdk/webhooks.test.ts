@@ -49,12 +49,14 @@ describe('Webhooks in MeterlineStack', () => {
   const roleId = () => logicalIdOf(stack.webhooks.dispatcher.role);
 
   /** Every action the dispatcher's policies allow on a resource (by logical id). */
-  const dispatcherActionsOn = (resourceId: string): string[] =>
+  /** The actions a function's role may take on one resource. */
+  const actionsOn = (role: string, resourceId: string): string[] =>
     (Object.values(template.findResources('AWS::IAM::Policy')) as CfnResource[])
-      .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId()))
+      .filter((policy) => policy.Properties.Roles.some((r: any) => r.Ref === role))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[])
       .filter((statement) => [statement.Resource].flat().some((arn) => arn?.['Fn::GetAtt']?.[0] === resourceId))
       .flatMap((statement) => [statement.Action].flat() as string[]);
+  const dispatcherActionsOn = (resourceId: string) => actionsOn(roleId(), resourceId);
 
   describe('the deliveries queue', () => {
     it('is encrypted, kept 4 days, hidden 6x the dispatcher timeout while handled, and dead-letters after 5 receives', () => {
@@ -87,8 +89,8 @@ describe('Webhooks in MeterlineStack', () => {
       }
     });
 
-    it('is exposed so that the event fan-out can be granted send', () => {
-      expect(stack.webhooks.queue.queueArn).toBeDefined();
+    it('is the one the event fan-out may send to, and its URL is an output', () => {
+      expect(actionsOn(logicalIdOf(stack.events.fanOut.role), queueId())).toEqual(expect.arrayContaining(['sqs:SendMessage']));
       expect(template.toJSON().Outputs[`${webhookDeliveriesQueue.id}Url`].Value).toEqual({ Ref: queueId() });
     });
   });
@@ -97,7 +99,7 @@ describe('Webhooks in MeterlineStack', () => {
     it('has the timeout and memory of webhookDispatcher, and covers a delivery timeout', () => {
       const fn = resource(dispatcherId());
       expect(fn.Properties).toMatchObject({ Timeout: webhookDispatcher.timeoutSeconds, MemorySize: webhookDispatcher.memoryMb, Runtime: 'nodejs22.x', Architectures: ['arm64'] });
-      expect(webhookDispatcher.timeoutSeconds * 1000).toBeGreaterThan(webhookDelivery.timeoutMs);
+      expect(fn.Properties.Timeout * 1000).toBeGreaterThan(webhookDelivery.timeoutMs);
     });
 
     it('drains the queue in batches and reports the messages that failed', () => {
