@@ -8,6 +8,7 @@ import type { Step } from './billing/advance-subscription';
 import { createBilling } from './billing/billing';
 import { createAlerts } from './alerts/alerts';
 import { UsageAlertEvaluator } from './alerts/usage-alerts';
+import { CreditAlertCheck } from './alerts/credit-alerts';
 import type { Config } from './config';
 import { Prices } from './catalog/prices';
 import { Products } from './catalog/products';
@@ -21,7 +22,7 @@ import { ErrorReporter } from './metering/error-reports';
 import { makeRecordMeterEvents } from './metering/record-meter-events';
 import { MeterEventSessions } from './metering/sessions';
 import { UsageStore } from './metering/usage-store';
-import { QueuePublisher } from './queue/publisher';
+import { QueuePublisher } from './messaging/publisher';
 import { EventBusPublisher } from './events/event-bus';
 import { createDocumentClient } from './store/dynamo';
 import { ObjectStore } from './store/objects';
@@ -87,6 +88,7 @@ function createModeServices(mode: Mode, { config, sessions, db, sqs, nowMs, logg
       graceSeconds: config.invoiceGraceSeconds,
       seller: config.seller,
       publicUrl: config.publicUrl,
+      ledgerContributor: new CreditAlertCheck(alerts.store, nowMs),
       nowMs,
       logger,
       beforeCommit: options.beforeBillingCommit,

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { period } from '../domain/periods';
 import { allows } from '../domain/invoice-states';
 import { eventPut, previousAttributes } from '../events/events';
-import type { ApplyCredits } from '../credits/apply-credits';
+import type { ApplyCredits } from './apply-credits';
 import type { BillingStore } from './billing-store';
 import { draftInvoice } from './draft-invoice';
 import { finalizeInvoice } from './finalize-invoice';

@@ -1,15 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Prices } from '../catalog/prices';
 import type { Customers } from '../customers/customers';
-import { CreditLedger } from '../credits/ledger';
-import { makeApplyCredits } from '../credits/apply-credits';
-import { makeRestoreCredits } from '../credits/restore-credits';
+import { CreditLedger, type LedgerContributor } from '../credits/ledger';
+import { makeApplyCredits } from './apply-credits';
+import { makeRestoreCredits } from './restore-credits';
 import { makeExpireDueGrant } from '../credits/expire-due-grant';
 import { CreditGrants } from '../credits/credit-grants';
 import { makeCreditBalanceSummary } from '../credits/credit-balance-summary';
 import type { Meters } from '../meters/meters';
 import type { UsageStore } from '../metering/usage-store';
-import type { QueuePublisher } from '../queue/publisher';
+import type { QueuePublisher } from '../messaging/publisher';
 import type { ObjectStore } from '../store/objects';
 import { makeAdvanceSubscription, type Step } from './advance-subscription';
 import type { BillingCycle } from './billing-cycle';
@@ -23,7 +23,7 @@ import { dueKind } from './jobs';
 import type { Subscription } from './model';
 import { makePreviewInvoice } from './preview-invoice';
 import { makeQueueDueWork } from './queue-due-work';
-import { TestClocks } from './test-clocks';
+import { TestClocks } from '../clocks/test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
 
 export interface BillingDeps {
@@ -37,6 +37,8 @@ export interface BillingDeps {
   /** The seller on every invoice, and the public URL its hosted page and PDF are reached at. */
   seller: Seller;
   publicUrl: string;
+  /** What every change to a customer's grants also writes (credit balance alerts). */
+  ledgerContributor?: LedgerContributor;
   nowMs: () => number;
   logger?: Logger;
   /** Test hook: the worker's crash window between building a step and committing it. */
@@ -47,7 +49,7 @@ export interface BillingDeps {
 export function createBilling(deps: BillingDeps) {
   const store = new BillingStore(deps.objects);
   const builder = new InvoiceBuilder({ usage: deps.usage, meters: deps.meters, seller: deps.seller, publicUrl: deps.publicUrl, nowMs: deps.nowMs });
-  const ledger = new CreditLedger(deps.objects, deps.nowMs);
+  const ledger = new CreditLedger(deps.objects, deps.nowMs, deps.ledgerContributor);
   const applyCredits = makeApplyCredits({ ledger });
   const advanceSubscription = makeAdvanceSubscription({
     store,

@@ -7,13 +7,14 @@ import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { eventPut } from '../events/events';
 import { WALL_CLOCK } from '../store/keys';
-import type { ApplyCredits } from '../credits/apply-credits';
+import type { ApplyCredits } from './apply-credits';
 import type { BillingStore } from './billing-store';
 import { finalizeInvoice } from './finalize-invoice';
-import { isMetered, type InvoiceBuilder } from './invoice-builder';
+import { isMetered } from '../catalog/prices';
+import type { InvoiceBuilder } from './invoice-builder';
 import type { StoredSubscription, Subscription } from './model';
 import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
-import type { TestClocks } from './test-clocks';
+import type { TestClocks } from '../clocks/test-clocks';
 
 export interface SubscriptionDeps {
   store: BillingStore;

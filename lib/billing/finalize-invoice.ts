@@ -1,5 +1,5 @@
 import { eventPut } from '../events/events';
-import type { ApplyCredits } from '../credits/apply-credits';
+import type { ApplyCredits } from './apply-credits';
 import { withStripeDefaults, type Customer, type DeletedCustomer } from '../customers/customers';
 import { invoiceNumber } from '../customers/invoice-details';
 import type { BillingStore } from './billing-store';

@@ -2,15 +2,15 @@ import { InvalidRequestError, NotFoundError } from '../errors';
 import type { Params } from '../http/params';
 import { retryLostRaces } from '../domain/concurrency';
 import { eventPut } from '../events/events';
-import type { ApplyCredits } from '../credits/apply-credits';
-import type { RestoreCredits } from '../credits/restore-credits';
+import type { ApplyCredits } from './apply-credits';
+import type { RestoreCredits } from './restore-credits';
 import type { BillingStore } from './billing-store';
 import type { TransactItem } from '../store/dynamo';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
 import type { Invoice } from './model';
 import { allows, INVOICE_TRANSITIONS, type InvoiceAction } from '../domain/invoice-states';
-import type { TestClocks } from './test-clocks';
+import type { TestClocks } from '../clocks/test-clocks';
 
 export interface InvoiceActionDeps {
   store: BillingStore;

@@ -27,7 +27,7 @@ export interface Period {
   end: number;
 }
 
-export const isMetered = (price: Price) => price.recurring?.usage_type === 'metered';
+import { isMetered } from '../catalog/prices';
 
 /** Builds invoices and their lines from subscription items, prices and metered usage. */
 export class InvoiceBuilder {

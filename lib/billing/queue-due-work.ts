@@ -1,4 +1,4 @@
-import type { QueuePublisher } from '../queue/publisher';
+import type { QueuePublisher } from '../messaging/publisher';
 import type { BillingStore } from './billing-store';
 import { billingJobBody } from './jobs';
 

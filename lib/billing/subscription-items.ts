@@ -3,7 +3,7 @@ import { newId } from '../domain/ids';
 import { applyMetadata, type Params } from '../http/params';
 import type { Price, Prices } from '../catalog/prices';
 import type { SubscriptionItem } from './model';
-import { isMetered } from './invoice-builder';
+import { isMetered } from '../catalog/prices';
 
 /** An item a request asks for, with the parameter path errors should name. */
 export interface RequestedItem {

@@ -3,7 +3,7 @@ import { period } from '../domain/periods';
 import { applyMetadata, type Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { SubscriptionDeps } from './create-subscription';
-import { isMetered } from './invoice-builder';
+import { isMetered } from '../catalog/prices';
 import type { EndedItem, StoredSubscription, Subscription, SubscriptionItem } from './model';
 import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
 

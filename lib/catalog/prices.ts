@@ -461,3 +461,6 @@ export class Prices {
     }
   }
 }
+
+/** Whether a price bills metered usage (as opposed to a licensed quantity). */
+export const isMetered = (price: Price) => price.recurring?.usage_type === 'metered';

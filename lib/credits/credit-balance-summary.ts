@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors';
 import { isUsableAt, scopeCovers } from '../domain/credits';
 import type { Params } from '../http/params';
 import type { Customers } from '../customers/customers';
-import type { TestClocks } from '../billing/test-clocks';
+import type { TestClocks } from '../clocks/test-clocks';
 import type { CreditLedger } from './ledger';
 import { monetary, type MonetaryAmount, type StoredGrant } from './model';
 import { readScopeParam } from './scope-param';

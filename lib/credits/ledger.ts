@@ -1,8 +1,6 @@
 import { ledgerBalance } from '../domain/credits';
 import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
-import { AlertStore } from '../alerts/alert-store';
-import { CreditAlertCheck } from '../alerts/credit-alerts';
 import type { TransactItem } from '../store/dynamo';
 import { WALL_CLOCK } from '../store/keys';
 import { objectItem, type ObjectStore } from '../store/objects';
@@ -19,6 +17,15 @@ export interface EntryInput {
 const CREDIT_TYPES: readonly string[] = ['credits_granted', 'credits_application_invoice_voided'] satisfies CreditType[];
 
 /**
+ * What else a transaction that changes a customer's grants must write (the customer's credit
+ * balance alerts, checked against the balance the change leaves): plugged in by the composition
+ * root, so that the ledger depends on no capability above it.
+ */
+export interface LedgerContributor {
+  writes(customer: string, changed: readonly StoredGrant[], at: number, loadGrants: () => Promise<StoredGrant[]>): Promise<TransactItem[]>;
+}
+
+/**
  * The credit ledger in the main table. A grant item holds the grant, what is left of it and a
  * version; every change to a grant is posted as append-only ledger entries (credit balance
  * transactions) in the same transaction as the grant, conditioned on the version read. So a
@@ -26,22 +33,19 @@ const CREDIT_TYPES: readonly string[] = ['credits_granted', 'credits_application
  * never spend more than the grant holds: the second transaction fails and is re-planned.
  */
 export class CreditLedger {
-  private readonly creditAlerts: CreditAlertCheck;
-
   constructor(
     readonly objects: ObjectStore,
     private readonly nowMs: () => number,
-  ) {
-    this.creditAlerts = new CreditAlertCheck(new AlertStore(objects), nowMs);
-  }
+    private readonly contributor?: LedgerContributor,
+  ) {}
 
   /**
    * The writes every transaction that posts to a customer's grants carries once, besides the
-   * posts: the customer's credit balance alerts, checked against the balance the change leaves
-   * at `at` (`changed`: the grants as the posts write them). See CreditAlertCheck.
+   * posts: what the contributor adds (the customer's credit balance alerts, checked against the
+   * balance the change leaves at `at`; `changed`: the grants as the posts write them).
    */
-  alertWrites(customer: string, changed: readonly StoredGrant[], at: number): Promise<TransactItem[]> {
-    return this.creditAlerts.writes(customer, changed, at, () => this.grantsOf(customer));
+  async alertWrites(customer: string, changed: readonly StoredGrant[], at: number): Promise<TransactItem[]> {
+    return (await this.contributor?.writes(customer, changed, at, () => this.grantsOf(customer))) ?? [];
   }
 
   get tableName(): string {

@@ -1,4 +1,4 @@
-import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
+import type { DeletedTestClock, TestClock } from '../clocks/test-clocks';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { applyMetadata, type Metadata, type Params } from '../http/params';

@@ -1,4 +1,4 @@
-import type { DeletedTestClock, TestClock } from '../billing/test-clocks';
+import type { DeletedTestClock, TestClock } from '../clocks/test-clocks';
 import type { Customer, DeletedCustomer } from '../customers/customers';
 import type { Meter, Meters } from '../meters/meters';
 import type { ObjectStore } from '../store/objects';

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/api-keys';
 import { InvalidRequestError, MissingParameterError } from '../errors';
 import { HOUR } from '../domain/time';
 import type { Params } from '../http/params';
-import type { QueuePublisher } from '../queue/publisher';
+import type { QueuePublisher } from '../messaging/publisher';
 import type { Directory } from './directory';
 import type { UsageStore } from './usage-store';
 import { MAX_IDENTIFIER_LENGTH, parseTimestamp, validateMeterEvent, type MeterQueueMessage, type RawMeterEvent } from './meter-event';

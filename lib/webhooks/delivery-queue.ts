@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { QueuePublisher } from '../queue/publisher';
+import { QueuePublisher } from '../messaging/publisher';
 
 /** The webhook deliveries queue: first attempts in batches, retries one at a time with a delay. */
 export class DeliveryQueue {

@@ -7,7 +7,6 @@ import { DAY } from '../domain/time';
 import type { Params } from '../http/params';
 import { objectItem, type ObjectStore } from '../store/objects';
 import { apiFunction } from '../store/resources';
-import type { BillingStore } from './billing-store';
 
 export interface TestClock {
   id: string;
@@ -39,9 +38,14 @@ const ADVANCE_CONCURRENCY = 4;
  */
 const STALE_ADVANCE_MS = (apiFunction.timeoutSeconds + 30) * 1000;
 
+/** Where the work due on a clock is found (the billing cycle's due index): ids a page at a time. */
+export interface DueWork {
+  dueWork(until: number, clock: string): AsyncGenerator<string[]>;
+}
+
 export interface TestClockDeps {
   objects: ObjectStore;
-  billing: BillingStore;
+  billing: DueWork;
   advanceDue(id: string, now: number): Promise<void>;
   /** Wall clock (ms): tells a live advance from one cut off by a timeout. */
   nowMs: () => number;

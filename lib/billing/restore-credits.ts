@@ -1,8 +1,8 @@
 import type { TransactItem } from '../store/dynamo';
-import type { Invoice } from '../billing/model';
+import type { Invoice } from './model';
 import { groupBy } from '../domain/collections';
-import type { CreditLedger, EntryInput } from './ledger';
-import type { StoredGrant } from './model';
+import type { CreditLedger, EntryInput } from '../credits/ledger';
+import type { StoredGrant } from '../credits/model';
 
 /**
  * The ledger writes that give back the credits a voided invoice used: one

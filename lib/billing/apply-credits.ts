@@ -1,10 +1,10 @@
 import { groupBy } from '../domain/collections';
 import { planCreditApplications, type CreditableLine } from '../domain/credits';
-import { isMetered } from '../billing/invoice-builder';
+import { isMetered } from '../catalog/prices';
 import type { TransactItem } from '../store/dynamo';
-import type { Invoice, InvoiceLine, PretaxCreditAmount } from '../billing/model';
-import type { CreditLedger } from './ledger';
-import { grantTerms, type StoredGrant } from './model';
+import type { Invoice, InvoiceLine, PretaxCreditAmount } from './model';
+import type { CreditLedger } from '../credits/ledger';
+import { grantTerms, type StoredGrant } from '../credits/model';
 
 /**
  * Credits paying an invoice as it finalizes at `at`: the customer's grants are spent in the
