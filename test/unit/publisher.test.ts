@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { QueuePublisher } from '../../lib/queue/publisher';
+import { QueuePublisher } from '../../lib/messaging/publisher';
 import { ServiceUnavailableError } from '../../lib/errors';
 
 const sqsMock = mockClient(SQSClient);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BillingStore } from '../../lib/billing/billing-store';
 import { parseBillingJob } from '../../lib/billing/jobs';
 import { makeQueueDueWork } from '../../lib/billing/queue-due-work';
-import type { QueuePublisher } from '../../lib/queue/publisher';
+import type { QueuePublisher } from '../../lib/messaging/publisher';
 import { makeBillingSchedulerHandler } from '../../lib/queue/billing-scheduler-handler';
 import type { Mode } from '../../lib/store/keys';
 import type { ScheduledEvent } from 'aws-lambda';
