@@ -1,4 +1,5 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ContributionPlan, ReceivedEvent, UsageContributor } from '../metering/usage-contributor';
 import {
   addUsage,
   appliesTo,
@@ -12,24 +13,46 @@ import {
 import { Quantity } from '../domain/quantity';
 import { eventPut } from '../events/events';
 import { batchGetItems, cancellationReasons, exactNumber } from '../store/dynamo';
-import type { ValidMeterEvent } from '../metering/meter-event';
 import type { Claim, TransactItem } from '../metering/usage-store';
 import type { AlertStore } from './alert-store';
 import type { AlertTriggered, StoredAlert } from './model';
 
+type AlertLists = ReadonlyMap<string, { version: number; rules: UsageAlertRule[] }>;
+
 /** The active usage alerts of the meters of a batch, as read when the batch was planned. */
-export interface UsageAlertSnapshot {
+export interface UsageAlertSnapshot extends ContributionPlan {
   /** Meter -> its alert list's version and active rules; meters without active alerts are absent. */
-  readonly meters: ReadonlyMap<string, { version: number; rules: UsageAlertRule[] }>;
+  readonly meters: AlertLists;
 }
 
-export const NO_USAGE_ALERTS: UsageAlertSnapshot = { meters: new Map() };
-
-/** A counted event and when the API received it. */
-export interface ReceivedEvent {
-  event: ValidMeterEvent;
-  receivedMs: number;
+/**
+ * The snapshot of `meters`, with what the chunk planner asks of it: per chunk, one item per
+ * alerted meter and two per (alert, customer) it may touch; chunks that touch the same
+ * (alert, customer) progress apply one after the other.
+ */
+export function alertSnapshot(meters: AlertLists): UsageAlertSnapshot {
+  return {
+    meters,
+    reserve(meterId, customerId, seen, dryRun = false) {
+      const rules = meters.get(meterId)?.rules;
+      if (!rules) return 0;
+      let items = 0;
+      const add = (key: string, n: number) => {
+        if (seen.has(key)) return;
+        items += n;
+        if (!dryRun) seen.add(key);
+      };
+      add(`meter|${meterId}`, ITEMS_PER_ALERTED_METER);
+      for (const rule of rules) if (appliesTo(rule, customerId)) add(`pair|${rule.id}|${customerId}`, ITEMS_PER_ALERT_CUSTOMER);
+      return items;
+    },
+    sharedKeys(meterId, customerId) {
+      return (meters.get(meterId)?.rules ?? []).filter((rule) => appliesTo(rule, customerId)).map((rule) => `${rule.id}|${customerId}`);
+    },
+  };
 }
+
+export const NO_USAGE_ALERTS: UsageAlertSnapshot = alertSnapshot(new Map());
 
 const LAST_ATTEMPTS = 5;
 
@@ -55,7 +78,7 @@ const LAST_ATTEMPTS = 5;
  * - `cancelWrites` takes a cancelled sum/count event's value off the progress of the alerts that
  *   counted it and have not fired, in the cancellation's own transaction.
  */
-export class UsageAlertEvaluator {
+export class UsageAlertEvaluator implements UsageContributor<UsageAlertSnapshot> {
   constructor(
     private readonly alerts: AlertStore,
     private readonly db: DynamoDBDocumentClient,
@@ -75,22 +98,7 @@ export class UsageAlertEvaluator {
       const rules = list.entries.filter((entry) => entry.active).map(({ active: _, ...rule }) => rule);
       if (rules.length) meters.set(meter, { version: list.version, rules });
     }
-    return { meters };
-  }
-
-  /** Transaction items the planner reserves for adding (meter, customer) to a chunk that already holds `seen` (updated). */
-  static reserve(snapshot: UsageAlertSnapshot, meterId: string, customerId: string, seen: Set<string>, dryRun = false): number {
-    const rules = snapshot.meters.get(meterId)?.rules;
-    if (!rules) return 0;
-    let items = 0;
-    const add = (key: string, n: number) => {
-      if (seen.has(key)) return;
-      items += n;
-      if (!dryRun) seen.add(key);
-    };
-    add(`meter|${meterId}`, ITEMS_PER_ALERTED_METER);
-    for (const rule of rules) if (appliesTo(rule, customerId)) add(`pair|${rule.id}|${customerId}`, ITEMS_PER_ALERT_CUSTOMER);
-    return items;
+    return alertSnapshot(meters);
   }
 
   /**
@@ -219,7 +227,7 @@ export class UsageAlertEvaluator {
       // An alert list whose active alerts all went away still has a version to check.
       result.set(meter, { version: now?.version ?? (await this.alerts.usageList(meter)).version, rules });
     }
-    return { meters: result };
+    return alertSnapshot(result);
   }
 
   private async progressOf(pairs: readonly { rule: UsageAlertRule; customer: string }[], consistent: boolean) {

@@ -2,7 +2,7 @@ import { HOUR, MINUTE } from '../domain/time';
 import type { ErrorReporter } from './error-reports';
 import type { MeterQueueMessage } from './meter-event';
 import type { UsageStore } from './usage-store';
-import type { UsageAlertEvaluator } from '../alerts/usage-alerts';
+import type { UsageContributor } from './usage-contributor';
 
 export type CancelMessage = Extract<MeterQueueMessage, { type: 'cancel' }>;
 export type CancelOutcome = 'cancelled' | 'duplicate' | 'rejected' | 'retry';
@@ -13,7 +13,7 @@ export interface CancelDeps {
   /** Claims younger than this may still be applied by a live consumer invocation. */
   inFlightMs: number;
   /** Usage alert evaluation: a cancelled event stops counting towards the alerts that have not fired. */
-  alerts?: UsageAlertEvaluator;
+  alerts?: UsageContributor;
 }
 
 /** How long a cancel waits for its event to arrive before it is reported as not found. */

@@ -9,7 +9,7 @@ import type { ErrorReporter } from './error-reports';
 import { makeCancelMeterEvent } from './cancel-meter-event';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
 import { TransactionConflict, type Claim, type HourDelta, type UsageStore } from './usage-store';
-import { NO_USAGE_ALERTS, UsageAlertEvaluator, type UsageAlertSnapshot } from '../alerts/usage-alerts';
+import { NO_CONTRIBUTIONS, type ContributionPlan, type UsageContributor } from './usage-contributor';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
 /** A message as the event source delivers it. */
@@ -45,13 +45,13 @@ export interface ConsumerDeps {
   ownersGoneBeforeMs?: number;
   /** Test hook: called between claiming and applying (the crash window). */
   afterClaims?: () => Promise<void>;
-  /** Usage alert evaluation; without it, no alert is evaluated (and nothing is read for alerts). */
-  alerts?: UsageAlertEvaluator;
+  /** What else writes in the chunks' transactions (usage alert evaluation); without it, nothing is read for it. */
+  alerts?: UsageContributor;
 }
 
 /**
  * DynamoDB transactions hold 100 items: one marker and up to 99 more, each hourly usage item
- * one, and, for meters with usage alerts, what UsageAlertEvaluator.reserve counts.
+ * one, and, for meters with usage alerts, what the contributor's plan reserves.
  */
 export const ITEMS_PER_CHUNK = 99;
 const CONFLICT_RETRIES = 8;
@@ -70,7 +70,7 @@ const bucketOf = (e: ValidMeterEvent) => `${e.meterId}|${e.customerId}|${hourOf(
 /**
  * Assigns each event to the chunk that applies it: whole hourly usage items, as many per chunk
  * (one transaction each) as fit in 99 items with the usage alert items they may need (see
- * UsageAlertEvaluator.reserve); `last` meters share one chunk of idempotent updates.
+ * the contributor's plan); `last` meters share one chunk of idempotent updates.
  */
 export class ChunkPlan {
   private readonly chunkOfBucket = new Map<string, string>();
@@ -81,7 +81,7 @@ export class ChunkPlan {
 
   constructor(
     private readonly attempt: string,
-    private readonly alerts: UsageAlertSnapshot = NO_USAGE_ALERTS,
+    private readonly alerts: ContributionPlan = NO_CONTRIBUTIONS,
   ) {}
 
   chunkOf(event: ValidMeterEvent): string {
@@ -89,13 +89,13 @@ export class ChunkPlan {
     const bucket = bucketOf(event);
     let chunk = this.chunkOfBucket.get(bucket);
     if (!chunk) {
-      const needs = (seen: Set<string>) => 1 + UsageAlertEvaluator.reserve(this.alerts, event.meterId, event.customerId, seen, true);
+      const needs = (seen: Set<string>) => 1 + this.alerts.reserve(event.meterId, event.customerId, seen, true);
       if (this.itemsInChunk + needs(this.alertItems) > ITEMS_PER_CHUNK) {
         this.chunks++;
         this.itemsInChunk = 0;
         this.alertItems = new Set();
       }
-      this.itemsInChunk += 1 + UsageAlertEvaluator.reserve(this.alerts, event.meterId, event.customerId, this.alertItems);
+      this.itemsInChunk += 1 + this.alerts.reserve(event.meterId, event.customerId, this.alertItems);
       chunk = `${this.attempt}.${this.chunks}`;
       this.chunkOfBucket.set(bucket, chunk);
     }
@@ -109,15 +109,13 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Groups chunks into lanes: chunks whose events may touch the same usage alert progress item
  * (same alert and customer) share a lane; every other chunk is a lane of its own.
  */
-function lanesOf<T extends { event: ValidMeterEvent }>(byChunk: Map<string, T[]>, alerts: UsageAlertSnapshot): [string, T[]][][] {
+function lanesOf<T extends { event: ValidMeterEvent }>(byChunk: Map<string, T[]>, alerts: ContributionPlan): [string, T[]][][] {
   const laneOfKey = new Map<string, number>();
   const lanes: [string, T[]][][] = [];
   for (const entry of byChunk) {
     const pairKeys = new Set<string>();
     for (const { event } of entry[1]) {
-      for (const rule of alerts.meters.get(event.meterId)?.rules ?? []) {
-        if (rule.customer === null || rule.customer === event.customerId) pairKeys.add(`${rule.id}|${event.customerId}`);
-      }
+      for (const key of alerts.sharedKeys(event.meterId, event.customerId)) pairKeys.add(key);
     }
     const joined = [...new Set([...pairKeys].map((key) => laneOfKey.get(key)).filter((lane): lane is number => lane !== undefined))];
     const lane = joined[0] ?? lanes.push([]) - 1;
@@ -185,7 +183,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     Object.assign(counts, { received, invalid: invalid.length, duplicates: duplicatesInBatch });
 
     // 2. Claim, in chunks planned with room for the usage alerts of the batch's meters.
-    const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_USAGE_ALERTS;
+    const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_CONTRIBUTIONS;
     const plan = new ChunkPlan(randomUUID(), alerts);
     // Planned in bucket order: a customer's hourly items (and its alert progress items) share chunks.
     for (const p of [...candidates].sort((a, b) => compareText(bucketOf(a.event), bucketOf(b.event)))) plan.chunkOf(p.event);
@@ -327,7 +325,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     return waiting;
   }
 
-  async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number, deadline: number) {
+  async function applySumChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number, deadline: number) {
     const deltas = hourDeltas(members.map((m) => m.event));
     for (let attempt = 0; ; attempt++) {
       // Past the deadline the claims may be adopted (and applied) elsewhere: applying here too would count twice.
@@ -345,7 +343,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     }
   }
 
-  async function applyLastChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: UsageAlertSnapshot, nowMs: number) {
+  async function applyLastChunk(chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number) {
     // Keep only the latest event per minute: the others cannot win the minute anyway.
     const latest = new Map<string, ValidMeterEvent>();
     for (const { event } of members) {

@@ -20,7 +20,7 @@ import {
 import type { GrantTerms } from '../../lib/domain/credits';
 import { Quantity } from '../../lib/domain/quantity';
 import { ChunkPlan, ITEMS_PER_CHUNK } from '../../lib/metering/consume-meter-events';
-import type { UsageAlertSnapshot } from '../../lib/alerts/usage-alerts';
+import { alertSnapshot } from '../../lib/alerts/usage-alerts';
 import type { ValidMeterEvent } from '../../lib/metering/meter-event';
 
 const rule = (overrides: Partial<UsageAlertRule> = {}): UsageAlertRule => ({ id: 'alrt_1', gte: 10, customer: null, createdMs: 1_000, pauses: [], ...overrides });
@@ -164,13 +164,13 @@ describe('chunk planning with usage alerts', () => {
         fc.array(fc.integer({ min: 0, max: MAX_ALERTS_PER_LIST }), { minLength: 3, maxLength: 3 }),
         fc.array(fc.option(fc.integer({ min: 0, max: 11 }), { nil: undefined }), { minLength: MAX_ALERTS_PER_LIST, maxLength: MAX_ALERTS_PER_LIST }),
         (tuples, ruleCounts, filters) => {
-          const snapshot: UsageAlertSnapshot = {
-            meters: new Map(
+          const snapshot = alertSnapshot(
+            new Map(
               meters
                 .map((m, i) => [m, { version: 1, rules: Array.from({ length: ruleCounts[i]! }, (_, r) => rule({ id: `alrt_${m}_${r}`, customer: filters[r] === undefined ? null : customers[filters[r]!]! })) }] as const)
                 .filter(([, list]) => list.rules.length),
             ),
-          };
+          );
           const plan = new ChunkPlan('attempt', snapshot);
           const events = tuples.map(([m, c, h], i) => event(meters[m]!, customers[c]!, h, i));
           const chunks = new Map<string, ValidMeterEvent[]>();
