@@ -1,0 +1,37 @@
+/**
+ * Architecture rules, checked in `npm test` (test/unit/architecture.test.ts) with dependency-cruiser:
+ * dependencies between the folders of lib/ point one way.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-folder-cycles',
+      comment: 'A lib/ folder may not depend, directly or through others, on a folder that depends on it.',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^lib/[^/]+$' },
+      to: { circular: true },
+    },
+    {
+      name: 'domain-imports-nothing',
+      comment: 'lib/domain holds the rules: it imports no other part of Meterline.',
+      severity: 'error',
+      from: { path: '^lib/domain/' },
+      to: { path: '^lib/', pathNot: '^lib/domain/' },
+    },
+    {
+      name: 'capabilities-below-the-edge',
+      comment: 'Capabilities never import the composition root, the route tables, the handlers or the local stack.',
+      severity: 'error',
+      from: { path: '^lib/(alerts|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/' },
+      to: { path: '^lib/(services\\.ts|api/|queue/|local/)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    includeOnly: '^lib/',
+  },
+};

@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const depcruise = path.join(root, 'node_modules/.bin/depcruise');
+
+/** dependency-cruiser on `lib` under `cwd` with the project's rules (.dependency-cruiser.cjs): its exit code and report. */
+function cruise(cwd: string): { code: number; report: string } {
+  try {
+    const report = execFileSync(depcruise, ['lib', '--config', path.join(root, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd, encoding: 'utf8' });
+    return { code: 0, report };
+  } catch (error) {
+    const failed = error as { status: number; stdout: string };
+    return { code: failed.status, report: failed.stdout };
+  }
+}
+
+describe('the architecture rules', () => {
+  it('hold for lib/: no folder cycles, a domain that imports nothing, capabilities below the edge', () => {
+    const { code, report } = cruise(root);
+    expect(report).toContain('no dependency violations found');
+    expect(code).toBe(0);
+  });
+
+  it('fail on a folder cycle and on a domain import (a fixture that breaks both)', () => {
+    const { code, report } = cruise(path.join(root, 'test/fixtures/architecture'));
+    expect(code).not.toBe(0);
+    expect(report).toContain('no-folder-cycles');
+    expect(report).toContain('domain-imports-nothing');
+  });
+});
