@@ -182,7 +182,7 @@ describe('the console in a real browser', () => {
     // The clock's page lists its subscription and every invoice it produced.
     await page.getByRole('link', { name: billed.number! }).waitFor();
     for (const invoice of invoices) await page.getByRole('link', { name: invoice.number ?? invoice.id }).waitFor();
-    expect(await page.getByRole('link', { name: subscription.id }).count()).toBe(1);
+    expect(await page.getByRole('cell', { name: subscription.id, exact: true }).count()).toBe(1);
 
     await visit(page, `/invoices/${billed.id}`, () => page.getByRole('table').waitFor(), 'invoice');
     const table = page.getByRole('table');

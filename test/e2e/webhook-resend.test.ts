@@ -5,17 +5,8 @@ import { accountKeys, keysFor } from '../../lib/store/keys';
 import { startTestStack, type TestStack } from '../support/stack';
 import { attemptsOf, customerCreated, endpointFor, Receiver, sleep, type Answer } from '../fixtures/webhooks';
 import { expectInvalid, expectStripeError, nowSeconds, unique } from '../fixtures/stripe';
+import type { WebhookResend } from '../../lib/webhooks/model';
 
-/** What POST /v1/webhook_endpoints/:id/resend answers. */
-interface WebhookResend {
-  id: string;
-  object: 'webhook_resend';
-  created: number;
-  endpoint: string;
-  event: string;
-  event_type: string;
-  livemode: boolean;
-}
 
 describe('resending an event to a webhook endpoint', () => {
   let stack: TestStack;

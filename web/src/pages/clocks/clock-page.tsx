@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { useConsole } from '../../app';
 import type { List } from '../../api';
-import { money } from '../../format';
 import type { Customer, Invoice, Subscription, TestClock } from '../../model';
 import { Loaded, PagedTable, StatusBadge, Table, Time, useLoad, usePaged } from '../../ui';
+import { invoiceColumns, subscriptionColumns } from '../columns';
 
 const DAY = 86_400;
 
@@ -67,24 +67,7 @@ export function ClockPage(props: { id: string }) {
               <PagedTable
                 paged={subscriptions}
                 empty="No subscription on this clock."
-                columns={[
-                  { label: 'Subscription', cell: (s) => <a href={`#/customers/${s.customer}`}>{s.id}</a> },
-                  { label: 'Status', cell: (s) => <StatusBadge status={s.status} /> },
-                  {
-                    label: 'Current period',
-                    cell: (s) => {
-                      const item = s.items.data[0];
-                      return item ? (
-                        <>
-                          <Time at={item.current_period_start} /> – <Time at={item.current_period_end} />
-                        </>
-                      ) : (
-                        '—'
-                      );
-                    },
-                  },
-                  { label: 'Prices', cell: (s) => s.items.data.map((i) => i.price.nickname ?? i.price.id).join(', ') },
-                ]}
+                columns={subscriptionColumns(true)}
               />
             </section>
             <section aria-labelledby="clock-invoices">
@@ -92,13 +75,7 @@ export function ClockPage(props: { id: string }) {
               <PagedTable
                 paged={invoices}
                 empty="No invoice yet: advance the clock past a period end."
-                columns={[
-                  { label: 'Invoice', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a> },
-                  { label: 'Customer', cell: (i) => i.customer_name ?? i.customer },
-                  { label: 'Status', cell: (i) => <StatusBadge status={i.status} /> },
-                  { label: 'Period', cell: (i) => (<><Time at={i.period_start} /> – <Time at={i.period_end} /></>) },
-                  { label: 'Amount due', cell: (i) => money(i.amount_due, i.currency), num: true },
-                ]}
+                columns={invoiceColumns(true)}
               />
             </section>
             {canWrite && (

@@ -3,6 +3,7 @@ import type { List } from '../../api';
 import { money, period, quantity } from '../../format';
 import type { CreditGrant, CreditTransaction, Customer, Invoice, Subscription } from '../../model';
 import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, Table, Time, useLoad, useOutcome } from '../../ui';
+import { invoiceColumns, subscriptionColumns } from '../columns';
 
 interface Balances {
   balances: { available_balance: { monetary: { currency: string; value: number } }; ledger_balance: { monetary: { currency: string; value: number } } }[];
@@ -77,12 +78,7 @@ export function CustomerPage(props: { id: string }) {
             <Table
               rows={subscriptions}
               empty="No subscriptions."
-              columns={[
-                { label: 'Subscription', cell: (s) => s.id },
-                { label: 'Status', cell: (s) => <StatusBadge status={s.status} /> },
-                { label: 'Prices', cell: (s) => s.items.data.map((i) => i.price.nickname ?? i.price.id).join(', ') },
-                { label: 'Current period', cell: (s) => (s.items.data[0] ? period(s.items.data[0].current_period_start, s.items.data[0].current_period_end) : '—') },
-              ]}
+              columns={subscriptionColumns(false)}
             />
           </section>
 
@@ -109,12 +105,7 @@ export function CustomerPage(props: { id: string }) {
             <Table
               rows={invoices}
               empty="No invoices."
-              columns={[
-                { label: 'Invoice', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number ?? i.id}</a> },
-                { label: 'Status', cell: (i) => <StatusBadge status={i.status} /> },
-                { label: 'Period', cell: (i) => period(i.period_start, i.period_end) },
-                { label: 'Total', num: true, cell: (i) => money(i.total, i.currency) },
-              ]}
+              columns={invoiceColumns(false)}
             />
             <a href={`#/invoices?customer=${customer.id}`}>All invoices of this customer</a>
           </section>
