@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { HOUR, MINUTE } from '../domain/time';
+import { MINUTE } from '../domain/time';
 import { forEachLimited } from '../domain/concurrency';
 import { groupBy } from '../domain/collections';
-import { Quantity } from '../domain/quantity';
 import type { Directory } from './directory';
 import type { Meter } from '../meters/meters';
 import type { ErrorReporter } from './error-reports';
 import { makeCancelMeterEvent } from './cancel-meter-event';
 import { parseQueueMessage, validateMeterEvent, type MeterEventError, type MeterQueueMessage, type RawMeterEvent, type ValidMeterEvent } from './meter-event';
-import { TransactionConflict, type Claim, type HourDelta, type UsageStore } from './usage-store';
+import { TransactionConflict, type Claim, type UsageStore } from './usage-store';
+import { ChunkPlan, hourDeltas, inBucketOrder, lanesOf } from './chunk-plan';
 import { NO_CONTRIBUTIONS, type ContributionPlan, type UsageContributor } from './usage-contributor';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 
@@ -49,11 +49,6 @@ export interface ConsumerDeps {
   alerts?: UsageContributor;
 }
 
-/**
- * DynamoDB transactions hold 100 items: one marker and up to 99 more, each hourly usage item
- * one, and, for meters with usage alerts, what the contributor's plan reserves.
- */
-export const ITEMS_PER_CHUNK = 99;
 const CONFLICT_RETRIES = 8;
 
 /** A valid event and the message that carried it. */
@@ -62,93 +57,6 @@ interface Pending {
   messageId: string;
   /** When the API received the event (milliseconds). */
   receivedMs: number;
-}
-
-const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
-const bucketOf = (e: ValidMeterEvent) => `${e.meterId}|${e.customerId}|${hourOf(e.timestamp)}`;
-
-/**
- * Assigns each event to the chunk that applies it: whole hourly usage items, as many per chunk
- * (one transaction each) as fit in 99 items with the usage alert items they may need (see
- * the contributor's plan); `last` meters share one chunk of idempotent updates.
- */
-export class ChunkPlan {
-  private readonly chunkOfBucket = new Map<string, string>();
-  private chunks = 0;
-  private itemsInChunk = ITEMS_PER_CHUNK;
-  /** Alert items already reserved in the current chunk (meters, alert-customer pairs). */
-  private alertItems = new Set<string>();
-
-  constructor(
-    private readonly attempt: string,
-    private readonly alerts: ContributionPlan = NO_CONTRIBUTIONS,
-  ) {}
-
-  chunkOf(event: ValidMeterEvent): string {
-    if (event.formula === 'last') return `${this.attempt}.last`;
-    const bucket = bucketOf(event);
-    let chunk = this.chunkOfBucket.get(bucket);
-    if (!chunk) {
-      const needs = (seen: Set<string>) => 1 + this.alerts.reserve(event.meterId, event.customerId, seen, true);
-      if (this.itemsInChunk + needs(this.alertItems) > ITEMS_PER_CHUNK) {
-        this.chunks++;
-        this.itemsInChunk = 0;
-        this.alertItems = new Set();
-      }
-      this.itemsInChunk += 1 + this.alerts.reserve(event.meterId, event.customerId, this.alertItems);
-      chunk = `${this.attempt}.${this.chunks}`;
-      this.chunkOfBucket.set(bucket, chunk);
-    }
-    return chunk;
-  }
-}
-
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * Groups chunks into lanes: chunks whose events may touch the same usage alert progress item
- * (same alert and customer) share a lane; every other chunk is a lane of its own.
- */
-function lanesOf<T extends { event: ValidMeterEvent }>(byChunk: Map<string, T[]>, alerts: ContributionPlan): [string, T[]][][] {
-  const laneOfKey = new Map<string, number>();
-  const lanes: [string, T[]][][] = [];
-  for (const entry of byChunk) {
-    const pairKeys = new Set<string>();
-    for (const { event } of entry[1]) {
-      for (const key of alerts.sharedKeys(event.meterId, event.customerId)) pairKeys.add(key);
-    }
-    const joined = [...new Set([...pairKeys].map((key) => laneOfKey.get(key)).filter((lane): lane is number => lane !== undefined))];
-    const lane = joined[0] ?? lanes.push([]) - 1;
-    for (const other of joined.slice(1)) {
-      // Two lanes meet in this chunk: merge them.
-      lanes[lane]!.push(...lanes[other]!);
-      lanes[other] = [];
-      for (const [key, l] of laneOfKey) if (l === other) laneOfKey.set(key, lane);
-    }
-    lanes[lane]!.push(entry);
-    for (const key of pairKeys) laneOfKey.set(key, lane);
-  }
-  return lanes.filter((lane) => lane.length);
-}
-
-/** The sum (or count) deltas of a chunk's events, one per hourly usage item and minute. */
-export function hourDeltas(events: Iterable<ValidMeterEvent>): HourDelta[] {
-  const byBucket = new Map<string, { event: ValidMeterEvent; total: Quantity; minutes: Map<number, Quantity> }>();
-  for (const event of events) {
-    const bucket = bucketOf(event);
-    const entry = byBucket.get(bucket) ?? { event, total: new Quantity(0), minutes: new Map<number, Quantity>() };
-    const minute = Math.floor((event.timestamp % HOUR) / MINUTE);
-    entry.total = entry.total.plus(event.value);
-    entry.minutes.set(minute, (entry.minutes.get(minute) ?? new Quantity(0)).plus(event.value));
-    byBucket.set(bucket, entry);
-  }
-  return [...byBucket.values()].map(({ event, total, minutes }) => ({
-    meterId: event.meterId,
-    customerId: event.customerId,
-    hourStart: hourOf(event.timestamp),
-    total: total.toFixed(),
-    minutes: new Map([...minutes].map(([m, q]) => [m, q.toFixed()])),
-  }));
 }
 
 /**
@@ -186,7 +94,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_CONTRIBUTIONS;
     const plan = new ChunkPlan(randomUUID(), alerts);
     // Planned in bucket order: a customer's hourly items (and its alert progress items) share chunks.
-    for (const p of [...candidates].sort((a, b) => compareText(bucketOf(a.event), bucketOf(b.event)))) plan.chunkOf(p.event);
+    for (const p of inBucketOrder(candidates)) plan.chunkOf(p.event);
     // Claims (stamped with nowMs, i.e. `started`) may be adopted by another invocation once
     // inFlightMs has passed (Lambda would have stopped this one by then; a local poller does
     // not): never start applying after that.

@@ -19,7 +19,7 @@ import {
 } from '../../lib/domain/alerts';
 import type { GrantTerms } from '../../lib/domain/credits';
 import { Quantity } from '../../lib/domain/quantity';
-import { ChunkPlan, ITEMS_PER_CHUNK } from '../../lib/metering/consume-meter-events';
+import { ChunkPlan, ITEMS_PER_CHUNK } from '../../lib/metering/chunk-plan';
 import { alertSnapshot } from '../../lib/alerts/usage-alerts';
 import type { ValidMeterEvent } from '../../lib/metering/meter-event';
 

@@ -56,7 +56,7 @@ describe('aggregate', () => {
 
 describe('hourDeltas', () => {
   it('pre-aggregates a batch into one exact delta per hourly item and minute', async () => {
-    const { hourDeltas } = await import('../../lib/metering/consume-meter-events');
+    const { hourDeltas } = await import('../../lib/metering/chunk-plan');
     const base = { eventName: 'e', meterId: 'mtr_1', formula: 'sum' as const };
     const events = [
       { ...base, identifier: 'a', customerId: 'cus_1', timestamp: HOUR0 + 61, value: '0.1' },
