@@ -1,5 +1,6 @@
 import { InvalidRequestError } from '../errors';
 import { newId } from '../domain/ids';
+import { retryLostRaces } from '../domain/concurrency';
 import { Money } from '../domain/money';
 import { period, prorationFactor, shiftByIntervals, type BillingCycle } from '../domain/periods';
 import { applyMetadata, type Params } from '../http/params';
@@ -28,6 +29,8 @@ export interface SubscriptionDeps {
 }
 
 const MAX_ITEMS = 20;
+/** Attempts of the first invoice's transaction when it keeps losing races (credits, the invoice number). */
+const FINALIZE_ATTEMPTS = 5;
 const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
 const PAYMENT_BEHAVIOR = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
 
@@ -119,20 +122,30 @@ export function makeCreateSubscription(deps: SubscriptionDeps) {
       lines,
       finalizesAt: null,
     });
-    const { writes } = await finalizeInvoice(deps, draft, undefined, now, { isNew: true, customer });
     const stored: StoredSubscription = {
       subscription,
       billing: { clock: customer.test_clock ?? WALL_CLOCK, cycle, period: 0, drafts: [], ended_items: [] },
       version: 1,
     };
     const event = (type: string, object: { livemode: boolean }) => eventPut(deps.store.tableName, { type, object, created: now, nowMs: deps.nowMs() });
-    await deps.store.transact([
-      deps.store.subscriptionPut(stored, null),
-      deps.store.invoiceClaim(id, now, invoiceId),
-      event('invoice.created', draft),
-      ...writes,
-      event('customer.subscription.created', subscription),
-    ]);
+    // The first invoice is finalized in the same transaction: it spends credits (on the grants'
+    // versions) and takes the customer's next invoice number (on its sequence), so a race with
+    // another finalization fails the whole transaction, and it is planned again from fresh reads.
+    await retryLostRaces(
+      FINALIZE_ATTEMPTS,
+      async () => {
+        const { writes } = await finalizeInvoice(deps, draft, undefined, now, { isNew: true });
+        const written = await deps.store.transact([
+          deps.store.subscriptionPut(stored, null),
+          deps.store.invoiceClaim(id, now, invoiceId),
+          event('invoice.created', draft),
+          ...writes,
+          event('customer.subscription.created', subscription),
+        ]);
+        return written || undefined;
+      },
+      () => new Error(`Subscription ${id}: its first invoice kept losing races with other finalizations of ${customer.id}; nothing was written.`),
+    );
     return subscription;
   };
 }

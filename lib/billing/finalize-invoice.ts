@@ -56,11 +56,12 @@ export async function finalizeInvoice(
   draft: Invoice,
   subscription: Subscription | undefined,
   at: number,
-  options: { isNew?: boolean; customer?: Customer } = {},
+  options: { isNew?: boolean } = {},
 ): Promise<{ invoice: Invoice; writes: TransactItem[] }> {
   const repriced = subscription && draft.billing_reason !== 'subscription_create' ? await deps.builder.refreshUsage(draft, subscription) : draft;
   const { invoice: priced, writes: credits } = await deps.applyCredits(repriced, at);
-  const stored = options.customer ?? (await deps.store.objects.get<Customer | DeletedCustomer>('customer', draft.customer, true));
+  // Read consistently: the number taken must be the customer's latest sequence.
+  const stored = await deps.store.objects.get<Customer | DeletedCustomer>('customer', draft.customer, true);
   const customer = stored && !('deleted' in stored) ? withStripeDefaults(stored) : undefined;
   const { number, writes: numbered } = numbering(deps.store, priced, customer);
   const token = newHostedToken();

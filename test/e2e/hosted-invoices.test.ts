@@ -114,6 +114,18 @@ describe('hosted invoice pages and PDFs', () => {
     expect(again.equals(pdf)).toBe(true);
   });
 
+  it('numbers invoices finalized at the same moment for one customer without gaps or repeats', async () => {
+    const { stripe } = stack;
+    const customer = await stripe.customers.create({ name: 'Busy', invoice_prefix: 'BUSY01' });
+    const product = await stripe.products.create(productParams());
+    const price = await licensedPrice(stripe, product.id);
+    // Each subscription's first invoice is finalized in its creation's transaction, racing the others for the next number.
+    const subscriptions = await Promise.all(Array.from({ length: 4 }, () => stack.stripe.subscriptions.create(subscriptionParams(customer, [item(price)]))));
+    const numbers = await Promise.all(subscriptions.map(async (s) => (await invoicesOf(stripe, s))[0]!.number));
+    expect(numbers.sort()).toEqual(['BUSY01-0001', 'BUSY01-0002', 'BUSY01-0003', 'BUSY01-0004']);
+    expect(((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).next_invoice_sequence).toBe(5);
+  });
+
   it('marks a voided invoice void on its page and in its PDF, with nothing due', async () => {
     const { customer } = billed;
     const [first] = (await stack.stripe.invoices.list({ customer: customer.id, status: 'open' })).data.filter((i) => i.billing_reason === 'subscription_create');
