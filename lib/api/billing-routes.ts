@@ -58,7 +58,7 @@ export function billingRoutes(s: ModeServices): Route[] {
         const month = c.params.string('month', { pattern: /^\d{4}-(0[1-9]|1[0-2])$/ });
         c.params.done();
         const data = await billing.store.invoicedTotals(month);
-        return { body: { object: 'list', url: '/v1/billing/invoiced_totals', has_more: false, data } };
+        return { body: listResponse('/v1/billing/invoiced_totals', { data, hasMore: false }) };
       },
     },
     { method: 'POST', pattern: '/v1/invoices/create_preview', handle: async (c) => ({ body: await billing.previewInvoice(c.params, c.now) }) },

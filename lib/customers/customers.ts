@@ -1,6 +1,7 @@
 import type { DeletedTestClock, TestClock } from '../clocks/test-clocks';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
+import { legacyInvoiceDetails } from '../domain/stripe-shapes';
 import { applyMetadata, type Metadata, type Params } from '../http/params';
 import { eventPut, previousAttributes } from '../events/events';
 import type { ListFilter, ObjectStore } from '../store/objects';
@@ -72,17 +73,7 @@ function nullableOf<T>(value: Params | null | undefined, read: (params: Params) 
  * the invoice details existed read with Stripe's defaults (their prefix derived from their id).
  */
 export function withStripeDefaults(customer: Customer): Customer {
-  if (customer.invoice_prefix !== undefined) return customer;
-  return {
-    ...customer,
-    address: null,
-    shipping: null,
-    preferred_locales: [],
-    invoice_settings: EMPTY_INVOICE_SETTINGS,
-    invoice_prefix: customer.id.slice(-8).toUpperCase(),
-    next_invoice_sequence: 1,
-    tax_exempt: 'none',
-  };
+  return customer.invoice_prefix !== undefined ? customer : { ...customer, ...legacyInvoiceDetails(customer.id) };
 }
 
 /** Customers: the accounts that usage and invoices belong to. */
@@ -157,7 +148,7 @@ export class Customers {
     const sequence = params.optionalInteger('next_invoice_sequence', { min: 1, max: 1_000_000_000 });
     const taxExempt = readTaxExempt(params);
     const metadataChange = params.metadata();
-    const settings = invoiceSettings ? readInvoiceSettings(invoiceSettings, read.invoice_settings ?? EMPTY_INVOICE_SETTINGS) : undefined;
+    const settings = invoiceSettings ? readInvoiceSettings(invoiceSettings, read.invoice_settings) : undefined;
     params.done();
     // Finalizing an invoice advances the customer's sequence in its own transaction: an update
     // is written on condition that the sequence it read is still current, and re-read otherwise.

@@ -103,4 +103,4 @@ export const newInvoicePrefix = () => randomBytes(4).toString('hex').toUpperCase
 /** Stripe's invoice number: the customer's prefix and its invoice sequence, zero-padded to 4 digits. */
 export const invoiceNumber = (prefix: string, sequence: number) => `${prefix}-${String(sequence).padStart(4, '0')}`;
 
-export const EMPTY_INVOICE_SETTINGS: CustomerInvoiceSettings = { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null };
+export { EMPTY_INVOICE_SETTINGS } from '../domain/stripe-shapes';

@@ -27,6 +27,7 @@ export class HostedInvoices {
 
   async find(token: string): Promise<HostedInvoice | undefined> {
     if (!TOKEN.test(token)) return undefined;
+    // An account item (the token names its mode): either mode's store reads it.
     const entry = (await this.stores.test.getItem(accountKeys.hostedInvoice(hostedTokenHash(token)), true)) as HostedInvoiceEntry | undefined;
     if (!entry) return undefined;
     const store = this.stores[modeOf(entry.livemode)];

@@ -69,14 +69,26 @@ const CUSTOMER = {
   default_source: null,
   delinquent: false,
   discount: null,
-  // Customers created before Meterline took invoice details have none.
-  address: null,
-  shipping: null,
-  preferred_locales: [],
-  invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
-  next_invoice_sequence: 1,
-  tax_exempt: 'none',
 };
+
+/** A customer's invoice settings before any are set. */
+export const EMPTY_INVOICE_SETTINGS = { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null };
+
+/**
+ * The invoice details of a customer created before Meterline took them: none, numbering from 1
+ * with a prefix derived from the customer's id (stable, so its numbers never change).
+ */
+export function legacyInvoiceDetails(customerId: string) {
+  return {
+    address: null,
+    shipping: null,
+    preferred_locales: [] as string[],
+    invoice_settings: EMPTY_INVOICE_SETTINGS,
+    invoice_prefix: customerId.slice(-8).toUpperCase(),
+    next_invoice_sequence: 1,
+    tax_exempt: 'none' as const,
+  };
+}
 
 /** The recurring price of a subscription item in Stripe's older `plan` shape, which typed clients still read. */
 function planOf(price: Record<string, any>) {
@@ -117,7 +129,7 @@ export function withStripeShape(value: unknown): unknown {
     case 'subscription_item':
       return { billing_thresholds: null, current_trial: null, plan: object.price ? planOf(object.price) : null, ...object };
     case 'customer':
-      return { ...CUSTOMER, invoice_prefix: String(object.id ?? '').slice(-8).toUpperCase(), ...object };
+      return { ...CUSTOMER, ...legacyInvoiceDetails(String(object.id ?? '')), ...object };
     default:
       return value;
   }
