@@ -9,6 +9,7 @@ import { Ingestion } from './constructs/ingestion';
 import { MeterlineTables } from './constructs/tables';
 import { Webhooks } from './constructs/webhooks';
 import { Events } from './constructs/events';
+import { UsageRollup } from './constructs/usage-rollup';
 
 /** CDK context keys that tune a deployment: `cdk deploy -c billingScheduleRateMinutes=1`. */
 export const contextKeys = {
@@ -57,6 +58,7 @@ export class MeterlineStack extends Stack {
   public readonly api: Api;
   public readonly webhooks: Webhooks;
   public readonly events: Events;
+  public readonly usageRollup: UsageRollup;
   public readonly console: Console;
 
   constructor(scope: Construct, id: string, props: MeterlineStackProps = {}) {
@@ -83,6 +85,7 @@ export class MeterlineStack extends Stack {
       usageTable: this.tables.usage,
       webhookDeliveries: this.webhooks.queue,
     });
+    this.usageRollup = new UsageRollup(this, 'UsageRollup', { mainTable: this.tables.main, usageTable: this.tables.usage });
     this.api = new Api(this, 'Api', {
       mainTable: this.tables.main,
       usageTable: this.tables.usage,

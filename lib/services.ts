@@ -22,6 +22,7 @@ import { ErrorReporter } from './metering/error-reports';
 import { makeRecordMeterEvents } from './metering/record-meter-events';
 import { MeterEventSessions } from './metering/sessions';
 import { UsageStore } from './metering/usage-store';
+import { UsageRollupStore } from './metering/usage-rollup';
 import { QueuePublisher } from './messaging/publisher';
 import { EventBusPublisher } from './events/event-bus';
 import { createDocumentClient } from './store/dynamo';
@@ -75,6 +76,8 @@ function createModeServices(mode: Mode, { config, sessions, db, sqs, nowMs, logg
     mode,
     store,
     usage,
+    /** Usage across customers, kept from the usage table's stream (the console's charts). */
+    rollups: new UsageRollupStore(db, config.usageTableName, mode),
     sessions,
     customers,
     alerts,

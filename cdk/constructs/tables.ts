@@ -13,6 +13,11 @@ const stringAttribute = (name: string): dynamodb.Attribute => ({
   type: dynamodb.AttributeType.STRING,
 });
 
+const streamViewTypes = {
+  new_image: dynamodb.StreamViewType.NEW_IMAGE,
+  new_and_old_images: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+} as const;
+
 /**
  * Meterline's DynamoDB tables, built from the shared definitions in `lib/store/resources.ts`:
  * on-demand, point-in-time recovery, KMS encryption, TTL, retained when the stack goes away.
@@ -54,7 +59,7 @@ export class MeterlineTables extends Construct {
       // Billing records outlive the stack: deleting it (or replacing a table) keeps the data.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
-      stream: definition.stream ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
+      stream: definition.stream && streamViewTypes[definition.stream],
     });
     for (const index of definition.indexes) {
       table.addGlobalSecondaryIndex({

@@ -9,6 +9,7 @@ import { creditRoutes } from './credit-routes';
 import { alertRoutes } from './alert-routes';
 import { eventRoutes } from './event-routes';
 import { webhookRoutes } from './webhook-routes';
+import { usageRoutes } from './usage-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: ModeServices): Route[] {
@@ -76,6 +77,7 @@ export function apiRoutes(s: ModeServices): Route[] {
       },
     },
 
+    ...usageRoutes(s),
     ...catalogRoutes(s),
     ...billingRoutes(s),
     ...creditRoutes(s),

@@ -21,6 +21,8 @@ export const BACKOFF = {
   claims: { baseMs: 40 },
   /** A usage chunk whose transaction conflicted with another consumer's. */
   chunkConflict: { baseMs: 20, jitter: true },
+  /** A usage rollup transaction that conflicted with another rollup's (the same meter's hour or day). */
+  rollupConflict: { baseMs: 25, jitter: true },
   /** SQS messages a SendMessageBatch refused. */
   queueSend: { baseMs: 25 },
 } as const satisfies Record<string, BackoffPolicy>;

@@ -14,6 +14,11 @@ import { mainTable, queues, tables, type QueueDefinition, type TableDefinition }
 import { accountKeys, DATA_VERSION } from '../store/keys';
 
 /** CreateTable input for a table definition: on-demand, string keys, each index projected as defined. */
+function streamSpecification(definition: TableDefinition) {
+  if (!definition.stream) return undefined;
+  return { StreamEnabled: true, StreamViewType: definition.stream === 'new_image' ? 'NEW_IMAGE' : 'NEW_AND_OLD_IMAGES' } as const;
+}
+
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
   const attributes = new Set([definition.partitionKey, definition.sortKey]);
   for (const index of definition.indexes) {
@@ -38,7 +43,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
           Projection: { ProjectionType: index.projection === 'keys' ? 'KEYS_ONLY' : 'ALL' },
         }))
       : undefined,
-    StreamSpecification: definition.stream ? { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } : undefined,
+    StreamSpecification: streamSpecification(definition),
   };
 }
 
@@ -60,9 +65,7 @@ export async function ensureTables(client: DynamoDBClient, prefix: string): Prom
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
       // Data kept from before the table had a stream (npm start with a data directory).
       if (definition.stream && !Table?.StreamSpecification?.StreamEnabled) {
-        await client.send(
-          new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }),
-        );
+        await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: streamSpecification(definition) }));
       }
       // ...or before an index was added (one per update, as DynamoDB allows).
       const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));

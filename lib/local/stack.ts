@@ -26,6 +26,7 @@ import {
   usageTable,
   visibilityTimeoutFor,
   eventFanout,
+  usageRollup,
   webhookDeliveriesQueue,
   webhookDelivery,
   webhookDispatcher,
@@ -38,6 +39,7 @@ import { LOCAL_REGION, startDynamoDbLocal, startSqsEmulator, useLocalCredentials
 import { startGateway } from './gateway';
 import { SqsPoller } from './poller';
 import { StreamPoller } from './stream-poller';
+import { makeUsageRollupHandler } from '../queue/usage-rollup-handler';
 import { makeEventFanOutHandler } from '../queue/event-fanout-handler';
 import { LocalSchedule } from './scheduler';
 import { sleep } from '../domain/retry';
@@ -111,6 +113,8 @@ export interface LocalStack {
   billingDlqUrl: string;
   /** Reads the main table's stream and runs the event fan-out, as the stream's event source mapping does. */
   streamPoller: StreamPoller;
+  /** Reads the usage table's stream and runs the usage rollup, as that stream's event source mapping does. */
+  rollupPoller: StreamPoller;
   /** The webhook dispatcher's poller, its queue and dead-letter queue. */
   webhooksPoller: SqsPoller;
   webhooksQueueUrl: string;
@@ -189,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw error;
   });
   const { Table: main } = await dynamoClient.send(new DescribeTableCommand({ TableName: resources.tableNames[mainTable.id]! }));
+  const { Table: usage } = await dynamoClient.send(new DescribeTableCommand({ TableName: resources.tableNames[usageTable.id]! }));
   dynamoClient.destroy();
 
   const queueUrl = resources.queueUrls[meterEventsQueue.id]!;
@@ -257,6 +262,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     batchSize: eventFanout.batchSize,
     onError: (error, context) => services.logger.warn(`event stream: ${context} failed`, { error: error as Error }),
   });
+  const rollupPoller = new StreamPoller({
+    streams: new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION }),
+    streamArn: usage!.LatestStreamArn!,
+    handler: makeUsageRollupHandler(services),
+    batchSize: usageRollup.batchSize,
+    onError: (error, context) => services.logger.warn(`usage stream: ${context} failed`, { error: error as Error }),
+  });
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>
     makeBillingSchedulerHandler({ of: services.of, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
@@ -277,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.consoleDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
   );
   await streamPoller.start();
+  await rollupPoller.start();
   poller.start();
   billingPoller.start();
   webhooksPoller.start();
@@ -299,6 +312,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await poller.idle()) &&
         (await billingPoller.idle()) &&
         (await streamPoller.idle()) &&
+        (await rollupPoller.idle()) &&
         (await webhooksPoller.idle());
       if (idle) return true;
       await sleep(50);
@@ -317,6 +331,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     billingJobsQueueUrl,
     billingDlqUrl,
     streamPoller,
+    rollupPoller,
     webhooksPoller,
     webhooksQueueUrl: config.webhookDeliveriesQueueUrl!,
     webhooksDlqUrl,
@@ -333,7 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections?.();
       await schedule.stop();
       await drain(30_000);
-      await Promise.all([poller.stop(), billingPoller.stop(), streamPoller.stop(), webhooksPoller.stop()]);
+      await Promise.all([poller.stop(), billingPoller.stop(), streamPoller.stop(), rollupPoller.stop(), webhooksPoller.stop()]);
       for (const emulator of owned.reverse()) await emulator.stop();
     },
   };

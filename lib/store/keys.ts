@@ -41,6 +41,10 @@
  *   apply marker of a chunk      pk=APPLIED#<m>#<chunk id>        sk=MARKER
  *   usage of a customer, by hour pk=USAGE#<m>#<meter>#<customer>  sk=HOUR#<hour start>
  *   usage alert progress         pk=ALERT_PROGRESS#<m>#<alert>#<customer>  sk=PROGRESS
+ *   usage rollups (written from the table's stream by the usage rollup, never on the hot path):
+ *     a meter's hour, all customers       pk=ROLLUP#<m>#<meter>  sk=HOUR#<hour start>
+ *     a customer's day on a meter         pk=ROLLUP#<m>#<meter>  sk=DAY#<day start>#<customer>
+ *     a meter's day, all customers        pk=ROLLUP#<m>          sk=DAY#<day start>#<meter>
  *   local queue journal          pk=JOURNAL#<queue>  sk=<sha256 of the body>  (the local stack only)
  */
 
@@ -139,6 +143,11 @@ export function dueSort(dueAt: number, id: string): string {
   return `${sortableTime(dueAt)}#${id}`;
 }
 
+/** The sort key prefix of a rollup of one UTC day (`DAY#<day start>#`), followed by a customer or meter id. */
+export function rollupDayPrefix(dayStart: number): string {
+  return `DAY#${sortableTime(dayStart)}#`;
+}
+
 /** The sort key of an hourly usage item. */
 export function usageHourSk(hourStart: number): string {
   return `HOUR#${sortableTime(hourStart)}`;
@@ -167,6 +176,19 @@ export const localKeys = {
   journalEntry: (queueId: string, bodyHash: string): Key => ({ pk: localKeys.journalPartition(queueId), sk: bodyHash }),
   journalPartition: (queueId: string) => `JOURNAL#${queueId}`,
 };
+
+const USAGE_HOUR_PK_PREFIX = 'USAGE#';
+
+/** The pk prefix of hourly usage items of both modes, for the usage stream's filter. */
+export const USAGE_KEY_PREFIX = USAGE_HOUR_PK_PREFIX;
+
+/** What an hourly usage item's key names; undefined for any other key of the usage table. */
+export function parseUsageHourKey(pk: string | undefined, sk: string | undefined): { mode: Mode; meterId: string; customerId: string; hourStart: number } | undefined {
+  if (!pk?.startsWith(USAGE_HOUR_PK_PREFIX) || !sk?.startsWith('HOUR#')) return undefined;
+  const [, mode, meterId, ...customer] = pk.split('#');
+  if ((mode !== 'test' && mode !== 'live') || !meterId || customer.length === 0) return undefined;
+  return { mode, meterId, customerId: customer.join('#'), hourStart: Number(sk.slice('HOUR#'.length)) };
+}
 
 /** True for the key of an event item, of either mode (what the stream fan-out picks from the main table's changes). */
 export function isEventKey(pk: string | undefined, sk: string | undefined): boolean {
@@ -270,6 +292,17 @@ function buildKeys(mode: Mode) {
       pk: keys.usagePartition(meterId, customerId),
       sk: usageHourSk(hourStart),
     }),
+
+    /** A meter's usage rollups: its hours over all customers, and each customer's days (usage table). */
+    rollupPartition: (meterId: string) => `ROLLUP#${mode}#${meterId}`,
+    meterHourTotal: (meterId: string, hourStart: number): Key => ({ pk: keys.rollupPartition(meterId), sk: `HOUR#${sortableTime(hourStart)}` }),
+    customerDayTotal: (meterId: string, dayStart: number, customerId: string): Key => ({
+      pk: keys.rollupPartition(meterId),
+      sk: `${rollupDayPrefix(dayStart)}${customerId}`,
+    }),
+    /** Every meter's daily totals over all customers, in one partition (the busiest meters of a range). */
+    meterDayTotalsPartition: () => `ROLLUP#${mode}`,
+    meterDayTotal: (dayStart: number, meterId: string): Key => ({ pk: keys.meterDayTotalsPartition(), sk: `${rollupDayPrefix(dayStart)}${meterId}` }),
 
     /** The non-archived usage alerts of a meter (versioned), read by the consumer once per meter and batch. */
     meterUsageAlerts: (meterId: string): Key => ({ pk: `USAGE_ALERTS#${mode}#${meterId}`, sk: 'ALERTS' }),

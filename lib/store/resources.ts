@@ -23,8 +23,11 @@ export interface TableDefinition {
   /** Attribute holding an expiry in Unix seconds; DynamoDB TTL deletes the item after it. */
   readonly ttlAttribute: string;
   readonly indexes: readonly IndexDefinition[];
-  /** A DynamoDB stream of new item images: the event fan-out reads the events it carries. */
-  readonly stream?: 'new_image';
+  /**
+   * A DynamoDB stream: of new item images (the event fan-out reads the events it carries), or of
+   * new and old images (the usage rollup reads each hourly total before and after).
+   */
+  readonly stream?: 'new_image' | 'new_and_old_images';
 }
 
 export interface QueueDefinition {
@@ -76,6 +79,8 @@ export const usageTable: TableDefinition = {
   sortKey: 'sk',
   ttlAttribute: 'expires_at',
   indexes: [],
+  // The usage rollup follows the changes of hourly totals (before and after) off the hot path.
+  stream: 'new_and_old_images',
 };
 
 export const tables = [mainTable, usageTable] as const;
@@ -181,6 +186,18 @@ export const eventFanout = {
   maxBatchingWindowSeconds: 1,
 } as const;
 
+/**
+ * The usage rollup Lambda, fed by the usage table's stream (only hourly usage items pass its
+ * filter): keeps usage across customers for the console's charts. A longer batching window
+ * folds more changes of one hour item into one write.
+ */
+export const usageRollup = {
+  timeoutSeconds: 60,
+  memoryMb: 256,
+  batchSize: 1000,
+  maxBatchingWindowSeconds: 5,
+} as const;
+
 /** The custom EventBridge bus every event is published to (detail-type = the event type). */
 export const eventBus = {
   envVar: 'METERLINE_EVENT_BUS_NAME',
@@ -199,6 +216,7 @@ export const functionEntries = {
   billingWorker: 'functions/queue/billing-worker.ts',
   webhookDispatcher: 'functions/queue/webhook-dispatcher.ts',
   eventFanout: 'functions/stream/event-fanout.ts',
+  usageRollup: 'functions/stream/usage-rollup.ts',
   invoicePage: 'functions/http/invoice-page.ts',
   invoicePdf: 'functions/http/invoice-pdf.ts',
 } as const;

@@ -32,6 +32,7 @@ import {
   usageTable,
   webhookDeliveriesQueue,
   invoicePdfFunction,
+  usageRollup,
 } from '../../lib/store/resources';
 
 // Synthesis bundles every function with esbuild: give the hooks room on a slow machine.
@@ -43,7 +44,7 @@ const apiRouteKeys = ['ANY /v1/{proxy+}', 'ANY /v2/{proxy+}', 'GET /healthz'];
 const SOURCE_MAPS = '--enable-source-maps';
 
 /** Every function of the stack: api, ingest, meter consumer, billing scheduler, billing worker, webhook dispatcher, event fan-out. */
-const FUNCTION_COUNT = 9;
+const FUNCTION_COUNT = 10;
 
 // A stand-in for web/dist: the CDK tests never need `npm run build:web`.
 const consoleAssets = makeConsoleAssets();
@@ -386,8 +387,8 @@ describe('MeterlineStack', () => {
     it('encrypts every queue and refuses requests without TLS', () => {
       const queues = template.findResources('AWS::SQS::Queue');
       // Meter events, billing jobs, webhook deliveries, their dead-letter queues, the scheduler's
-      // failed runs and the event fan-out's failed batches.
-      expect(Object.keys(queues)).toHaveLength(8);
+      // failed runs and the failed batches of the event fan-out and of the usage rollup.
+      expect(Object.keys(queues)).toHaveLength(9);
       for (const [queueId, queue] of Object.entries(queues)) {
         const { SqsManagedSseEnabled, KmsMasterKeyId } = queue.Properties;
         expect(SqsManagedSseEnabled === true || KmsMasterKeyId !== undefined).toBe(true);
@@ -439,7 +440,7 @@ describe('MeterlineStack', () => {
     });
 
     it('feeds the consumer batches and lets it report the messages that failed', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 5);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(stack.ingestion.queue), 'Arn'] },
         FunctionName: { Ref: logicalIdOf(stack.ingestion.consumer.function) },
@@ -454,9 +455,9 @@ describe('MeterlineStack', () => {
     const fanOutId = () => logicalIdOf(stack.events.fanOut.function);
     const busId = () => logicalIdOf(stack.events.bus);
 
-    it('streams the new image of every main-table item, and only that table', () => {
+    it('streams the new image of every main-table item, and both images of every usage-table item', () => {
       expect(resource(logicalIdOf(stack.tables.main)).Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
-      expect(resource(logicalIdOf(stack.tables.usage)).Properties.StreamSpecification).toBeUndefined();
+      expect(resource(logicalIdOf(stack.tables.usage)).Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     });
 
     it('creates the custom event bus and lets only the fan-out put events on it', () => {
@@ -509,6 +510,37 @@ describe('MeterlineStack', () => {
 
     it('outputs the bus name', () => {
       expect(template.toJSON().Outputs.EventBusName.Value).toEqual({ Ref: busId() });
+    });
+  });
+
+  describe('usage rollup', () => {
+    const rollupId = () => logicalIdOf(stack.usageRollup.function.function);
+
+    it('feeds the rollup from the usage stream: hourly usage changes only, from the oldest record, bisecting and keeping batches that still fail', () => {
+      const mappings = resourcesOfType('AWS::Lambda::EventSourceMapping').filter((m) => m.Properties.FunctionName.Ref === rollupId());
+      expect(mappings).toHaveLength(1);
+      const mapping = mappings[0]!.Properties;
+      expect(mapping.EventSourceArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.tables.usage), 'StreamArn'] });
+      expect(mapping).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: usageRollup.batchSize,
+        MaximumBatchingWindowInSeconds: usageRollup.maxBatchingWindowSeconds,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack.usageRollup.failedBatchesQueue), 'Arn'] } } },
+      });
+      expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'USAGE#' }] } } } },
+      ]);
+    });
+
+    it('lets the rollup read and write the usage table, and nothing of the main table', () => {
+      const fn = resource(rollupId());
+      expect(fn.Properties.Timeout).toBe(usageRollup.timeoutSeconds);
+      expect(fn.Properties.MemorySize).toBe(usageRollup.memoryMb);
+      const roleId = logicalIdOf(stack.usageRollup.function.role);
+      expect(actionsOn(roleId, logicalIdOf(stack.tables.usage))).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetRecords']));
+      expect(actionsOn(roleId, logicalIdOf(stack.tables.main))).toEqual([]);
     });
   });
 

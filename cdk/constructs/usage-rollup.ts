@@ -1,0 +1,76 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { USAGE_KEY_PREFIX } from '../../lib/store/keys';
+import { functionEntries, mainTable, usageRollup, usageTable } from '../../lib/store/resources';
+import { MeterlineFunction } from './meterline-function';
+import { secureQueue } from './queues';
+
+export interface UsageRollupProps {
+  /** The main table: named in the configuration only. */
+  readonly mainTable: dynamodb.ITable;
+  /** The usage table, with its stream of hourly totals before and after each change. */
+  readonly usageTable: dynamodb.ITable;
+}
+
+/**
+ * Usage across customers for the console (a meter's usage over all customers, its top
+ * customers, the busiest meters), kept off the hot path: the rollup function follows the usage
+ * table's stream (only changes of hourly usage items pass its filter) and writes the rollups back
+ * to the usage table in one transaction per meter and day.
+ */
+export class UsageRollup extends Construct {
+  public readonly function: MeterlineFunction;
+  /** Stream batches that still failed after every retry, kept for inspection and replay. */
+  public readonly failedBatchesQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: UsageRollupProps) {
+    super(scope, id);
+    this.failedBatchesQueue = secureQueue(this, 'RollupFailures', { retentionPeriod: Duration.days(14) });
+    NagSuppressions.addResourceSuppressions(this.failedBatchesQueue, [
+      { id: 'AwsSolutions-SQS3', reason: 'It is itself the failure destination of the usage rollup stream mapping.' },
+    ]);
+
+    this.function = new MeterlineFunction(this, 'Function', {
+      entry: functionEntries.usageRollup,
+      description: 'Rolls hourly usage up across customers (meter hours and days, customer days) for the console',
+      timeoutSeconds: usageRollup.timeoutSeconds,
+      memoryMb: usageRollup.memoryMb,
+    }).useTable(props.usageTable, usageTable, 'readWrite');
+    this.function.function.addEnvironment(mainTable.envVar, props.mainTable.tableName);
+
+    this.function.function.addEventSource(
+      new DynamoEventSource(props.usageTable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: usageRollup.batchSize,
+        maxBatchingWindow: Duration.seconds(usageRollup.maxBatchingWindowSeconds),
+        // A failing batch is split until the failing record is alone; only it goes to the failure queue.
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(this.failedBatchesQueue),
+        // Only changes of hourly usage items wake the function: claims, markers and the rollups themselves are filtered out for free.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(USAGE_KEY_PREFIX) } } },
+          }),
+        ],
+      }),
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.function.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'A stream event source needs dynamodb:ListStreams, which supports no resource-level permission.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+  }
+}
