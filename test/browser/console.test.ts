@@ -152,6 +152,10 @@ describe('the console in a real browser', () => {
     // The subscription's first invoice (nothing used yet) was finalized this month.
     const usdRow = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'USD', exact: true }) });
     expect(await usdRow.getByRole('cell').nth(1).textContent()).toMatch(/^\$0\.00 \(\d+ invoices?\)$/);
+    // The busiest meters of the last 30 days, over all customers, with their chart.
+    const busiest = page.getByRole('table', { name: 'Busiest meters' });
+    expect(await busiest.getByRole('row').filter({ has: page.locator(`a[href="#/meters/${meter.id}"]`) }).textContent()).toContain('1,234.5');
+    await page.locator('.chart canvas').waitFor();
     await visit(page, '/customers', () => page.getByRole('link', { name: 'Ada Console' }).waitFor(), 'customers');
     await page.getByLabel('Search by email').fill(customer.email!);
     await page.getByRole('button', { name: 'Search' }).click();
@@ -159,7 +163,14 @@ describe('the console in a real browser', () => {
     await page.getByRole('link', { name: 'Ada Console' }).waitFor();
     await visit(page, '/meters', () => page.getByRole('link', { name: 'Tokens' }).waitFor(), 'meters');
     await visit(page, `/meters/${meter.id}`, () => page.locator('.chart canvas').waitFor(), 'meter');
-    await page.getByLabel('Usage of customer').selectOption(customer.id);
+    // All customers together (the usage rollup), then the top customers, then one customer.
+    await expect.poll(() => page.getByTestId('range-total').textContent()).toBe('1,234.5');
+    await page.getByLabel('Usage of').selectOption('top');
+    const top = page.getByRole('table', { name: 'Top customers' });
+    expect(await top.getByRole('row').filter({ hasText: 'Ada Console' }).textContent()).toContain('1,234.5');
+    expect(await top.locator('tbody tr').count()).toBe(1);
+    await page.locator('.chart canvas').waitFor();
+    await page.getByLabel('Usage of').selectOption(customer.id);
     await expect.poll(() => page.getByTestId('range-total').textContent()).toBe('1,234.5');
     // A custom range (the last 7 days by default, in day buckets) holds the same usage.
     await page.getByRole('button', { name: 'Custom' }).click();

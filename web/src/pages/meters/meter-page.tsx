@@ -31,9 +31,13 @@ function windowOf(range: Range, custom: { from: string; to: string }): { start: 
   return { start: end - seconds - step, end, step, window };
 }
 
-interface Summary {
+interface Bucket {
   start_time: number;
-  end_time: number;
+  aggregated_value: number;
+}
+
+interface CustomerUsage {
+  customer: string;
   aggregated_value: number;
 }
 
@@ -46,12 +50,21 @@ function exactTotal(values: number[]): string {
   return `${total < 0n ? '-' : ''}${whole}`;
 }
 
-/** A meter: its usage chart for a customer over a range, the range total, status actions and "Add usage". */
+/** What the usage chart shows: every customer together, the top customers, or one customer. */
+const ALL = 'all';
+const TOP = 'top';
+/** Customers drawn in "Top customers". */
+const TOP_LIMIT = 5;
+
+/**
+ * A meter: its usage over a range (every customer together, the top customers, or one customer;
+ * `last` meters per customer only), the range total, status actions and "Add usage".
+ */
 export function MeterPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
   const [range, setRange] = useState<Range>('24h');
   const [custom, setCustom] = useState({ from: day(Date.now() / 1000 - 7 * DAY), to: day(Date.now() / 1000) });
-  const [customer, setCustomer] = useState<string>();
+  const [picked, setPicked] = useState<string>();
   const meterState = useLoad(async () => {
     const [meter, customers] = await Promise.all([
       api.get<Meter>(`/v1/billing/meters/${props.id}`),
@@ -59,19 +72,38 @@ export function MeterPage(props: { id: string }) {
     ]);
     return { meter, customers: customers.data };
   }, [props.id]);
-  const chosen = customer ?? meterState.data?.customers[0]?.id;
+  // Usage across customers is rolled up for sum and count meters; a `last` meter's value is per customer.
+  const acrossCustomers = meterState.data ? meterState.data.meter.default_aggregation.formula !== 'last' : false;
+  const subject = picked ?? (acrossCustomers ? ALL : meterState.data?.customers[0]?.id);
   const usageState = useLoad(async () => {
-    if (!chosen) return undefined;
+    if (!subject) return undefined;
     const { start, end, step, window } = windowOf(range, custom);
     if (!(end > start) || end - start > 90 * DAY) throw new Error('Choose a range of at most 90 days.');
-    // At most 745 buckets (30 days of hours): a few pages of 100, never one request per bucket.
-    const summaries = await api.all<Summary & { id: string }>(`/v1/billing/meters/${props.id}/event_summaries`, { customer: chosen, start_time: start, end_time: end, value_grouping_window: window }, 1000);
-    const page = { data: summaries };
+    const bounds = { start_time: start, end_time: end };
     // Every bucket of the range, empty ones at 0, so the time axis is the range asked for.
-    const byStart = new Map(page.data.map((b) => [b.start_time, b.aggregated_value]));
     const times = Array.from({ length: Math.round((end - start) / step) }, (_, i) => start + i * step);
-    return { times, values: times.map((t) => byStart.get(t) ?? 0), used: page.data.length > 0 };
-  }, [props.id, chosen, range, range === 'custom' ? `${custom.from}/${custom.to}` : '']);
+    const fill = (buckets: Bucket[]) => {
+      const byStart = new Map(buckets.map((b) => [b.start_time, b.aggregated_value]));
+      return times.map((t) => byStart.get(t) ?? 0);
+    };
+    // At most 745 buckets (30 days of hours): a few pages of 100, never one request per bucket.
+    const ofCustomer = (customer: string) =>
+      api.all<Bucket & { id: string }>(`/v1/billing/meters/${props.id}/event_summaries`, { customer, ...bounds, value_grouping_window: window }, 1000);
+    const allCustomers = () => api.get<List<Bucket>>(`/v1/billing/meters/${props.id}/usage_totals`, { ...bounds, value_grouping_window: window });
+    const nameOf = (id: string) => meterState.data?.customers.find((c) => c.id === id)?.name ?? id;
+
+    if (subject === ALL) {
+      const values = fill((await allCustomers()).data);
+      return { times, series: [{ label: 'All customers', values }], total: exactTotal(values), top: undefined };
+    }
+    if (subject === TOP) {
+      const [top, all] = await Promise.all([api.get<List<CustomerUsage>>(`/v1/billing/meters/${props.id}/top_customers`, { ...bounds, limit: TOP_LIMIT }), allCustomers()]);
+      const series = await Promise.all(top.data.map(async (c) => ({ label: nameOf(c.customer), values: fill(await ofCustomer(c.customer)) })));
+      return { times, series, total: exactTotal(fill(all.data)), top: top.data.map((c) => ({ ...c, name: nameOf(c.customer) })) };
+    }
+    const values = fill(await ofCustomer(subject));
+    return { times, series: [{ label: nameOf(subject), values }], total: exactTotal(values), top: undefined };
+  }, [props.id, subject, range, range === 'custom' ? `${custom.from}/${custom.to}` : '']);
 
   return (
     <Loaded state={meterState}>
@@ -94,13 +126,15 @@ export function MeterPage(props: { id: string }) {
           )}
           <section aria-labelledby="usage">
             <h2 id="usage">Usage</h2>
-            {customers.length === 0 ? (
+            {!subject ? (
               <Empty>No customers to show usage for.</Empty>
             ) : (
               <>
                 <div class="controls">
-                  <label for="usage-customer">Usage of customer</label>
-                  <select id="usage-customer" value={chosen} onChange={(e) => setCustomer((e.target as HTMLSelectElement).value)}>
+                  <label for="usage-of">Usage of</label>
+                  <select id="usage-of" value={subject} onChange={(e) => setPicked((e.target as HTMLSelectElement).value)}>
+                    {acrossCustomers && <option value={ALL}>All customers</option>}
+                    {acrossCustomers && <option value={TOP}>Top {TOP_LIMIT} customers</option>}
                     {customers.map((c) => (
                       <option value={c.id}>{c.name ? `${c.name} (${c.id})` : c.id}</option>
                     ))}
@@ -126,14 +160,36 @@ export function MeterPage(props: { id: string }) {
                     usage && (
                       <>
                         <p>
-                          Total over the range: <strong data-testid="range-total">{quantity(exactTotal(usage.values))}</strong>
+                          Total over the range{usage.top ? ' (all customers)' : ''}: <strong data-testid="range-total">{quantity(usage.total)}</strong>
                         </p>
-                        {!usage.used ? (
+                        {usage.series.every((s) => s.values.every((v) => v === 0)) ? (
                           <Empty>No usage in this range.</Empty>
                         ) : (
                           <Suspense fallback={<p class="muted">Loading chart…</p>}>
-                            <UsageChart times={usage.times} values={usage.values} label={meter.display_name} />
+                            <UsageChart times={usage.times} series={usage.series} label={`${meter.display_name} per bucket`} />
                           </Suspense>
+                        )}
+                        {usage.top && usage.top.length > 0 && (
+                          <table aria-label="Top customers">
+                            <thead>
+                              <tr>
+                                <th scope="col">Customer</th>
+                                <th scope="col" class="num">
+                                  Usage
+                                </th>
+                              </tr>
+                            </thead>
+                            <tbody>
+                              {usage.top.map((c) => (
+                                <tr>
+                                  <td>
+                                    <a href={`#/customers/${c.customer}`}>{c.name}</a>
+                                  </td>
+                                  <td class="num">{quantity(String(c.aggregated_value))}</td>
+                                </tr>
+                              ))}
+                            </tbody>
+                          </table>
                         )}
                       </>
                     )
