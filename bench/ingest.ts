@@ -26,9 +26,10 @@ import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack } from '../lib/local/stack';
 import { MAX_STREAM_EVENTS } from '../lib/metering/record-meter-events';
 import { keysFor } from '../lib/store/keys';
-import { meterConsumer } from '../lib/store/resources';
+import { meterUsageTotals, topCustomers } from '../lib/metering/usage-totals';
+import { meterConsumer, usageRollup } from '../lib/store/resources';
 import { fmt, localStripe, log, numberEnv } from './support/cli';
-import { costPerMillion, round, table } from './support/cost';
+import { costPerMillion, gbSeconds, PRICES, round, table } from './support/cost';
 import { claimLikeItem, runConditionalFloor, runFloor } from './support/floor';
 import {
   billedSqsRequests,
@@ -218,6 +219,9 @@ async function main() {
       });
 
     // ---------------------------------------------------------------- timed: the pipeline
+    // The usage rollup runs off the hot path (its own Lambda on AWS): paused while the pipeline is
+    // timed, so it neither shares these 2 cores nor these counters, and measured on its own after.
+    await stack.rollupPoller.stop();
     dynamo.reset();
     sqs.reset();
     consumerTimer.reset();
@@ -310,6 +314,7 @@ async function main() {
       );
       for (const item of out.Items ?? []) largestUsageItem = Math.max(largestUsageItem, itemSizeBytes(item));
     });
+    const rollup = await measureRollup(stack, dynamo, meter.id, customerIds, expected, { start: minSecond - (minSecond % 3600), end: maxSecond - (maxSecond % 3600) + 3600 });
     const dlq = await stack.dlqDepth();
     const crashes = stack.poller.crashes - crashesBefore;
     const uniqueEvents = nextSeq;
@@ -435,11 +440,25 @@ async function main() {
     log(`  other calls: ${JSON.stringify(dynamoTally.otherCalls)}; errors: ${JSON.stringify(dynamoTally.errors)}`);
     log(`  DynamoDB time (sum of call latencies): claims ${fmt(dynamoTally.ms.claims / 1000, 1)} s, apply transactions ${fmt(dynamoTally.ms.apply / 1000, 1)} s, marker reads ${fmt(dynamoTally.ms.markerReads / 1000, 1)} s, other ${fmt(dynamoTally.ms.other / 1000, 1)} s`);
     log(`  floor: ${fmt(floor.writeUnits)} WRU for ${fmt(floor.items)} items in ${fmt(floor.calls)} calls`);
+    log();
+    log(`Usage rollup (off the hot path, timed after the pipeline): ${fmt(rollup.records)} hourly usage changes in ${fmt(rollup.invocations)} batches, rolled up in ${fmt(rollup.seconds, 1)} s`);
+    log(
+      table(
+        ['part', 'count', 'WRU', 'WRU per event'],
+        [
+          ['rollup transactions (customer days, meter hours and days; x2 per item)', fmt(rollup.transactions), fmt(rollup.writeUnits), per(rollup.writeUnits)],
+          ['re-reads after a failed condition (RRU)', '', fmt(rollup.readUnits), (rollup.readUnits / EVENTS).toFixed(3)],
+        ],
+      ),
+    );
+    log(`  ${fmt(rollup.items / Math.max(1, rollup.transactions), 1)} items per transaction, largest rollup item ${rollup.largestItem} B; failures: ${JSON.stringify(rollup.failures)}`);
+    log(`  checked: the meter's hours over all customers add up to the exact total (${rollup.totalExact ? 'yes' : 'NO'}), its top 10 customers are the expected ones (${rollup.topExact ? 'yes' : 'NO'})`);
     log(`memory: bench + stack (Node) peak RSS ${fmt(rss.peakMb)} MB; DynamoDB Local (Java, separate process) peak RSS ${javaRss ? fmt(javaRss.peakMb) : 'n/a'} MB`);
 
     const failures: string[] = [];
     if (mismatches.length) failures.push(`${mismatches.length} customers' summaries differ from the exact totals, e.g. ${mismatches.slice(0, 3).join('; ')}`);
     if (dlq > 0) failures.push(`${dlq} messages in the dead-letter queue`);
+    if (!rollup.totalExact || !rollup.topExact) failures.push('the usage rollup differs from the exact totals');
     const targets = { ratio: ratio >= 0.5, wru_per_event: writeUnits / EVENTS <= 2.2, usd_per_million_events: cost.total <= 1.5 };
     log(`targets: ratio >= 0.5 ${targets.ratio ? 'met' : 'MISSED'}; <= 2.2 WRU/event ${targets.wru_per_event ? 'met' : 'MISSED'}; <= $1.50/M events ${targets.usd_per_million_events ? 'met' : 'MISSED'}`);
     if (failures.length) {
@@ -460,6 +479,10 @@ async function main() {
       rru_per_event: round(readUnits / EVENTS, 3),
       dynamodb_local_peak_rss_mb: javaRss ? round(javaRss.peakMb, 1) : null,
       summaries_exact: mismatches.length === 0,
+      rollup_wru_per_event: round(rollup.writeUnits / EVENTS, 3),
+      rollup_usd_per_million_events: round(rollup.usdPerMillion(EVENTS), 4),
+      rollup_seconds: round(rollup.seconds, 1),
+      rollup_exact: rollup.totalExact && rollup.topExact,
       conditional_put_floor_events_per_s: conditionalFloor ? round(conditionalFloor.itemsPerSecond, 1) : null,
       consumer_pollers: POLLERS,
       consumer_batch_size: meterConsumer.batchSize,
@@ -476,6 +499,66 @@ async function main() {
   }
   log(JSON.stringify(summary));
   process.exit(exitCode);
+}
+
+/**
+ * Resumes the usage rollup and waits until it has caught up with the pipeline's hourly usage
+ * changes; its DynamoDB units (by AWS's rules: 2 per transactional item of up to 1 KB) and checks
+ * that what it holds is exact: the meter's hours over all customers add up to the total sent, and
+ * its top customers are the expected ones.
+ */
+async function measureRollup(
+  stack: Awaited<ReturnType<typeof startLocalStack>>,
+  dynamo: DynamoCounter,
+  meterId: string,
+  customerIds: string[],
+  expected: Quantity[],
+  hours: { start: number; end: number },
+) {
+  const poller = stack.rollupPoller;
+  const before = { handed: poller.handed, invocations: poller.invocations, ms: poller.handlerMs };
+  dynamo.reset();
+  const t0 = performance.now();
+  stack.rollupPoller.resume();
+  while (!(await stack.drain(30_000))) log('  usage rollup still catching up...');
+  const seconds = (performance.now() - t0) / 1000;
+  const t = dynamo.snapshot();
+  const rollups = stack.services.test.rollups;
+  const meter = { id: meterId, livemode: false };
+  const totals = await meterUsageTotals(rollups, meter, { ...hours, window: 'hour' });
+  const total = totals.reduce((sum, bucket) => sum.plus(String(bucket.aggregated_value)), new Quantity(0));
+  const expectedTotal = expected.reduce((a, b) => a.plus(b), new Quantity(0));
+  const top = await topCustomers(rollups, meter, { ...hours, limit: 10 });
+  const expectedTop = customerIds
+    .map((id, i) => [id, expected[i]!] as const)
+    .sort(([a, x], [b, y]) => y.comparedTo(x) || (a < b ? -1 : 1))
+    .slice(0, 10);
+  const topExact = top.length === expectedTop.length && top.every((row, i) => row.customer === expectedTop[i]![0] && new Quantity(String(row.aggregated_value)).eq(expectedTop[i]![1]));
+  // The cost model counts 1 KB per rollup item: check the largest one (customer days hold the most).
+  let largestItem = 0;
+  const out = await stack.services.db.send(
+    new QueryCommand({ TableName: stack.services.config.usageTableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': keysFor('test').rollupPartition(meterId) } }),
+  );
+  for (const item of out.Items ?? []) largestItem = Math.max(largestItem, itemSizeBytes(item));
+  const writeUnits = 2 * t.rollupItems * Math.max(1, Math.ceil(largestItem / 1024));
+  const invocations = poller.invocations - before.invocations;
+  const lambdaUsd = invocations * (PRICES.lambdaPerMillionRequests / 1e6) + gbSeconds(poller.handlerMs - before.ms, usageRollup.memoryMb) * PRICES.lambdaPerGbSecond;
+  return {
+    records: poller.handed - before.handed,
+    invocations,
+    seconds,
+    transactions: t.rollupTransactions,
+    items: t.rollupItems,
+    failures: t.rollupFailures,
+    writeUnits,
+    readUnits: t.rollupReadUnits,
+    largestItem,
+    totalExact: total.eq(expectedTotal),
+    topExact,
+    /** DynamoDB writes and reads at on-demand list prices, per million events. */
+    usdPerMillion: (events: number) =>
+      ((writeUnits * PRICES.dynamoPerMillionWriteUnits + t.rollupReadUnits * PRICES.dynamoPerMillionReadUnits) / 1e6 + lambdaUsd) / events * 1e6,
+  };
 }
 
 /** Runs bench/billing.ts in a child process, echoing its report; returns its JSON line. */

@@ -34,13 +34,19 @@ export interface DynamoTally {
   /** Reads of apply markers for conflicting claims (BatchGet, strongly consistent). */
   markerReads: number;
   markerReadUnits: number;
+  /** Usage rollup transactions (off the hot path: customer days, meter hours and days; Updates only). */
+  rollupTransactions: number;
+  rollupItems: number;
+  rollupFailures: Record<string, number>;
+  /** Consistent re-reads of customer days after a failed condition. */
+  rollupReadUnits: number;
   /** Everything else: directory lookups, session checks, summaries, error reports... */
   otherCalls: Record<string, number>;
   otherWriteUnits: number;
   otherReadUnits: number;
   errors: Record<string, number>;
   /** Sum of call latencies (ms) by part: where the consumer waits. */
-  ms: { claims: number; apply: number; markerReads: number; other: number };
+  ms: { claims: number; apply: number; markerReads: number; rollup: number; other: number };
 }
 
 const emptyDynamoTally = (): DynamoTally => ({
@@ -56,11 +62,15 @@ const emptyDynamoTally = (): DynamoTally => ({
   applyFailures: {},
   markerReads: 0,
   markerReadUnits: 0,
+  rollupTransactions: 0,
+  rollupItems: 0,
+  rollupFailures: {},
+  rollupReadUnits: 0,
   otherCalls: {},
   otherWriteUnits: 0,
   otherReadUnits: 0,
   errors: {},
-  ms: { claims: 0, apply: 0, markerReads: 0, other: 0 },
+  ms: { claims: 0, apply: 0, markerReads: 0, rollup: 0, other: 0 },
 });
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement']);
@@ -93,6 +103,7 @@ function partOf(operation: string, input: CallInput): Part {
   if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) return 'claims';
   if (operation === 'TransactWriteItems' && isApply(input)) return 'apply';
   if (operation === 'BatchGetItem' && isMarkerRead(input)) return 'markerReads';
+  if ((operation === 'TransactWriteItems' || operation === 'BatchGetItem') && isRollup(input)) return 'rollup';
   return 'other';
 }
 
@@ -139,6 +150,12 @@ export class DynamoCounter extends Tally<DynamoTally> {
               t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
               t.markerReadUnits += u.read;
               break;
+            case 'rollup':
+              if (operation === 'TransactWriteItems') {
+                t.rollupTransactions++;
+                t.rollupItems += (input.TransactItems as unknown[]).length;
+              } else t.rollupReadUnits += u.read;
+              break;
             case 'other':
               bump(t.otherCalls, operation);
               t.otherWriteUnits += u.write;
@@ -154,6 +171,9 @@ export class DynamoCounter extends Tally<DynamoTally> {
           } else if (part === 'apply') {
             const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? '?');
             bump(t.applyFailures, `${name}(${[...new Set(reasons)].join(',')})`);
+          } else if (part === 'rollup') {
+            const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? '?');
+            bump(t.rollupFailures, `${name}(${[...new Set(reasons)].join(',')})`);
           } else bump(t.errors, `${operation}:${name}`);
           t.ms[part] += performance.now() - t0;
         },
@@ -166,6 +186,15 @@ export class DynamoCounter extends Tally<DynamoTally> {
 function isApply(input: Record<string, any>): boolean {
   const items = (input.TransactItems ?? []) as Record<string, any>[];
   return items.some((i) => String(i.Put?.Item?.pk ?? '').startsWith('APPLIED#'));
+}
+
+/** A usage rollup transaction or re-read (every key under ROLLUP#). */
+function isRollup(input: Record<string, any>): boolean {
+  const keys = [
+    ...((input.TransactItems ?? []) as Record<string, any>[]).map((i) => i.Update?.Key),
+    ...Object.values((input.RequestItems ?? {}) as Record<string, { Keys: Record<string, unknown>[] }>).flatMap((r) => r.Keys),
+  ];
+  return keys.length > 0 && keys.every((k) => String(k?.pk ?? '').startsWith('ROLLUP#'));
 }
 
 function isClaimInsert(input: Record<string, any>): boolean {

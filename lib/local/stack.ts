@@ -40,6 +40,7 @@ import { startGateway } from './gateway';
 import { SqsPoller } from './poller';
 import { StreamPoller } from './stream-poller';
 import { makeUsageRollupHandler } from '../queue/usage-rollup-handler';
+import { isUsageHourChange } from '../store/keys';
 import { makeEventFanOutHandler } from '../queue/event-fanout-handler';
 import { LocalSchedule } from './scheduler';
 import { sleep } from '../domain/retry';
@@ -267,6 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     streamArn: usage!.LatestStreamArn!,
     handler: makeUsageRollupHandler(services),
     batchSize: usageRollup.batchSize,
+    filter: (record) => isUsageHourChange(record.eventName, record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S),
     onError: (error, context) => services.logger.warn(`usage stream: ${context} failed`, { error: error as Error }),
   });
   /** The scheduler function's path, at a given clock. */

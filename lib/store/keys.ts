@@ -182,6 +182,11 @@ const USAGE_HOUR_PK_PREFIX = 'USAGE#';
 /** The pk prefix of hourly usage items of both modes, for the usage stream's filter. */
 export const USAGE_KEY_PREFIX = USAGE_HOUR_PK_PREFIX;
 
+/** What the usage rollup's stream filter passes: hourly usage items written or changed (the local poller applies it as Lambda's filter does). */
+export function isUsageHourChange(eventName: string | undefined, pk: string | undefined, sk: string | undefined): boolean {
+  return (eventName === 'INSERT' || eventName === 'MODIFY') && parseUsageHourKey(pk, sk) !== undefined;
+}
+
 /** What an hourly usage item's key names; undefined for any other key of the usage table. */
 export function parseUsageHourKey(pk: string | undefined, sk: string | undefined): { mode: Mode; meterId: string; customerId: string; hourStart: number } | undefined {
   if (!pk?.startsWith(USAGE_HOUR_PK_PREFIX) || !sk?.startsWith('HOUR#')) return undefined;
