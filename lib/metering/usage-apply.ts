@@ -1,7 +1,7 @@
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetItems, exactNumber, isConditionFailure, cancellationReasons, type TransactItem } from '../store/dynamo';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems, exactNumber, cancellationReasons, type TransactItem } from '../store/dynamo';
 import { HOUR_TOTAL_ATTRIBUTE, minuteAttribute } from '../store/keys';
-import { CLAIM_RETENTION_SECONDS, hourOf, lastAttributeNames, minuteOf, type UsageTable } from './usage-table';
+import { CLAIM_RETENTION_SECONDS, updateLastMinute, type UsageTable } from './usage-table';
 
 /*
  * Applying claimed events to the hourly usage items, one chunk per transaction, and the chunk's
@@ -96,21 +96,12 @@ export async function applyChunk(
 
 /** Records the latest value of a minute of a `last` meter; replaying it changes nothing. */
 export async function applyLast(table: UsageTable, last: LastValue): Promise<void> {
-  const minute = minuteOf(last.timestamp);
-  try {
-    await table.db.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: table.keys.usageHour(last.meterId, last.customerId, hourOf(last.timestamp)),
-        UpdateExpression: 'SET #m = :v, #t = :t, #i = :i',
-        ConditionExpression: 'attribute_not_exists(#t) OR #t < :t OR (#t = :t AND #i <= :i)',
-        ExpressionAttributeNames: lastAttributeNames(minute),
-        ExpressionAttributeValues: { ':v': exactNumber(last.value), ':t': last.timestamp, ':i': last.identifier },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error; // A later event already holds the minute.
-  }
+  // Unless a later event already holds the minute.
+  await updateLastMinute(table, last, {
+    UpdateExpression: 'SET #m = :v, #t = :t, #i = :i',
+    ConditionExpression: 'attribute_not_exists(#t) OR #t < :t OR (#t = :t AND #i <= :i)',
+    ExpressionAttributeValues: { ':v': exactNumber(last.value), ':t': last.timestamp, ':i': last.identifier },
+  });
 }
 
 /** Writes the marker of a chunk whose writes are idempotent by themselves (`last` meters). */

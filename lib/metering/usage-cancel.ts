@@ -1,8 +1,8 @@
-import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { exactNumber, isConditionFailure, cancellationReasons, type TransactItem } from '../store/dynamo';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { exactNumber, cancellationReasons, type TransactItem } from '../store/dynamo';
 import { HOUR_TOTAL_ATTRIBUTE, minuteAttribute } from '../store/keys';
 import type { Claim } from './usage-claims';
-import { hourOf, lastAttributeNames, minuteOf, type UsageTable } from './usage-table';
+import { hourOf, minuteOf, updateLastMinute, type UsageTable } from './usage-table';
 
 /* Taking a cancelled event's contribution back, once: the claim is flagged in the same write. */
 
@@ -52,21 +52,8 @@ export async function cancelUnapplied(table: UsageTable, claim: Claim, nowSecond
     throw error;
   }
   if (claim.formula === 'last') {
-    const minute = minuteOf(claim.timestamp);
-    try {
-      await table.db.send(
-        new UpdateCommand({
-          TableName: table.tableName,
-          Key: table.keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
-          UpdateExpression: 'REMOVE #m, #t, #i',
-          ConditionExpression: '#i = :i',
-          ExpressionAttributeNames: lastAttributeNames(minute),
-          ExpressionAttributeValues: { ':i': claim.identifier },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Only if this event still holds the minute.
+    await updateLastMinute(table, claim, { UpdateExpression: 'REMOVE #m, #t, #i', ConditionExpression: '#i = :i', ExpressionAttributeValues: { ':i': claim.identifier } });
   }
   return true;
 }

@@ -1,4 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../store/dynamo';
 import { DAY, HOUR, MINUTE } from '../domain/time';
 import { minuteAttribute, minuteIdentifierAttribute, minuteTimeAttribute, type ModeKeys } from '../store/keys';
 
@@ -26,6 +27,30 @@ export const minuteOf = (timestamp: number) => Math.floor((timestamp % HOUR) / M
 export const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
 
 /** Attribute names of one minute of a `last` meter: value, event time, identifier. */
-export function lastAttributeNames(minute: number) {
+function lastAttributeNames(minute: number) {
   return { '#m': minuteAttribute(minute), '#t': minuteTimeAttribute(minute), '#i': minuteIdentifierAttribute(minute) };
+}
+
+/**
+ * Updates the minute of a `last` meter's hourly item that `at` falls in (attribute names `#m`
+ * value, `#t` event time, `#i` identifier); a failed condition means another event holds the
+ * minute, and changes nothing.
+ */
+export async function updateLastMinute(
+  table: UsageTable,
+  at: { meterId: string; customerId: string; timestamp: number },
+  update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+): Promise<void> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: table.keys.usageHour(at.meterId, at.customerId, hourOf(at.timestamp)),
+        ExpressionAttributeNames: lastAttributeNames(minuteOf(at.timestamp)),
+        ...update,
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
