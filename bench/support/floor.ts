@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-store';
+import { CLAIM_RETENTION_SECONDS } from '../../lib/metering/usage-table';
 import { createDocumentClient, exactNumber } from '../../lib/store/dynamo';
 import { keysFor } from '../../lib/store/keys';
 

@@ -1,12 +1,13 @@
 import { HOUR, MINUTE } from '../domain/time';
 import { Quantity } from '../domain/quantity';
 import type { ValidMeterEvent } from './meter-event';
-import type { HourDelta } from './usage-store';
+import type { HourDelta } from './usage-apply';
 import { NO_CONTRIBUTIONS, type ContributionPlan } from './usage-contributor';
 
 /*
  * How the consumer cuts a batch into transactions: pure functions of the batch's events and the
- * contributors' plan (no I/O), tested on their own (test/unit/alerts.test.ts).
+ * contributors' plan (no I/O), tested on their own (test/unit/chunk-plan.test.ts; the room
+ * they leave for usage alert items in test/unit/alerts.test.ts).
  */
 
 /**

@@ -1,5 +1,6 @@
 import type { ValidMeterEvent } from './meter-event';
-import type { Claim, TransactItem } from './usage-store';
+import type { TransactItem } from '../store/dynamo';
+import type { Claim } from './usage-claims';
 
 /** A counted event and when the API received it. */
 export interface ReceivedEvent {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Stripe from 'stripe';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { GRACE, item, subscriptionParams } from '../fixtures/billing';
 import { drained, nowSeconds, unique } from '../fixtures/stripe';
 import { monetary } from '../fixtures/credits';
@@ -23,14 +23,11 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 describe('the console in a real browser', () => {
-  let stack: TestStack;
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
   let browser: Browser;
-  let stripe: Stripe;
   const checked: string[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -39,7 +36,6 @@ describe('the console in a real browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
   });
 
   /** A fresh tab signed in with `key`; axe is injected by the test, so the page's CSP is bypassed for that alone. */

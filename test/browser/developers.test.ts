@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { attemptsOf, eventAbout, Receiver } from '../fixtures/webhooks';
 import { nowSeconds } from '../fixtures/stripe';
 import { checkAndCapture, launchChromium, SCREENSHOTS, signedIn } from './support';
@@ -11,16 +11,13 @@ import { checkAndCapture, launchChromium, SCREENSHOTS, signedIn } from './suppor
 const STORY_TIMEOUT_MS = 180_000;
 
 describe('the console\'s developer pages in a real browser', () => {
-  let stack: TestStack;
+  // Retries a second after a failure (30 s by default), so that the console shows the retry within the story.
+  const { stack, stripe } = useStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: 2000 });
   let browser: Browser;
-  let stripe: Stripe;
   let receiver: Receiver;
   const checked: string[] = [];
 
   beforeAll(async () => {
-    // Retries a second after a failure (30 s by default), so that the console shows the retry within the story.
-    stack = await startTestStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: 2000 });
-    stripe = stack.stripe;
     // The first delivery fails; every later one succeeds.
     receiver = await Receiver.start((n) => (n === 1 ? 500 : 200));
     browser = await launchChromium();
@@ -29,7 +26,6 @@ describe('the console\'s developer pages in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await receiver?.close();
-    await stack?.stop();
   });
 
   /** Opens a console route, waits for `ready`, checks accessibility and saves a screenshot. */

@@ -1,18 +1,9 @@
-import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { drained, expectInvalid, meterAndCustomer, meterParams, nowSeconds, unique, usageOf, v1Event, type Formula } from '../fixtures/stripe';
 
 describe('meter event adjustments', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack();
 
   /** A meter and customer with two applied events: `kept` (value 3) and `cancelled` (value 5). */
   async function twoEvents(formula: Formula = 'sum', timestamps: [number, number] = [nowSeconds() - 120, nowSeconds() - 60]) {

@@ -1,27 +1,21 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { expectInvalid, loose, meterAndCustomer } from '../fixtures/stripe';
 import { creditAlertParams, eventsOf, listAlerts, usageAlertParams } from '../fixtures/alerts';
 
 type Params = Record<string, unknown>;
 
 describe('bad alert requests', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let meter: Stripe.Billing.Meter;
   let inactiveMeter: Stripe.Billing.Meter;
   let customer: Stripe.Customer;
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     ({ meter, customer } = await meterAndCustomer(stripe));
     inactiveMeter = (await meterAndCustomer(stripe)).meter;
     await stripe.billing.meters.deactivate(inactiveMeter.id);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const usage = (overrides: Params = {}, threshold: Params = {}): Params => {

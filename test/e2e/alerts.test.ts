@@ -1,20 +1,11 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { drained, expectInvalid, meterAndCustomer } from '../fixtures/stripe';
 import { eventsOf, listAlerts, sendUsage, triggersOf, usageAlert, type CustomerRef, type MeterlineAlert, type MeterRef } from '../fixtures/alerts';
 
 describe('billing alerts', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack();
 
   /** Sends usage events of `customer` and waits until the consumer has applied them. */
   async function consumed(meter: MeterRef, customer: CustomerRef, values: readonly string[]) {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { drained, iso, meterAndCustomer, nowSeconds, streamClient, unique, usageOf, v2Event } from '../fixtures/stripe';
 
 interface ErrorType {
@@ -30,16 +30,10 @@ function tally(reports: ErrorReport[]) {
 }
 
 describe('asynchronous validation of streamed events', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let stream: Stripe;
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     stream = await streamClient(stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const reportsFor = async (objectId?: string) => {

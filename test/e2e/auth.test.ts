@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import {
   customerParams,
   drained,
@@ -15,12 +15,9 @@ import {
 } from '../fixtures/stripe';
 
 describe('authentication', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let restricted: Stripe;
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     const { secret } = await stack.services.apiKeys.create({
       type: 'restricted',
       name: 'rk',
@@ -30,9 +27,6 @@ describe('authentication', () => {
     });
     expect(secret).toMatch(/^rk_test_/);
     restricted = stack.client(secret);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const unauthorized = { statusCode: 401, rawType: 'invalid_request_error' };

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import {
   acceptedRange,
   customerParams,
@@ -33,8 +33,7 @@ const long = (n: number) => 'x'.repeat(n);
 const manyKeys = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v']));
 
 describe('bad input', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let stream: Stripe;
   let meter: Stripe.Billing.Meter;
   let customer: Stripe.Customer;
@@ -43,8 +42,6 @@ describe('bad input', () => {
   let baseline: Stripe.Billing.MeterEvent;
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     stream = await streamClient(stack);
     meter = await stripe.billing.meters.create(meterParams());
     customer = await stripe.customers.create(customerParams({ metadata: manyKeys(45, 'm') }));
@@ -52,9 +49,6 @@ describe('bad input', () => {
     await stripe.customers.del(deleted.id);
     baseline = await stripe.billing.meterEvents.create(v1Event(meter, customer, '5', { identifier: unique('baseline') }));
     await drained(stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const customerIds = async () => (await stripe.customers.list({ limit: 100 })).data.map((c) => c.id);

@@ -1,13 +1,12 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { oneTimePriceParams } from '../fixtures/catalog';
 import { customerParams, expectStripeError, loose } from '../fixtures/stripe';
 import { clockedCustomer, GRACE, item, licensedPrice, march, meteredPrice, newMeter, subscriptionParams } from '../fixtures/billing';
 
 describe('bad billing requests', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   /** Everything the requests below could have written. */
   let world: {
@@ -24,8 +23,6 @@ describe('bad billing requests', () => {
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
     const { clock, customer, product } = await clockedCustomer(stripe, march.start);
     const meter = await newMeter(stripe);
     const [fee, eurFee, weeklyFee, calls, oneTime, retired] = await Promise.all([
@@ -39,9 +36,6 @@ describe('bad billing requests', () => {
     const subscription = await stripe.subscriptions.create(subscriptionParams(customer, [item(fee, 1), item(calls)]));
     const invoice = await stripe.invoices.retrieve(subscription.latest_invoice as string);
     world = { clock, customer, fee, eurFee, weeklyFee, calls, oneTime, retired, subscription, invoice };
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   /** The state every bad request must leave as it was. */

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { decimal } from '../fixtures/catalog';
 import { DAY, drained, expectInvalid, expectStripeError, HOUR, MINUTE, streamClient } from '../fixtures/stripe';
 import {
@@ -24,16 +24,7 @@ import {
 } from '../fixtures/billing';
 
 describe('the billing lifecycle', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   const span = (p: { start: number; end: number }): [number, number] => [p.start, p.end];
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { decimal, graduatedTiers, packagePriceParams, tieredPriceParams } from '../fixtures/catalog';
 import { DAY, HOUR, MINUTE } from '../fixtures/stripe';
 import {
@@ -28,16 +28,7 @@ import {
 } from '../fixtures/billing';
 
 describe('billing stories on test clocks', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   /** The first invoice's period: the creation instant. */
   const atCreation = (t: number): [number, number] => [t, t];

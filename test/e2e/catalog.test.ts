@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { expectInvalid, expectStripeError, loose, meterParams, unique } from '../fixtures/stripe';
 import {
   decimal,
@@ -24,19 +24,13 @@ interface Case {
 const long = (n: number) => 'x'.repeat(n);
 
 describe('catalog', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let meter: Stripe.Billing.Meter;
   let inactiveMeter: Stripe.Billing.Meter;
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     [meter, inactiveMeter] = await Promise.all([stripe.billing.meters.create(meterParams()), stripe.billing.meters.create(meterParams())]);
     await stripe.billing.meters.deactivate(inactiveMeter.id);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const newProduct = (overrides: Partial<Stripe.ProductCreateParams> = {}) => stripe.products.create(productParams(overrides));

@@ -1,7 +1,7 @@
 import qs from 'qs';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { advance, afterGrace, clockedCustomer, item, licensedPrice, march, subscriptionParams, utc } from '../fixtures/billing';
 
 async function invoicesOnClock(stripe: Stripe, clock: string, extra: Record<string, string> = {}) {
@@ -10,13 +10,7 @@ async function invoicesOnClock(stripe: Stripe, clock: string, extra: Record<stri
 }
 
 describe('lists by test clock: a clock’s subscriptions and the invoices they produced', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack } = useStack();
 
   it('lists only the clock’s subscriptions and invoices, newest first, paged', async () => {
     const { stripe } = stack;

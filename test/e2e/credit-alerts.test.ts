@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { DAY } from '../fixtures/stripe';
 import { advance, afterGrace, april, GRACE, march, may, june, utc } from '../fixtures/billing';
 import { balances, grant, llmCustomer, monetary, tokens } from '../fixtures/credits';
@@ -11,16 +11,7 @@ import { keysFor } from '../../lib/store/keys';
 const keys = keysFor('test');
 
 describe('credit balance alerts', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   it('fires once when invoices spend the credits down to the threshold, not before, with the available balance as value', async () => {
     const llm = await llmCustomer(stripe, march.start, { fee: 0 });

@@ -1,13 +1,12 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { customerParams, DAY, expectStripeError, HOUR, loose, rawRequest } from '../fixtures/stripe';
 import { clockedCustomer, GRACE, licensedPrice, march, meteredPrice, newMeter } from '../fixtures/billing';
 import { anyMetered, grant, grantParams, grantsOf, ledgerOf, monetary, onlyPrices } from '../fixtures/credits';
 
 describe('bad credit requests', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   /** Everything the requests below could have written. */
   let world: {
@@ -25,8 +24,6 @@ describe('bad credit requests', () => {
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
     const { clock, customer, product } = await clockedCustomer(stripe, march.start);
     const meter = await newMeter(stripe);
     const [calls, eurCalls, fee, ...manyPrices] = await Promise.all([
@@ -39,9 +36,6 @@ describe('bad credit requests', () => {
     const live = await grant(stripe, holder, { expires_at: march.end });
     const voided = await stripe.billing.creditGrants.voidGrant((await grant(stripe, holder)).id);
     world = { clock, customer, calls: calls!, eurCalls: eurCalls!, fee: fee!, manyPrices, holder, live, voided };
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const creditEventTypes = ['billing.credit_grant.created', 'billing.credit_grant.updated', 'billing.credit_balance_transaction.created'];

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { DAY, expectInvalid, MINUTE } from '../fixtures/stripe';
 import {
   advance,
@@ -45,16 +45,7 @@ import {
 } from '../fixtures/credits';
 
 describe('billing credits on test clocks', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-
-  beforeAll(async () => {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
 
   /** When the invoice of the period ending at `boundary` finalizes (and credits pay it). */
   const finalizes = (boundary: number) => boundary + GRACE;

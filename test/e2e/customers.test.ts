@@ -1,18 +1,10 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { customerParams, expectStripeError, nowSeconds, unique } from '../fixtures/stripe';
 
 describe('customers', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack();
 
   const allCustomerIds = async () => (await stripe.customers.list({ limit: 100 })).data.map((c) => c.id);
 

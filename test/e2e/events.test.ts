@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { productParams, licensedPriceParams } from '../fixtures/catalog';
 import { afterGrace, april, clockedCustomer, item, licensedPrice, march, newMeter, subscriptionParams } from '../fixtures/billing';
 import { meterAndCustomer, streamClient, unique, v2Event } from '../fixtures/stripe';
@@ -19,20 +19,16 @@ async function eventsOf(stripe: Stripe, objectId: string, params: Stripe.EventLi
 const typesOf = (events: Stripe.Event[]) => events.map((event) => event.type);
 
 describe('events', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
   // The local stack has no EventBridge: the client is a stand-in that records what is put on the bus.
+  // Its hooks come first, so that it answers before the stack starts and until the stack has stopped.
   const eventBridge = mockClient(EventBridgeClient);
-
-  beforeAll(async () => {
+  beforeAll(() => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-    stack = await startTestStack({ eventBusName: 'meterline-test-bus', eventBridge: new EventBridgeClient({ region: 'us-east-1' }) });
-    stripe = stack.stripe;
   });
-  afterAll(async () => {
-    await stack?.stop();
+  afterAll(() => {
     eventBridge.restore();
   });
+  const { stack, stripe } = useStack({ eventBusName: 'meterline-test-bus', eventBridge: new EventBridgeClient({ region: 'us-east-1' }) });
 
   describe('every state change records an event', () => {
     it('customers: created, updated with previous_attributes, deleted with the customer as it was', async () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack, type TestStack } from '../support/stack';
 import { advance, afterGrace, invoicesOf, item, licensedPrice, march, meteredPrice, newMeter, subscriptionParams, usage, utc } from '../fixtures/billing';
 import { grantParams } from '../fixtures/credits';
 import { productParams } from '../fixtures/catalog';
@@ -47,14 +47,10 @@ async function billedInvoice(stripe: Stripe, stack: TestStack) {
 }
 
 describe('hosted invoice pages and PDFs', () => {
-  let stack: TestStack;
+  const { stack } = useStack({ seller: SELLER });
   let billed: Awaited<ReturnType<typeof billedInvoice>>;
   beforeAll(async () => {
-    stack = await startTestStack({ seller: SELLER });
     billed = await billedInvoice(stack.stripe, stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   it('gives every finalized invoice a hosted page and a PDF, numbered from the customer’s prefix and sequence, and drafts neither', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { customerParams, meterParams, rawRequest } from '../fixtures/stripe';
 
 /** Keys that reach Object.prototype when a parser is careless. */
@@ -37,13 +37,10 @@ const hostileJson = fc.oneof(
 );
 
 describe('hostile input', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let routes: string[];
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     const customer = await stripe.customers.create(customerParams());
     const meter = await stripe.billing.meters.create(meterParams());
     const product = await stripe.products.create({ name: 'Hostile' });
@@ -72,9 +69,6 @@ describe('hostile input', () => {
       '/v1/test_helpers/test_clocks',
       `/v1/customers/cus_${'x'.repeat(3000)}`,
     ];
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const newestEvent = async () => (await stripe.events.list({ limit: 1 })).data[0]?.id;

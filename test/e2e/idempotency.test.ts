@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { IdempotencyStore } from '../../lib/http/idempotency';
 import { REQUEST_LIMIT_MS } from '../../lib/http/handler';
 import {
@@ -19,15 +19,7 @@ import {
 } from '../fixtures/stripe';
 
 describe('idempotent requests', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack();
 
   const key = () => ({ idempotencyKey: unique('idem') });
   const customersWithEmail = async (email: string) =>
@@ -147,14 +139,8 @@ describe('idempotent requests', () => {
 });
 
 describe('an idempotent request that crashed', () => {
-  let stack: TestStack;
   let skewMs = 0;
-  beforeAll(async () => {
-    stack = await startTestStack({ nowMs: () => Date.now() + skewMs });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack } = useStack({ nowMs: () => Date.now() + skewMs });
 
   it('holds its key while it could still be running, then lets the retry run once', async () => {
     const params = customerParams();

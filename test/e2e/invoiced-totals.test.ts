@@ -1,11 +1,10 @@
 import qs from 'qs';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { advance, afterGrace, clockedCustomer, invoicesOf, item, licensedPrice, march, subscriptionParams, utc } from '../fixtures/billing';
 import { expectInvalid } from '../fixtures/stripe';
 import type { InvoicedTotal } from '../../lib/billing/billing-store';
-
 
 async function invoicedIn(stripe: Stripe, month: string): Promise<InvoicedTotal[]> {
   const list = (await stripe.rawRequest('GET', `/v1/billing/invoiced_totals?${qs.stringify({ month })}`, null as never)) as unknown as { data: InvoicedTotal[] };
@@ -15,13 +14,7 @@ async function invoicedIn(stripe: Stripe, month: string): Promise<InvoicedTotal[
 const totalsOf = (totals: InvoicedTotal[]) => totals.map(({ currency, total, amount_due, invoice_count }) => ({ currency, total, amount_due, invoice_count }));
 
 describe('GET /v1/billing/invoiced_totals (what was invoiced in a month, per currency)', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack } = useStack();
 
   it('adds each invoice to the month it was finalized in, per currency, and takes voided ones back', async () => {
     const { stripe } = stack;

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import {
   drained,
   expectInvalid,
@@ -16,15 +16,7 @@ import {
 } from '../fixtures/stripe';
 
 describe('meter events', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe } = useStack();
 
   describe('v1 meter events', () => {
     it('acknowledges an event with its identifier, payload and timestamp', async () => {

@@ -1,27 +1,18 @@
 import Stripe from 'stripe';
 import { DIRECTORY_TTL_MS } from '../../lib/metering/directory';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { customerParams, drained, expectInvalid, expectStripeError, meterParams, unique, usageOf, v1Event } from '../fixtures/stripe';
 
 /** Ingest caches meters by event_name for a few seconds (per container); tests step the clock past it. */
 
 describe('meters', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack({ nowMs: () => Date.now() + skewMs });
   let skewMs = 0;
   const stackNow = () => Math.floor((Date.now() + skewMs) / 1000);
   const letDirectoryCacheExpire = () => {
     skewMs += DIRECTORY_TTL_MS + 1_000;
   };
-
-  beforeAll(async () => {
-    stack = await startTestStack({ nowMs: () => Date.now() + skewMs });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
   it('creates a meter with Stripe defaults for customer_mapping and value_settings', async () => {
     const params = meterParams({ display_name: 'API calls', default_aggregation: { formula: 'count' } });

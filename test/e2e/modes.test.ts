@@ -1,7 +1,7 @@
 import qs from 'qs';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, stripeFor, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stripeFor, useStack } from '../support/stack';
 import { decimal, meteredPriceParams, productParams } from '../fixtures/catalog';
 import { creditAlertParams, usageAlertParams } from '../fixtures/alerts';
 import { grantParams, onlyPrices } from '../fixtures/credits';
@@ -57,20 +57,16 @@ async function makeWorld(stripe: Stripe, mode: Mode): Promise<World> {
 }
 
 describe('test mode and live mode', () => {
-  let stack: TestStack;
+  const { stack } = useStack();
   const stripe = {} as Record<Mode, Stripe>;
   const world = {} as Record<Mode, World>;
 
   beforeAll(async () => {
-    stack = await startTestStack();
     stripe.test = stack.stripe;
     const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'live', livemode: true, now: nowSeconds() });
     stripe.live = stripeFor(stack.url, secret);
     for (const mode of MODES) world[mode] = await makeWorld(stripe[mode], mode);
     await drained(stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   describe('the same story in both modes', () => {
@@ -300,14 +296,10 @@ describe('test mode and live mode', () => {
   });
 
   describe('the billing scheduler and worker', () => {
-    let clocked: TestStack;
     let nowMs = Date.now();
-    afterAll(async () => {
-      await clocked?.stop();
-    });
+    const { stack: clocked } = useStack({ nowMs: () => nowMs, invoiceGraceSeconds: 3600 });
 
     it('bill both modes, each from its own data', async () => {
-      clocked = await startTestStack({ nowMs: () => nowMs, invoiceGraceSeconds: 3600 });
       const { secret } = await clocked.services.apiKeys.create({ type: 'secret', name: 'live', livemode: true, now: Math.floor(nowMs / 1000) });
       const clients: Record<Mode, Stripe> = { test: clocked.stripe, live: stripeFor(clocked.url, secret) };
       const subscriptions = {} as Record<Mode, Stripe.Subscription>;

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { stripeObjectKeys } from '../support/stripe-shapes';
 import { invoicesOf, item, licensedPrice, meteredPrice, newMeter, subscriptionParams } from '../fixtures/billing';
 import { productParams } from '../fixtures/catalog';
@@ -20,14 +20,8 @@ const ALWAYS_SENT: Record<string, string[]> = {
 const missing = (object: object, keys: string[]) => keys.filter((key) => !(key in object));
 
 describe("our objects have every field of Stripe's types", () => {
-  let stack: TestStack;
+  const { stack } = useStack();
   const shapes = stripeObjectKeys(Object.keys(ALWAYS_SENT));
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
   it('customers, subscriptions, subscription items, invoices and their lines', async () => {
     const { stripe } = stack;

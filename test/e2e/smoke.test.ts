@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployedStack, startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { deployedStack, useStack, type TestStack } from '../support/stack';
 
 /**
  * The smoke test runs against the local test stack, or against a deployed stack when
@@ -17,19 +17,7 @@ const DEPLOYED_DEADLINE_MS = 90_000;
 const POLL_INTERVAL_MS = 2_000;
 
 describe(deployed ? `the deployed stack at ${deployed.url}` : 'the local stack', () => {
-  let stack: TestStack | undefined;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    if (deployed) {
-      stripe = deployed.stripe;
-    } else {
-      stack = await startTestStack();
-      stripe = stack.stripe;
-    }
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack, stripe }: { stack?: TestStack; stripe: Stripe } = deployed ? { stripe: deployed.stripe } : useStack();
 
   /** Calls `read` until `done` accepts its result (once for the local stack, which was drained). */
   const eventually = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {

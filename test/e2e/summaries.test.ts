@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import {
   customerParams,
   DAY,
@@ -19,8 +19,7 @@ import {
 } from '../fixtures/stripe';
 
 describe('meter event summaries', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   let customer: Stripe.Customer;
   const meters = {} as Record<Formula, Stripe.Billing.Meter>;
 
@@ -40,8 +39,6 @@ describe('meter event summaries', () => {
   const threeDays = { start_time: dayBefore, end_time: today + DAY };
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     customer = await stripe.customers.create(customerParams());
     for (const formula of ['sum', 'count', 'last'] as const) {
       meters[formula] = await stripe.billing.meters.create(meterParams({ default_aggregation: { formula } }));
@@ -55,9 +52,6 @@ describe('meter event summaries', () => {
       ]),
     });
     await drained(stack);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   type Range = Omit<Stripe.Billing.MeterListEventSummariesParams, 'customer'>;

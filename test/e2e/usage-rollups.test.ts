@@ -1,7 +1,7 @@
 import qs from 'qs';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { DAY, HOUR, customerParams, drained, expectInvalid, floorTo, meterParams, nowSeconds, unique } from '../fixtures/stripe';
 import type { MeterCustomerUsage, MeterUsageTotal } from '../../lib/metering/usage-totals';
 
@@ -12,13 +12,7 @@ const get = async <T>(stripe: Stripe, path: string, query: Record<string, unknow
 
 /** Usage across customers: what the console's home page (busiest meters) and meter page (all customers, top customers) chart. */
 describe('usage across customers (usage rollups kept from the usage table stream)', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack } = useStack();
 
   // Whole hours and days of the past, inside the 35 days a meter accepts.
   const today = floorTo(nowSeconds(), DAY);

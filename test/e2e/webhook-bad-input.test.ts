@@ -1,24 +1,18 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect } from 'vitest';
+import { it, useStack } from '../support/stack';
 import { expectInvalid, expectStripeError, loose, rawRequest } from '../fixtures/stripe';
 
 type CreateParams = Stripe.WebhookEndpointCreateParams;
 
 describe('bad webhook endpoint requests', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack();
   /** An endpoint every bad update is tried on. */
   let existing: Stripe.WebhookEndpoint;
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    stripe = stack.stripe;
     const { secret: _secret, ...shown } = await stripe.webhookEndpoints.create({ url: 'https://example.com/hooks', enabled_events: ['customer.created'] });
     existing = shown;
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   /** The endpoints must be exactly the one created above, unchanged. */
@@ -84,39 +78,31 @@ describe('bad webhook endpoint requests', () => {
       await stripe.webhookEndpoints.del((await stripe.webhookEndpoints.create({ ...valid, url: 'http://localhost:4000/hooks' })).id);
     });
 
-    it('requires test mode endpoints to be publicly reachable too where deployed (http still allowed)', async () => {
-      const deployed = await startTestStack({ webhookPrivateTestUrls: false });
-      try {
-        for (const url of ['http://localhost:4000/hooks', 'https://127.0.0.1/hooks', 'http://169.254.169.254/latest', 'http://[fd00::1]/hooks']) {
-          await expectInvalid(deployed.stripe.webhookEndpoints.create({ ...valid, url }), 'url', 'url_invalid');
-        }
-        expect((await deployed.stripe.webhookEndpoints.list()).data).toEqual([]);
-        const accepted = await deployed.stripe.webhookEndpoints.create({ ...valid, url: 'http://hooks.example.com/in' });
-        await expectInvalid(deployed.stripe.webhookEndpoints.update(accepted.id, { url: 'http://192.168.1.20/in' }), 'url', 'url_invalid');
-        expect((await deployed.stripe.webhookEndpoints.retrieve(accepted.id)).url).toBe('http://hooks.example.com/in');
-      } finally {
-        await deployed.stop();
+    it('requires test mode endpoints to be publicly reachable too where deployed (http still allowed)', async ({ startStack }) => {
+      const deployed = await startStack({ webhookPrivateTestUrls: false });
+      for (const url of ['http://localhost:4000/hooks', 'https://127.0.0.1/hooks', 'http://169.254.169.254/latest', 'http://[fd00::1]/hooks']) {
+        await expectInvalid(deployed.stripe.webhookEndpoints.create({ ...valid, url }), 'url', 'url_invalid');
       }
+      expect((await deployed.stripe.webhookEndpoints.list()).data).toEqual([]);
+      const accepted = await deployed.stripe.webhookEndpoints.create({ ...valid, url: 'http://hooks.example.com/in' });
+      await expectInvalid(deployed.stripe.webhookEndpoints.update(accepted.id, { url: 'http://192.168.1.20/in' }), 'url', 'url_invalid');
+      expect((await deployed.stripe.webhookEndpoints.retrieve(accepted.id)).url).toBe('http://hooks.example.com/in');
     });
 
-    it('stops at 16 endpoints, also when creates race for the last places', async () => {
-      const stack16 = await startTestStack();
-      try {
-        const create = (i: number) => stack16.stripe.webhookEndpoints.create({ url: `https://example.com/${i}`, enabled_events: ['*'] });
-        for (let i = 0; i < 13; i++) await create(i);
-        const racing = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => create(13 + i)));
-        expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-        for (const r of racing.filter((r) => r.status === 'rejected')) {
-          expect((r as PromiseRejectedResult).reason).toMatchObject({ statusCode: 400, param: 'url', code: 'webhook_endpoint_limit_reached' });
-        }
-        await expectInvalid(stack16.stripe.webhookEndpoints.create(valid), 'url', 'webhook_endpoint_limit_reached');
-        expect((await stack16.stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(16);
-        // A deletion frees a place.
-        await stack16.stripe.webhookEndpoints.del((await stack16.stripe.webhookEndpoints.list({ limit: 1 })).data[0]!.id);
-        await create(99);
-      } finally {
-        await stack16.stop();
+    it('stops at 16 endpoints, also when creates race for the last places', async ({ startStack }) => {
+      const stack16 = await startStack();
+      const create = (i: number) => stack16.stripe.webhookEndpoints.create({ url: `https://example.com/${i}`, enabled_events: ['*'] });
+      for (let i = 0; i < 13; i++) await create(i);
+      const racing = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => create(13 + i)));
+      expect(racing.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      for (const r of racing.filter((r) => r.status === 'rejected')) {
+        expect((r as PromiseRejectedResult).reason).toMatchObject({ statusCode: 400, param: 'url', code: 'webhook_endpoint_limit_reached' });
       }
+      await expectInvalid(stack16.stripe.webhookEndpoints.create(valid), 'url', 'webhook_endpoint_limit_reached');
+      expect((await stack16.stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(16);
+      // A deletion frees a place.
+      await stack16.stripe.webhookEndpoints.del((await stack16.stripe.webhookEndpoints.list({ limit: 1 })).data[0]!.id);
+      await create(99);
     });
   });
 

@@ -2,25 +2,16 @@ import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { accountKeys, keysFor } from '../../lib/store/keys';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { attemptsOf, customerCreated, endpointFor, Receiver, sleep, type Answer } from '../fixtures/webhooks';
 import { expectInvalid, expectStripeError, nowSeconds, unique } from '../fixtures/stripe';
 import type { WebhookResend } from '../../lib/webhooks/model';
 
 
 describe('resending an event to a webhook endpoint', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  // Retries come a second after a failure, so a resend that were retried would show it within the test.
+  const { stack, stripe } = useStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: 800 });
   const receivers: Receiver[] = [];
-
-  beforeAll(async () => {
-    // Retries come a second after a failure, so a resend that were retried would show it within the test.
-    stack = await startTestStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: 800 });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
   /** Every endpoint goes, so that the next test starts clean. */
   async function cleanUp() {

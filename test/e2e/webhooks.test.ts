@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import type { StripeEvent } from '../../lib/events/events';
 import { attemptsOf, customerCreated, endpointFor, Receiver, sleep, type Answer } from '../fixtures/webhooks';
 
@@ -8,21 +8,13 @@ import { attemptsOf, customerCreated, endpointFor, Receiver, sleep, type Answer 
 const TIMEOUT_MS = 800;
 
 describe('webhooks', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
+  const { stack, stripe } = useStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: TIMEOUT_MS });
   const receivers: Receiver[] = [];
 
-  beforeAll(async () => {
-    stack = await startTestStack({ webhookFirstRetrySeconds: 1, webhookTimeoutMs: TIMEOUT_MS });
-    stripe = stack.stripe;
-  });
   afterEach(async () => {
     // Every endpoint goes, so that retries still queued are dropped and the next test starts clean.
     for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) await stripe.webhookEndpoints.del(endpoint.id);
     await Promise.all(receivers.splice(0).map((r) => r.close()));
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const receiver = async (answer?: (n: number) => Answer) => {

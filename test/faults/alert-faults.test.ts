@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type Stripe from 'stripe';
-import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
+import { it, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 import { HOUR, iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
 import { triggersOf, usageAlert, type MeterlineAlert } from '../fixtures/alerts';
 import { keysFor } from '../../lib/store/keys';
@@ -76,14 +76,8 @@ async function expectExactlyOnce(stack: TestStack, w: World) {
 }
 
 describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
-
-  it('fire exactly once when the poller delivers every batch twice, concurrently, with several invocations in flight', async () => {
-    stack = await startTestStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+  it('fire exactly once when the poller delivers every batch twice, concurrently, with several invocations in flight', async ({ startStack }) => {
+    const stack = await startStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     await sendStream(stack, workload(w));
     expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
@@ -91,8 +85,8 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
     expect(await stack.dlqDepth()).toBe(0);
   });
 
-  it('take a cancelled event off exactly once when cancellations are delivered twice, concurrently with usage', async () => {
-    stack = await startTestStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+  it('take a cancelled event off exactly once when cancellations are delivered twice, concurrently with usage', async ({ startStack }) => {
+    const stack = await startStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     const events = workload(w);
     // Each customer's last event (a 5, never duplicated) is held back, so nothing can fire before phase 3.
@@ -118,9 +112,9 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
     expect(await stack.dlqDepth()).toBe(0);
   });
 
-  it('fire exactly once when the consumer crashes between claiming and applying', async () => {
+  it('fire exactly once when the consumer crashes between claiming and applying', async ({ startStack }) => {
     let crashes = 2;
-    stack = await startTestStack({
+    const stack = await startStack({
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       afterClaims: async () => {
         if (crashes-- > 0) throw new Error('simulated crash after claims');
@@ -133,9 +127,9 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
     await expectExactlyOnce(stack, w);
   });
 
-  it('fire exactly once when invocations do their work and then fail (redelivered)', async () => {
+  it('fire exactly once when invocations do their work and then fail (redelivered)', async ({ startStack }) => {
     let failures = 3;
-    stack = await startTestStack({
+    const stack = await startStack({
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       wrapConsumer: (handler) => async (event) => {
         const result = await handler(event);
@@ -149,8 +143,8 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
     await expectExactlyOnce(stack, w);
   });
 
-  it('fire exactly once when many consumers race on the same counters, each message delivered to two of them', async () => {
-    stack = await startTestStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+  it('fire exactly once when many consumers race on the same counters, each message delivered to two of them', async ({ startStack }) => {
+    const stack = await startStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     const nowMs = Date.now();
     // Queue messages as the API writes them, consumed directly: 12 consumers at once, every message given to two.

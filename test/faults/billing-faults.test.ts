@@ -1,10 +1,10 @@
 import Decimal from 'decimal.js';
 import Stripe from 'stripe';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Step } from '../../lib/billing/advance-subscription';
 import type { LocalStackOptions } from '../../lib/local/stack';
 import { DAY, floorTo, HOUR, iso, meterParams, nowSeconds, streamClient, unique } from '../fixtures/stripe';
-import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
+import { it, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 
 /**
  * The billing cycle under faults: live subscriptions on a controllable clock, usage sent through
@@ -53,8 +53,8 @@ interface InvoiceView {
 const periodStart = (sub: Stripe.Subscription, k: number) => sub.start_date + k * DAY;
 const meteredCents = (quantity: Decimal) => quantity.mul(METERED_UNIT).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber();
 
-async function start(clock: Clock, options: LocalStackOptions = {}): Promise<TestStack> {
-  return startTestStack({ nowMs: () => clock.nowMs, invoiceGraceSeconds: GRACE, billingWorkerTimeoutMs: WORKER_TIMEOUT_MS, ...options });
+function clockedOptions(clock: Clock, options: LocalStackOptions = {}): LocalStackOptions {
+  return { nowMs: () => clock.nowMs, invoiceGraceSeconds: GRACE, billingWorkerTimeoutMs: WORKER_TIMEOUT_MS, ...options };
 }
 
 /** `count` customers, each on a daily flat price plus a daily metered price, created a minute apart (so each has its own period ends). */
@@ -157,17 +157,11 @@ async function expectEachPeriodBilledOnce(stack: TestStack, fixture: Fixture, cl
 }
 
 describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
-
-  it('bills each period once when the worker dies between building a step and committing it, then retries', async () => {
+  it('bills each period once when the worker dies between building a step and committing it, then retries', async ({ startStack }) => {
     const clock = new Clock();
     const attempted = new Set<string>();
     let crashes = 0;
-    stack = await start(clock, {
+    const stack = await startStack(clockedOptions(clock, {
       // Crash on the first attempt of every step: the invoice is built, the period advance is not committed.
       beforeBillingCommit: async (step: Step) => {
         const key = step.kind === 'close' ? `close@${step.at}` : `finalize:${step.draft.invoice}`;
@@ -176,7 +170,7 @@ describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, (
         crashes++;
         throw new Error(`simulated crash before committing ${key}`);
       },
-    });
+    }));
     const fixture = await subscribe(stack, clock, 3);
     const periods = 3;
     for (let k = 0; k < periods; k++) {
@@ -192,9 +186,9 @@ describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, (
     await expectEachPeriodBilledOnce(stack, fixture, periods);
   });
 
-  it('bills each period once when every job is delivered twice and two schedulers run at once', async () => {
+  it('bills each period once when every job is delivered twice and two schedulers run at once', async ({ startStack }) => {
     const clock = new Clock();
-    stack = await start(clock, { deliverBillingTwice: true });
+    const stack = await startStack(clockedOptions(clock, { deliverBillingTwice: true }));
     const fixture = await subscribe(stack, clock, 4);
     const periods = 3;
     for (let k = 0; k < periods; k++) await recordUsage(stack, clock, fixture, k);
@@ -210,9 +204,9 @@ describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, (
     expect((await stack.runBillingScheduler(t)).queued).toBe(0);
   });
 
-  it('bills each period once and finalizes each draft once when workers advance one subscription concurrently', async () => {
+  it('bills each period once and finalizes each draft once when workers advance one subscription concurrently', async ({ startStack }) => {
     const clock = new Clock();
-    stack = await start(clock);
+    const stack = await startStack(clockedOptions(clock));
     const fixture = await subscribe(stack, clock, 2);
     const periods = 4;
     for (let k = 0; k < periods; k++) await recordUsage(stack, clock, fixture, k);
@@ -228,18 +222,18 @@ describe('the billing cycle under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, (
     await expectEachPeriodBilledOnce(stack, fixture, periods);
   });
 
-  it('dead-letters a job whose worker always fails, without holding up the other subscriptions', async () => {
+  it('dead-letters a job whose worker always fails, without holding up the other subscriptions', async ({ startStack }) => {
     const clock = new Clock();
     let poisonEnd = -1;
     let failures = 0;
-    stack = await start(clock, {
+    const stack = await startStack(clockedOptions(clock, {
       beforeBillingCommit: async (step: Step) => {
         if (step.kind === 'close' && step.at === poisonEnd) {
           failures++;
           throw new Error('simulated bug: this subscription always fails');
         }
       },
-    });
+    }));
     const fixture = await subscribe(stack, clock, 3);
     const [poison, ...others] = fixture.subscriptions;
     poisonEnd = periodStart(poison!, 1);

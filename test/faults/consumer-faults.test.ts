@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type Stripe from 'stripe';
-import { startTestStack, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
+import { it, type TestStack, DRAIN_DEADLINE_MS, FAULT_TEST_TIMEOUT_MS } from '../support/stack';
 import { Quantity } from '../../lib/domain/quantity';
 import { iso, meterAndCustomer, streamClient, unique, usageOf } from '../fixtures/stripe';
 
@@ -54,14 +54,8 @@ async function setup(stack: TestStack) {
 }
 
 describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
-
-  it('counts every event once when the poller delivers every batch twice, concurrently', async () => {
-    stack = await startTestStack({ deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+  it('counts every event once when the poller delivers every batch twice, concurrently', async ({ startStack }) => {
+    const stack = await startStack({ deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
     expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
@@ -69,9 +63,9 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
     expect(await stack.dlqDepth()).toBe(0);
   });
 
-  it('keeps totals exact when the consumer crashes between claiming and applying', async () => {
+  it('keeps totals exact when the consumer crashes between claiming and applying', async ({ startStack }) => {
     let crashes = 2;
-    stack = await startTestStack({
+    const stack = await startStack({
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       afterClaims: async () => {
         if (crashes-- > 0) throw new Error('simulated crash after claims');
@@ -85,9 +79,9 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
     expect(await stack.dlqDepth()).toBe(0);
   });
 
-  it('keeps totals exact when an invocation does its work and then fails', async () => {
+  it('keeps totals exact when an invocation does its work and then fails', async ({ startStack }) => {
     let failures = 2;
-    stack = await startTestStack({
+    const stack = await startStack({
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       wrapConsumer: (handler) => async (event) => {
         const result = await handler(event);
@@ -101,9 +95,9 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
     expect(await totals(stack.stripe)).toEqual(expected);
   });
 
-  it('moves poison messages to the dead-letter queue after maxReceiveCount receives, alone', async () => {
+  it('moves poison messages to the dead-letter queue after maxReceiveCount receives, alone', async ({ startStack }) => {
     // One-event batches finish well within 300 ms, so the 2 s visibility timeout is safe here.
-    stack = await startTestStack({ consumerTimeoutMs: 300 });
+    const stack = await startStack({ consumerTimeoutMs: 300 });
     const { customer, meter } = await meterAndCustomer(stack.stripe);
     const now = Math.floor(Date.now() / 1000);
     for (const body of ['{not json', JSON.stringify({ type: 'meter_events', received: now, livemode: false, events: 'x' })]) {

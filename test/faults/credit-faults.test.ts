@@ -1,10 +1,10 @@
 import Stripe from 'stripe';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { Step } from '../../lib/billing/advance-subscription';
 import { decimal } from '../fixtures/catalog';
 import { HOUR } from '../fixtures/stripe';
 import { advance, clockedCustomer, GRACE, invoicesOf, item, march, meteredPrice, newMeter, subscriptionParams, usage, utc } from '../fixtures/billing';
-import { startTestStack, type TestStack } from '../support/stack';
+import { it, type StartStack } from '../support/stack';
 
 /**
  * Credits under concurrency: several invoices of one customer finalizing at the same moment, by
@@ -35,15 +35,9 @@ function barrier(parties: number) {
 }
 
 describe('credits under concurrent finalization', () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
-
   /** A customer with `count` subscriptions, each with 12.00 USD of March usage, and one grant of `grantCents`; the clock stops after March closes, before the drafts finalize. */
-  async function raceSetup(count: number, grantCents: number, expiresAt?: number) {
-    stack = await startTestStack({ invoiceGraceSeconds: GRACE, beforeBillingCommit: barrier(count) });
+  async function raceSetup(startStack: StartStack, count: number, grantCents: number, expiresAt?: number) {
+    const stack = await startStack({ invoiceGraceSeconds: GRACE, beforeBillingCommit: barrier(count) });
     const { stripe } = stack;
     const { clock, customer, product } = await clockedCustomer(stripe, march.start);
     const meter = await newMeter(stripe);
@@ -60,7 +54,7 @@ describe('credits under concurrent finalization', () => {
     // One event per subscription: usage is per customer and meter, so each invoice bills it all once more.
     await usage(stack, meter, customer, [[UNITS, utc(2026, 3, 10)]]);
     await advance(stripe, clock, march.end + 60);
-    return { stripe, customer, subscriptions, grant, finalizeAt: march.end + GRACE + HOUR };
+    return { stack, stripe, customer, subscriptions, grant, finalizeAt: march.end + GRACE + HOUR };
   }
 
   async function credited(stripe: Stripe, subscriptions: Stripe.Subscription[]) {
@@ -83,9 +77,9 @@ describe('credits under concurrent finalization', () => {
     return { entries, balance, summary: summary.balances[0]!.ledger_balance.monetary!.value };
   }
 
-  it('two invoices finalizing at once never spend more than the grant holds', async () => {
-    const { stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(2, 1000);
-    const billing = stack!.services.test.billing;
+  it('two invoices finalizing at once never spend more than the grant holds', async ({ startStack }) => {
+    const { stack, stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(startStack, 2, 1000);
+    const billing = stack.services.test.billing;
     await Promise.all(subscriptions.map((sub) => billing.advanceSubscription(sub.id, finalizeAt)));
 
     const credits = await credited(stripe, subscriptions);
@@ -95,9 +89,9 @@ describe('credits under concurrent finalization', () => {
     expect([ledger.balance, ledger.summary]).toEqual([0, 0]);
   });
 
-  it('workers, duplicate jobs and manual finalizations racing over three invoices spend the grant exactly once', async () => {
-    const { stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(3, 2000);
-    const billing = stack!.services.test.billing;
+  it('workers, duplicate jobs and manual finalizations racing over three invoices spend the grant exactly once', async ({ startStack }) => {
+    const { stack, stripe, customer, subscriptions, grant, finalizeAt } = await raceSetup(startStack, 3, 2000);
+    const billing = stack.services.test.billing;
     const attempts = subscriptions.flatMap((sub) => [
       billing.advanceSubscription(sub.id, finalizeAt),
       billing.advanceSubscription(sub.id, finalizeAt),
@@ -116,11 +110,11 @@ describe('credits under concurrent finalization', () => {
     expect([ledger.balance, ledger.summary]).toEqual([0, 0]);
   });
 
-  it('an expiry job that runs before an earlier finalization first lets that invoice spend the grant', async () => {
+  it('an expiry job that runs before an earlier finalization first lets that invoice spend the grant', async ({ startStack }) => {
     const expiresAt = march.end + GRACE + 2 * HOUR;
-    const { stripe, customer, subscriptions, grant } = await raceSetup(1, 2000, expiresAt);
+    const { stack, stripe, customer, subscriptions, grant } = await raceSetup(startStack, 1, 2000, expiresAt);
     // The grant's expiry job is handled first, although the invoice finalizes an hour before the expiry.
-    await stack!.services.test.billing.advanceDue(grant.id, expiresAt + HOUR);
+    await stack.services.test.billing.advanceDue(grant.id, expiresAt + HOUR);
 
     expect(await credited(stripe, subscriptions)).toEqual([INVOICE_CENTS]);
     const ledger = await ledgerOf(stripe, customer, grant);

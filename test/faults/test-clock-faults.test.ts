@@ -1,10 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keysFor } from '../../lib/store/keys';
 
 const keys = keysFor('test');
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { expectInvalid } from '../fixtures/stripe';
 import { advance, clockedCustomer, invoicesOf, item, licensedPrice, subscriptionParams, utc } from '../fixtures/billing';
 
@@ -12,25 +11,16 @@ const JAN_1 = utc(2026, 1, 1);
 const FEB_1 = utc(2026, 2, 1);
 
 describe('advancing a test clock when an advance fails', () => {
-  let stack: TestStack;
-  let stripe: Stripe;
   let wallMs = Date.now();
   let failNextStep = false;
-
-  beforeAll(async () => {
-    stack = await startTestStack({
-      nowMs: () => wallMs,
-      invoiceGraceSeconds: 0,
-      beforeBillingCommit: async () => {
-        if (!failNextStep) return;
-        failNextStep = false;
-        throw new Error('worker crashed');
-      },
-    });
-    stripe = stack.stripe;
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  const { stack, stripe } = useStack({
+    nowMs: () => wallMs,
+    invoiceGraceSeconds: 0,
+    beforeBillingCommit: async () => {
+      if (!failNextStep) return;
+      failNextStep = false;
+      throw new Error('worker crashed');
+    },
   });
 
   /** A customer on a clock at Jan 1 with a 10.00 monthly fee. */

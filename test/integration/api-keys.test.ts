@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 import { ApiKeys, KEY_CACHE_SECONDS } from '../../lib/auth/api-keys';
 
 describe('API keys', () => {
-  let stack: TestStack;
+  const { stack } = useStack();
   const now = () => Math.floor(Date.now() / 1000);
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
   it('stores only the hash of a secret', async () => {
     const { secret, record } = await stack.services.apiKeys.create({ type: 'secret', name: 'hashed', livemode: false, now: now() });

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../lib/local/gateway';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useStack } from '../support/stack';
 
 /** Sends the headers and `sent` bytes of a body announced as `length` bytes, and waits for the answer. */
 function partialPost(url: string, path: string, headers: Record<string, string>, length: number, sent: number) {
@@ -18,13 +18,7 @@ function partialPost(url: string, path: string, headers: Record<string, string>,
 }
 
 describe('the local gateway', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const { stack } = useStack();
 
   it('refuses a body over API Gateway\'s 10 MB limit without reading it', async () => {
     const answer = await partialPost(stack.url, '/v1/customers', { authorization: `Bearer ${stack.secretKey}` }, MAX_BODY_BYTES + 1, 10);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useStack } from '../support/stack';
 import { makeUsageRollupHandler } from '../../lib/queue/usage-rollup-handler';
 import { keysFor } from '../../lib/store/keys';
 import { DAY, HOUR } from '../../lib/domain/time';
@@ -12,17 +12,13 @@ import { DAY, HOUR } from '../../lib/domain/time';
  * hour items that held usage before the rollup saw them. Every total must come out exact.
  */
 describe('usage rollup: exactly once under redelivery, bisection and concurrency', () => {
-  let stack: TestStack;
+  const { stack } = useStack();
   let rollup: ReturnType<typeof makeUsageRollupHandler>;
   const day = 1_780_000_000 - (1_780_000_000 % DAY);
   let sequence = 10n ** 20n;
 
   beforeAll(async () => {
-    stack = await startTestStack();
     rollup = makeUsageRollupHandler(stack.services);
-  });
-  afterAll(async () => {
-    await stack?.stop();
   });
 
   const keys = keysFor('test');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject, it as base } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../lib/local/stack';
 import { useLocalCredentials } from '../../lib/local/emulators';
 
@@ -63,7 +63,7 @@ export function deployedStack(): DeployedStack | undefined {
 
 /**
  * A local stack on the emulators started by global setup, under a fresh name prefix, with a
- * secret key and an SDK client. Stop it in afterAll.
+ * secret key and an SDK client. The caller stops it; tests use `useStack` or `startStack` instead.
  */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<TestStack> {
   useLocalCredentials();
@@ -76,4 +76,77 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
   const now = Math.floor(stack.services.nowMs() / 1000);
   const { secret } = await stack.services.apiKeys.create({ type: 'secret', name: 'test', livemode: false, now });
   return { ...stack, secretKey: secret, stripe: stripeFor(stack.url, secret), client: (key) => stripeFor(stack.url, key) };
+}
+
+/**
+ * The stack a test file (or one describe block) shares: started with `options` before its first
+ * test, stopped after its last (one beforeAll and one afterAll). `stack` and `stripe` can be
+ * named where the suite is declared: from the first hook on they stand for the running stack and
+ * its SDK client; reading them before then throws.
+ */
+export function useStack(options: LocalStackOptions = {}): { stack: TestStack; stripe: Stripe } {
+  const stack = lateBound<TestStack>('stack');
+  const stripe = lateBound<Stripe>('stripe');
+  beforeAll(async () => {
+    const started = await startTestStack(options);
+    stack.bind(started);
+    stripe.bind(started.stripe);
+  });
+  afterAll(async () => {
+    await stack.bound?.stop();
+  });
+  return { stack: stack.proxy, stripe: stripe.proxy };
+}
+
+/** Starts a stack of the test's own, stopped when the test ends. */
+export type StartStack = (options?: LocalStackOptions) => Promise<TestStack>;
+
+/**
+ * `it` with a `startStack` fixture, for tests that need a stack of their own (fault injection,
+ * another clock or configuration): every stack a test starts is stopped when the test ends.
+ */
+export const it = base.extend('startStack', async ({}, { onCleanup }) => {
+  const started: TestStack[] = [];
+  onCleanup(async () => {
+    for (const stack of started.splice(0)) await stack.stop();
+  });
+  const startStack: StartStack = async (options = {}) => {
+    const stack = await startTestStack(options);
+    started.push(stack);
+    return stack;
+  };
+  return startStack;
+});
+
+/** A stand-in for a value that exists only once a hook has made it: every use is forwarded to it. */
+function lateBound<T extends object>(name: string) {
+  let bound: T | undefined;
+  const target = (property: PropertyKey): T => {
+    if (bound) return bound;
+    throw new Error(`useStack: \`${name}.${String(property)}\` was read before the stack started (use it in tests and hooks, not where the suite is declared)`);
+  };
+  const proxy = new Proxy({} as T, {
+    get: (_, property) => {
+      // Awaiting or printing the stand-in before the start must not throw.
+      if (!bound && (property === 'then' || typeof property === 'symbol')) return undefined;
+      return Reflect.get(target(property), property);
+    },
+    set: (_, property, value) => Reflect.set(target(property), property, value),
+    has: (_, property) => Reflect.has(target(property), property),
+    ownKeys: () => Reflect.ownKeys(target('keys')),
+    getOwnPropertyDescriptor: (_, property) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(property), property);
+      // A proxy may only report a property its own target can have: a configurable one.
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
+  return {
+    proxy,
+    get bound() {
+      return bound;
+    },
+    bind(value: T) {
+      bound = value;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { aggregate } from '../../lib/metering/summarize-usage';
-import type { UsageHour } from '../../lib/metering/usage-store';
+import type { UsageHour } from '../../lib/metering/usage-reads';
 import { Quantity } from '../../lib/domain/quantity';
 
 const HOUR0 = 1_790_000_000 - (1_790_000_000 % 3600);
