@@ -74,6 +74,12 @@ export interface LocalStackOptions extends ServiceOptions {
   billingWorkerTimeoutMs?: number;
   /** Milliseconds between billing scheduler runs, the first at start; 0 (the default) disables the timer. */
   schedulerIntervalMs?: number;
+  /**
+   * Runs the usage rollup (usage across customers, from the usage table's stream). On by
+   * default; suites that check the hot path alone under load turn it off: it reads every record
+   * the consumer writes, in the same process. @default true
+   */
+  usageRollup?: boolean;
   /** Wraps the billing worker handler (fault injection in tests). */
   wrapBillingWorker?: (handler: SqsHandler) => SqsHandler;
   /** Fault injection: every billing-jobs batch is handed to the worker twice, concurrently. */
@@ -291,7 +297,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.consoleDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
   );
   await streamPoller.start();
-  await rollupPoller.start();
+  if (options.usageRollup !== false) await rollupPoller.start();
   poller.start();
   billingPoller.start();
   webhooksPoller.start();
