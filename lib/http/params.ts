@@ -1,4 +1,5 @@
 import { InvalidRequestError, MissingParameterError, UnknownParameterError } from '../errors';
+import type { MetadataUpdate } from '../domain/metadata';
 
 type Raw = Record<string, unknown>;
 
@@ -13,14 +14,9 @@ interface IntegerRule {
   max?: number;
 }
 
-export type Metadata = Record<string, string>;
-
-/** What a `metadata` parameter asks for: the keys to set and the keys to unset. */
-export interface MetadataUpdate {
-  set: Metadata;
-  unset: string[];
-  clear: boolean;
-}
+// Metadata has its home in lib/domain (and its rule in lib/metadata.ts); re-exported while use cases still read Params.
+export type { Metadata, MetadataUpdate } from '../domain/metadata';
+export { applyMetadata } from '../metadata';
 
 /** A list as JSON sends it, or as form bodies do (an index-keyed hash); undefined for a scalar. */
 function listOf(value: unknown): unknown[] | undefined {
@@ -266,16 +262,4 @@ export class Params {
       if (!this.seen.has(name)) throw new UnknownParameterError(this.path(name));
     }
   }
-}
-
-/** Applies a metadata update to existing metadata (at most 50 keys in the result). */
-export function applyMetadata(current: Metadata, update: MetadataUpdate | undefined): Metadata {
-  if (!update) return current;
-  const next: Metadata = update.clear ? {} : { ...current };
-  for (const k of update.unset) delete next[k];
-  Object.assign(next, update.set);
-  if (Object.keys(next).length > 50) {
-    throw new InvalidRequestError('Metadata can have at most 50 keys', 'metadata');
-  }
-  return next;
 }

@@ -1,0 +1,348 @@
+/**
+ * The schema layer at the HTTP edge: each operation declares its parameters once, with valibot,
+ * and `parseParams` turns the decoded form or JSON body into a typed command. The fields below
+ * read parameters the way Stripe does (form bodies send every scalar as a string, lists as
+ * index-keyed hashes, '' to clear a value) and `stripeError` is the one place where a schema
+ * issue becomes Stripe's error (`invalid_request_error`, a bracket `param` such as
+ * `tiers[1][up_to]`). Each field also carries the JSON Schema it documents (see openApiSchema).
+ */
+import * as v from 'valibot';
+import { InvalidRequestError, MissingParameterError, UnknownParameterError } from '../errors';
+import { METADATA_LIMITS, type MetadataUpdate } from '../domain/metadata';
+
+/** A JSON Schema fragment, as the OpenAPI document shows a parameter. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Any schema of this layer: unknown input, a typed command out. */
+export type ParamsSchema<T = unknown> = v.GenericSchema<unknown, T>;
+
+/** The command a schema produces. */
+export type CommandOf<S extends ParamsSchema> = v.InferOutput<S>;
+
+type Raw = Record<string, unknown>;
+type Key = string | number;
+
+/** The issue message of a required parameter that is absent or empty. */
+const MISSING = 'parameter_missing';
+/** Replaced, in the one place below, by the parameter's own name (`Invalid {name}: ...`). */
+const NAME = '{name}';
+
+/** A refusal inside a field: its message, and where below the field it points (a metadata key). */
+class Refusal {
+  constructor(
+    readonly message: string,
+    readonly at: Key[] = [],
+  ) {}
+}
+
+/** A leaf field: a read function from the raw value (which throws a Refusal) and its documentation. */
+function field<T>(doc: JsonSchema, read: (value: unknown) => T) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform<unknown, T>(({ dataset, addIssue, NEVER }) => {
+      try {
+        return read(dataset.value);
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        const path = error.at.map((key) => ({ type: 'object' as const, origin: 'value' as const, input: dataset.value as Raw, key: String(key), value: undefined }));
+        addIssue({ message: error.message, ...(path.length ? { path: path as [typeof path[0], ...typeof path] } : {}) });
+        return NEVER;
+      }
+    }),
+    v.metadata({ doc }),
+  );
+}
+
+/** A field the caller may leave out (then undefined). */
+function optional<T>(schema: ParamsSchema<T>) {
+  return v.optional(schema);
+}
+
+interface StringRule {
+  maxLength?: number;
+  oneOf?: readonly string[];
+  pattern?: RegExp;
+}
+
+interface IntegerRule {
+  min?: number;
+  max?: number;
+}
+
+function stringDoc(rule: StringRule): JsonSchema {
+  return {
+    type: 'string',
+    ...(rule.maxLength !== undefined ? { maxLength: rule.maxLength } : {}),
+    ...(rule.oneOf ? { enum: [...rule.oneOf] } : {}),
+    ...(rule.pattern ? { pattern: rule.pattern.source } : {}),
+  };
+}
+
+function readString(value: unknown, rule: StringRule): string {
+  if (typeof value !== 'string') throw new Refusal(`Invalid string: ${JSON.stringify(value)}`);
+  if (rule.maxLength !== undefined && value.length > rule.maxLength) {
+    throw new Refusal(`Invalid ${NAME}: must be at most ${rule.maxLength} characters`);
+  }
+  if (rule.oneOf && !rule.oneOf.includes(value)) throw new Refusal(`Invalid ${NAME}: must be one of ${rule.oneOf.join(', ')}`);
+  if (rule.pattern && !rule.pattern.test(value)) throw new Refusal(`Invalid ${NAME}: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function integerDoc(rule: IntegerRule): JsonSchema {
+  return { type: 'integer', ...(rule.min !== undefined ? { minimum: rule.min } : {}), ...(rule.max !== undefined ? { maximum: rule.max } : {}) };
+}
+
+/** An integer as JSON sends it, or as a form does (a string of digits). */
+function readInteger(value: unknown, rule: IntegerRule): number {
+  const text = typeof value === 'number' ? String(value) : value;
+  if (typeof text !== 'string' || !/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new Refusal(`Invalid integer: ${String(value)}`);
+  }
+  const n = Number(text);
+  if ((rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
+    const bounds = [rule.min !== undefined ? `at least ${rule.min}` : '', rule.max !== undefined ? `at most ${rule.max}` : ''].filter(Boolean).join(' and ');
+    throw new Refusal(`Invalid ${NAME}: must be ${bounds}`);
+  }
+  return n;
+}
+
+/** A list as JSON sends it, or as form bodies do (an index-keyed hash); undefined for a scalar. */
+function listOf(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  return typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+}
+
+/** The parameters of one object: exactly `entries` (and Stripe's `expand`, accepted everywhere); anything else is unknown. */
+function shape<E extends v.ObjectEntries>(entries: E) {
+  return v.strictObject({ ...entries, expand: v.optional(v.unknown()) });
+}
+
+function asObject(nullable: boolean) {
+  return v.rawTransform<unknown, Raw | null>(({ dataset, addIssue, NEVER }) => {
+    const value = dataset.value;
+    if (value === '' && nullable) return null;
+    if (value === undefined || value === '') return {};
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      addIssue({ message: 'Invalid object' });
+      return NEVER;
+    }
+    return value as Raw;
+  });
+}
+
+/** An object parameter; '' is an empty one (as a form sends `name=`). */
+function objectOf<E extends v.ObjectEntries>(entries: E) {
+  const body = shape(entries);
+  return v.pipe(v.unknown(), asObject(false), body, v.metadata({ doc: { object: body } }));
+}
+
+/** An object Stripe lets the caller clear with `name=`: null. */
+function nullableObjectOf<E extends v.ObjectEntries>(entries: E) {
+  const body = shape(entries);
+  return v.pipe(v.unknown(), asObject(true), v.nullable(body), v.metadata({ doc: { object: body, nullable: true } }));
+}
+
+function asList(nullable: boolean) {
+  return v.rawTransform<unknown, unknown[] | null>(({ dataset, addIssue, NEVER }) => {
+    if (dataset.value === '' && nullable) return null;
+    const list = listOf(dataset.value);
+    if (!list) {
+      addIssue({ message: 'Invalid array' });
+      return NEVER;
+    }
+    return list;
+  });
+}
+
+/** A list of objects; form bodies send it as an index-keyed hash (`tiers[0][up_to]`). */
+function objectListOf<E extends v.ObjectEntries>(entries: E) {
+  const item = objectOf(entries);
+  return v.pipe(v.unknown(), asList(false), v.array(item), v.metadata({ doc: { items: item } }));
+}
+
+/** A list of objects Stripe lets the caller clear with `name=`: null. */
+function nullableObjectListOf<E extends v.ObjectEntries>(entries: E) {
+  const item = objectOf(entries);
+  return v.pipe(v.unknown(), asList(true), v.nullable(v.array(item)), v.metadata({ doc: { items: item, nullable: true } }));
+}
+
+/** Stripe's metadata: up to 50 keys of 40 characters, values of 500; a value of '' unsets a key, `metadata=` clears them all. */
+function readMetadata(value: unknown): MetadataUpdate {
+  if (value === '') return { set: {}, unset: [], clear: true };
+  const map = readStringMap(value, METADATA_LIMITS.keys);
+  const update: MetadataUpdate = { set: {}, unset: [], clear: false };
+  for (const [k, text] of Object.entries(map)) {
+    if (k.length > METADATA_LIMITS.keyLength) throw new Refusal(`Metadata keys can be at most ${METADATA_LIMITS.keyLength} characters`, [k]);
+    if (text.length > METADATA_LIMITS.valueLength) throw new Refusal(`Metadata values can be at most ${METADATA_LIMITS.valueLength} characters`, [k]);
+    if (text === '') update.unset.push(k);
+    else update.set[k] = text;
+  }
+  return update;
+}
+
+function readStringMap(value: unknown, maxKeys: number): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Refusal('Invalid hash');
+  const entries = Object.entries(value as Raw);
+  if (entries.length > maxKeys) throw new Refusal(`Invalid ${NAME}: at most ${maxKeys} keys`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (typeof v === 'number') out[k] = String(v);
+    else if (typeof v === 'string') out[k] = v;
+    else throw new Refusal(`Invalid string: ${JSON.stringify(v)}`, [k]);
+  }
+  return out;
+}
+
+const stringMapDoc = (maxKeys: number): JsonSchema => ({ type: 'object', additionalProperties: { type: 'string' }, maxProperties: maxKeys });
+
+/** Inclusive bounds from Stripe's range filter (`created=N` or `created[gte]=N&created[lt]=M`). */
+export interface Range {
+  from?: number;
+  to?: number;
+}
+
+const rangeBounds = shape({
+  gt: optional(field(integerDoc({}), (x) => readInteger(x, {}))),
+  gte: optional(field(integerDoc({}), (x) => readInteger(x, {}))),
+  lt: optional(field(integerDoc({}), (x) => readInteger(x, {}))),
+  lte: optional(field(integerDoc({}), (x) => readInteger(x, {}))),
+});
+
+function toRange(b: { gt?: number; gte?: number; lt?: number; lte?: number }): Range {
+  const bound = (inclusive: number | undefined, exclusive: number | undefined, step: number) =>
+    [inclusive, exclusive === undefined ? undefined : exclusive + step].filter((x): x is number => x !== undefined);
+  const lows = bound(b.gte, b.gt, 1);
+  const highs = bound(b.lte, b.lt, -1);
+  return { ...(lows.length ? { from: Math.max(...lows) } : {}), ...(highs.length ? { to: Math.min(...highs) } : {}) };
+}
+
+/** The parameter fields, named as the Params reader they replace. */
+export const p = {
+  /** A required string: absent or '' is "Missing required param". */
+  string: (rule: StringRule = {}) =>
+    field(stringDoc(rule), (x) => {
+      if (x === undefined || x === '') throw new Refusal(MISSING);
+      return readString(x, rule);
+    }),
+  optionalString: (rule: StringRule = {}) => optional(field(stringDoc(rule), (x) => readString(x, rule))),
+  /** A string Stripe lets the caller clear with an empty value: null means "unset". */
+  nullableString: (rule: StringRule = {}) =>
+    optional(field({ ...stringDoc(rule), nullable: true }, (x) => (x === '' ? null : readString(x, rule)))),
+  integer: (rule: IntegerRule = {}) => field(integerDoc(rule), (x) => readInteger(x, rule)),
+  optionalInteger: (rule: IntegerRule = {}) => optional(field(integerDoc(rule), (x) => readInteger(x, rule))),
+  /** An integer Stripe lets the caller clear with an empty value (`Emptyable<number>`): null means "unset". */
+  nullableInteger: (rule: IntegerRule = {}) =>
+    optional(field({ ...integerDoc(rule), nullable: true }, (x) => (x === '' ? null : readInteger(x, rule)))),
+  optionalBoolean: () =>
+    optional(
+      field({ type: 'boolean' }, (x) => {
+        if (x === true || x === 'true') return true;
+        if (x === false || x === 'false') return false;
+        throw new Refusal(`Invalid boolean: ${String(x)}`);
+      }),
+    ),
+  /** A range filter on an integer: one value or `gt`/`gte`/`lt`/`lte`, as inclusive bounds. */
+  optionalRange: () =>
+    optional(
+      v.pipe(
+        v.unknown(),
+        v.rawTransform<unknown, unknown>(({ dataset, addIssue, NEVER }) => {
+          const value = dataset.value;
+          if (typeof value === 'object' && value !== null) return value;
+          try {
+            const exact = readInteger(value, {});
+            return { gte: exact, lte: exact };
+          } catch (error) {
+            addIssue({ message: (error as Refusal).message });
+            return NEVER;
+          }
+        }),
+        objectOf(rangeBounds.entries),
+        v.transform(toRange),
+        v.metadata({ doc: { oneOf: [integerDoc({}), { type: 'object', properties: { gt: integerDoc({}), gte: integerDoc({}), lt: integerDoc({}), lte: integerDoc({}) }, additionalProperties: false }] } }),
+      ),
+    ),
+  object: <E extends v.ObjectEntries>(entries: E) => objectOf(entries),
+  optionalObject: <E extends v.ObjectEntries>(entries: E) => optional(objectOf(entries)),
+  /** An object Stripe lets the caller clear with an empty value: null means "unset". */
+  nullableObject: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectOf(entries)),
+  optionalObjectList: <E extends v.ObjectEntries>(entries: E) => optional(objectListOf(entries)),
+  /** A list of objects Stripe lets the caller clear with an empty value: null means "unset". */
+  nullableObjectList: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectListOf(entries)),
+  /** A list of non-empty strings (`lookup_keys[0]=a`, a JSON array, or one string), at most `maxItems`. */
+  optionalStringList: (maxItems: number) =>
+    optional(
+      field({ type: 'array', items: { type: 'string', minLength: 1 }, maxItems }, (x) => {
+        const list = listOf(x) ?? [x];
+        if (list.length > maxItems) throw new Refusal(`You can pass at most ${maxItems} ${NAME}.`);
+        return list.map((item, i) => {
+          if (typeof item !== 'string' || item === '') throw new Refusal(`Invalid string: ${JSON.stringify(item)}`, [i]);
+          return item;
+        });
+      }),
+    ),
+  /** A hash of string values (`payload[...]`); numbers are taken as their text. */
+  stringMap: (maxKeys = 50) => optional(field(stringMapDoc(maxKeys), (x) => readStringMap(x, maxKeys))),
+  /** Stripe's `metadata`: what to set, unset or clear. */
+  metadata: () => optional(field({ ...stringMapDoc(METADATA_LIMITS.keys), nullable: true }, readMetadata)),
+};
+
+/** Stripe's list parameters: limit 1..100 (default 10), starting_after / ending_before. */
+export interface PageQuery {
+  limit: number;
+  startingAfter?: string;
+  endingBefore?: string;
+}
+
+const pageEntries = {
+  limit: p.optionalInteger({ min: 1, max: 100 }),
+  starting_after: p.optionalString(),
+  ending_before: p.optionalString(),
+};
+
+/** The parameters of an operation (the request's top-level object). */
+export function params<E extends v.ObjectEntries>(entries: E) {
+  return objectOf(entries);
+}
+
+/**
+ * The parameters of a list: Stripe's paging plus `filters`, as `{ page, ...filters }`. Passing
+ * both cursors is refused.
+ */
+export function listParams<E extends v.ObjectEntries>(filters: E = {} as E) {
+  return v.pipe(
+    objectOf({ ...pageEntries, ...filters }),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (dataset.typed && dataset.value.starting_after && dataset.value.ending_before) {
+        addIssue({
+          message: 'You may only specify one of these parameters: starting_after, ending_before.',
+          path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'ending_before', value: dataset.value.ending_before }],
+        });
+      }
+    }),
+    v.transform(({ limit, starting_after, ending_before, expand: _expand, ...rest }) => ({
+      page: { limit: limit ?? 10, startingAfter: starting_after, endingBefore: ending_before } as PageQuery,
+      ...(rest as Omit<v.InferOutput<v.StrictObjectSchema<E, undefined>>, 'expand'>),
+    })),
+  );
+}
+
+/** The parameters of a request that takes none (GET or DELETE of one object). */
+export const noParams = params({});
+
+/** Turns the first schema issue into Stripe's error: the one place that names `param` in brackets. */
+export function stripeError(issue: v.BaseIssue<unknown>): InvalidRequestError {
+  const keys = (issue.path ?? []).map((item) => item.key as Key);
+  const param = keys.map((key, i) => (i === 0 ? String(key) : `[${String(key)}]`)).join('');
+  if (issue.type === 'strict_object') return issue.expected === 'never' ? new UnknownParameterError(param) : new MissingParameterError(param);
+  if (issue.message === MISSING) return new MissingParameterError(param);
+  const name = [...keys].reverse().find((key) => typeof key === 'string') ?? '';
+  return new InvalidRequestError(issue.message.split(NAME).join(String(name)), param || undefined);
+}
+
+/** Parses decoded request parameters into the operation's command, or throws Stripe's error for the first problem. */
+export function parseParams<S extends ParamsSchema>(schema: S, input: unknown): CommandOf<S> {
+  const result = v.safeParse(schema, input, { abortEarly: true });
+  if (result.success) return result.output;
+  throw stripeError(result.issues[0]);
+}
