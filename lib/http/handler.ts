@@ -139,7 +139,7 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
       // Events recorded by the route name this request (Stripe's `request.id` and `idempotency_key`).
       onBehalfOf({ id: requestId, idempotency_key: idempotencyKey }, async () => {
         const params = Params.of(request.input);
-        const out = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
+        const out = await match.route.handle({ input: request.input, params, path: match.path, principal, now, url: request.path });
         return { status: out.status ?? 200, body: out.body };
       }),
     );

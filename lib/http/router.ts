@@ -1,7 +1,11 @@
 import type { Principal, Scope } from '../auth/api-keys';
 import type { Params } from './params';
+import { parseParams, type CommandOf, type ParamsSchema } from './schema';
 
 export interface RouteContext {
+  /** The request's parameters, query string and body merged, as decoded (see ParsedRequest.input). */
+  input: Record<string, unknown>;
+  /** The old reader of `input`, for routes not yet declared with a schema. */
   params: Params;
   /** Values of the `:name` segments of the route pattern. */
   path: Record<string, string>;
@@ -26,7 +30,25 @@ export interface Route {
   auth?: 'key' | 'session' | 'none';
   /** The scope a restricted key needs; routes without one need a secret key. */
   scope?: Scope;
+  /** The route's parameters: parsed before `handle` runs, and documented in the OpenAPI document. */
+  schema?: ParamsSchema;
   handle(context: RouteContext): Promise<RouteResult>;
+}
+
+type RouteOptions = Pick<Route, 'auth' | 'scope'>;
+
+/**
+ * A route that parses its parameters with `schema` and hands the typed command to `run` (one use
+ * case): the request itself never reaches the capability.
+ */
+export function route<S extends ParamsSchema>(
+  method: Route['method'],
+  pattern: string,
+  schema: S,
+  run: (command: CommandOf<S>, context: RouteContext) => Promise<unknown>,
+  options: RouteOptions = {},
+): Route {
+  return { method, pattern, schema, ...options, handle: async (c) => ({ body: await run(parseParams(schema, c.input), c) }) };
 }
 
 /** The `:id` of a route that takes no other parameters (GET or DELETE of one object). */

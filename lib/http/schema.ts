@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import { InvalidRequestError, MissingParameterError, UnknownParameterError } from '../errors';
 import { METADATA_LIMITS, type MetadataUpdate } from '../domain/metadata';
+import type { CreatedRange, PageQuery } from '../store/objects';
 
 /** A JSON Schema fragment, as the OpenAPI document shows a parameter. */
 export type JsonSchema = Record<string, unknown>;
@@ -33,6 +34,11 @@ class Refusal {
     readonly message: string,
     readonly at: Key[] = [],
   ) {}
+}
+
+/** Inside a custom field: refuses its value with `message` (`{name}` is the parameter's name). */
+export function refuse(message: string): never {
+  throw new Refusal(message);
 }
 
 /** A leaf field: a read function from the raw value (which throws a Refusal) and its documentation. */
@@ -78,7 +84,8 @@ function stringDoc(rule: StringRule): JsonSchema {
   };
 }
 
-function readString(value: unknown, rule: StringRule): string {
+/** A string under `rule`; refuses with Stripe's messages. */
+export function readString(value: unknown, rule: StringRule = {}): string {
   if (typeof value !== 'string') throw new Refusal(`Invalid string: ${JSON.stringify(value)}`);
   if (rule.maxLength !== undefined && value.length > rule.maxLength) {
     throw new Refusal(`Invalid ${NAME}: must be at most ${rule.maxLength} characters`);
@@ -93,7 +100,7 @@ function integerDoc(rule: IntegerRule): JsonSchema {
 }
 
 /** An integer as JSON sends it, or as a form does (a string of digits). */
-function readInteger(value: unknown, rule: IntegerRule): number {
+export function readInteger(value: unknown, rule: IntegerRule = {}): number {
   const text = typeof value === 'number' ? String(value) : value;
   if (typeof text !== 'string' || !/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
     throw new Refusal(`Invalid integer: ${String(value)}`);
@@ -196,10 +203,7 @@ function readStringMap(value: unknown, maxKeys: number): Record<string, string> 
 const stringMapDoc = (maxKeys: number): JsonSchema => ({ type: 'object', additionalProperties: { type: 'string' }, maxProperties: maxKeys });
 
 /** Inclusive bounds from Stripe's range filter (`created=N` or `created[gte]=N&created[lt]=M`). */
-export interface Range {
-  from?: number;
-  to?: number;
-}
+type Range = CreatedRange;
 
 const rangeBounds = shape({
   gt: optional(field(integerDoc({}), (x) => readInteger(x, {}))),
@@ -228,6 +232,16 @@ export const p = {
   /** A string Stripe lets the caller clear with an empty value: null means "unset". */
   nullableString: (rule: StringRule = {}) =>
     optional(field({ ...stringDoc(rule), nullable: true }, (x) => (x === '' ? null : readString(x, rule)))),
+  /** One of `values` (required), typed as their union. */
+  enum: <const T extends string>(values: readonly T[]) =>
+    field(stringDoc({ oneOf: values }), (x) => {
+      if (x === undefined || x === '') throw new Refusal(MISSING);
+      return readString(x, { oneOf: values }) as T;
+    }),
+  optionalEnum: <const T extends string>(values: readonly T[]) => optional(field(stringDoc({ oneOf: values }), (x) => readString(x, { oneOf: values }) as T)),
+  /** A field with its own reading rule (use `refuse`, `readInteger`, `readString` inside `read`). */
+  custom: <T>(doc: JsonSchema, read: (value: unknown) => T) => field(doc, read),
+  optional,
   integer: (rule: IntegerRule = {}) => field(integerDoc(rule), (x) => readInteger(x, rule)),
   optionalInteger: (rule: IntegerRule = {}) => optional(field(integerDoc(rule), (x) => readInteger(x, rule))),
   /** An integer Stripe lets the caller clear with an empty value (`Emptyable<number>`): null means "unset". */
@@ -287,12 +301,6 @@ export const p = {
   metadata: () => optional(field({ ...stringMapDoc(METADATA_LIMITS.keys), nullable: true }, readMetadata)),
 };
 
-/** Stripe's list parameters: limit 1..100 (default 10), starting_after / ending_before. */
-export interface PageQuery {
-  limit: number;
-  startingAfter?: string;
-  endingBefore?: string;
-}
 
 const pageEntries = {
   limit: p.optionalInteger({ min: 1, max: 100 }),
