@@ -90,7 +90,7 @@ async function main() {
       s.meters.create(new Params({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }), now(), false);
     const customers: string[] = [];
     await runPool(CUSTOMERS, 16, async (i) => {
-      customers.push((await s.customers.create(new Params({ name: `bench ${i}` }), now(), false)).id);
+      customers.push((await s.customers.create({ name: `bench ${i}` }, now(), false)).id);
     });
     const [warm, plain, alerted] = await Promise.all([meter('bench_alerts_warmup'), meter('bench_alerts_plain'), meter('bench_alerts_alerted')]);
     // Every customer's total is EVENTS / CUSTOMERS x 5.5 on average: gte at half of it makes every customer cross mid-run.

@@ -1,4 +1,6 @@
-import { pathId, type Route } from '../http/router';
+import { pathId, route, type Route } from '../http/router';
+import { ignoredParams, noParams } from '../http/schema';
+import * as customers from './schemas/customers';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
@@ -16,32 +18,11 @@ export function apiRoutes(s: ModeServices): Route[] {
     { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
 
     // Customers
-    { method: 'POST', pattern: '/v1/customers', handle: async (c) => ({ body: await s.customers.create(c.params, c.now, c.principal.livemode) }) },
-    { method: 'GET', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.retrieveAny(c.path.id!) }) },
-    { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params, c.now) }) },
-    {
-      method: 'DELETE',
-      pattern: '/v1/customers/:id',
-      handle: async (c) => {
-        // Deleting a customer cancels its subscriptions at once, as in Stripe.
-        await s.billing.cancelCustomerSubscriptions((await s.customers.retrieve(c.path.id!)).id, c.now);
-        return { body: await s.customers.delete(c.path.id!, c.now) };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: '/v1/customers',
-      handle: async (c) => {
-        const query = readListQuery(c.params);
-        const email = c.params.optionalString('email', { maxLength: 512 });
-        const clock = c.params.optionalString('test_clock');
-        c.params.done();
-        if (clock) await s.billing.clocks.retrieve(clock, 'test_clock');
-        // The clock's list, where the email becomes a check on the customers read.
-        const page = await s.store.list('customer', { ...query, owner: clock, filter: email ? { name: 'email', value: email } : undefined });
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('POST', '/v1/customers', customers.createCustomer, (command, c) => s.customers.create(command, c.now, c.principal.livemode)),
+    route('GET', '/v1/customers/:id', ignoredParams, (_, c) => s.customers.retrieveAny(c.path.id!)),
+    route('POST', '/v1/customers/:id', customers.updateCustomer, (command, c) => s.customers.update(c.path.id!, command, c.now)),
+    route('DELETE', '/v1/customers/:id', noParams, (_, c) => s.billing.deleteCustomer(c.path.id!, c.now)),
+    route('GET', '/v1/customers', customers.listCustomers, async (command, c) => listResponse(c.url, await s.customers.list(command))),
 
     // Meters
     { method: 'POST', pattern: '/v1/billing/meters', handle: async (c) => ({ body: await s.meters.create(c.params, c.now, c.principal.livemode) }) },

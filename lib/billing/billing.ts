@@ -25,6 +25,7 @@ import { makePreviewInvoice } from './preview-invoice';
 import { makeQueueDueWork } from './queue-due-work';
 import { TestClocks } from '../clocks/test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
+import { makeDeleteCustomer } from './delete-customer';
 
 export interface BillingDeps {
   objects: ObjectStore;
@@ -86,6 +87,7 @@ export function createBilling(deps: BillingDeps) {
     advanceDue,
     deferDue: (id, now) => store.deferDue(id, now),
   };
+  const cancelCustomerSubscriptions = makeCancelCustomerSubscriptions(subscriptionDeps, cancelSubscription);
   return {
     ...cycle,
     store,
@@ -97,7 +99,8 @@ export function createBilling(deps: BillingDeps) {
     createSubscription: makeCreateSubscription(subscriptionDeps),
     updateSubscription: makeUpdateSubscription(subscriptionDeps),
     cancelSubscription,
-    cancelCustomerSubscriptions: makeCancelCustomerSubscriptions(subscriptionDeps, cancelSubscription),
+    cancelCustomerSubscriptions,
+    deleteCustomer: makeDeleteCustomer({ customers: deps.customers, cancelCustomerSubscriptions }),
     previewInvoice: makePreviewInvoice(subscriptionDeps),
   };
 }

@@ -335,8 +335,11 @@ export function listParams<E extends v.ObjectEntries>(filters: E = {} as E) {
   );
 }
 
-/** The parameters of a request that takes none (GET or DELETE of one object). */
+/** The parameters of a request that takes none (GET or DELETE of one object): any other is unknown. */
 export const noParams = params({});
+
+/** A route that has always ignored its parameters (GET /v1/customers/:id): kept as it is. */
+export const ignoredParams = v.pipe(v.unknown(), v.transform(() => ({})), v.metadata({ doc: { object: shape({}) } }));
 
 /** Turns the first schema issue into Stripe's error: the one place that names `param` in brackets. */
 export function stripeError(issue: v.BaseIssue<unknown>): InvalidRequestError {
