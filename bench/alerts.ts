@@ -87,7 +87,7 @@ async function main() {
     const s = stack.services.test;
     const now = () => Math.floor(Date.now() / 1000);
     const meter = (name: string) =>
-      s.meters.create(new Params({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }), now(), false);
+      s.meters.create({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }, now(), false);
     const customers: string[] = [];
     await runPool(CUSTOMERS, 16, async (i) => {
       customers.push((await s.customers.create({ name: `bench ${i}` }, now(), false)).id);

@@ -1,6 +1,7 @@
 import { pathId, route, type Route } from '../http/router';
 import { ignoredParams, noParams } from '../http/schema';
 import * as customers from './schemas/customers';
+import * as meters from './schemas/meters';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
@@ -25,26 +26,12 @@ export function apiRoutes(s: ModeServices): Route[] {
     route('GET', '/v1/customers', customers.listCustomers, async (command, c) => listResponse(c.url, await s.customers.list(command))),
 
     // Meters
-    { method: 'POST', pattern: '/v1/billing/meters', handle: async (c) => ({ body: await s.meters.create(c.params, c.now, c.principal.livemode) }) },
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters/:id',
-      handle: async (c) => ({ body: await s.meters.retrieve(pathId(c)) }),
-    },
-    { method: 'POST', pattern: '/v1/billing/meters/:id', handle: async (c) => ({ body: await s.meters.update(c.path.id!, c.params, c.now) }) },
-    { method: 'POST', pattern: '/v1/billing/meters/:id/deactivate', handle: async (c) => ({ body: await s.meters.deactivate(c.path.id!, c.params, c.now) }) },
-    { method: 'POST', pattern: '/v1/billing/meters/:id/reactivate', handle: async (c) => ({ body: await s.meters.reactivate(c.path.id!, c.params, c.now) }) },
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters',
-      handle: async (c) => {
-        const query = readListQuery(c.params);
-        const status = c.params.optionalString('status', { oneOf: ['active', 'inactive'] });
-        c.params.done();
-        const page = await s.store.list('meter', { ...query, filter: status ? { name: 'status', value: status } : undefined });
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('POST', '/v1/billing/meters', meters.createMeter, (command, c) => s.meters.create(command, c.now, c.principal.livemode)),
+    route('GET', '/v1/billing/meters/:id', noParams, (_, c) => s.meters.retrieve(c.path.id!)),
+    route('POST', '/v1/billing/meters/:id', meters.updateMeter, (command, c) => s.meters.update(c.path.id!, command, c.now)),
+    route('POST', '/v1/billing/meters/:id/deactivate', noParams, (_, c) => s.meters.deactivate(c.path.id!, c.now)),
+    route('POST', '/v1/billing/meters/:id/reactivate', noParams, (_, c) => s.meters.reactivate(c.path.id!, c.now)),
+    route('GET', '/v1/billing/meters', meters.listMeters, async (command, c) => listResponse(c.url, await s.meters.list(command))),
     {
       method: 'GET',
       pattern: '/v1/billing/meters/:id/event_summaries',

@@ -1,4 +1,6 @@
-import { pathId, type Route } from '../http/router';
+import { pathId, route, type Route } from '../http/router';
+import { noParams } from '../http/schema';
+import * as schemas from './schemas/clocks';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
 import { InvalidRequestError, NotFoundError } from '../errors';
@@ -125,21 +127,12 @@ async function refuseTestHelper(): Promise<never> {
 }
 
 function testClockRoutes(s: ModeServices): Route[] {
-  const { billing } = s;
+  const { clocks } = s.billing;
   return [
-    { method: 'POST', pattern: '/v1/test_helpers/test_clocks', handle: async (c) => ({ body: await billing.clocks.create(c.params, c.now, c.principal.livemode) }) },
-    { method: 'GET', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.retrieve(pathId(c)) }) },
-    { method: 'DELETE', pattern: '/v1/test_helpers/test_clocks/:id', handle: async (c) => ({ body: await billing.clocks.delete(pathId(c)) }) },
-    { method: 'POST', pattern: '/v1/test_helpers/test_clocks/:id/advance', handle: async (c) => ({ body: await billing.clocks.advance(c.path.id!, c.params) }) },
-    {
-      method: 'GET',
-      pattern: '/v1/test_helpers/test_clocks',
-      handle: async (c) => {
-        const query = readListQuery(c.params);
-        c.params.done();
-        const page = await s.store.list('test_clock', { ...query, match: (clock) => !('deleted' in clock) });
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('POST', '/v1/test_helpers/test_clocks', schemas.createTestClock, (command, c) => clocks.create(command, c.now, c.principal.livemode)),
+    route('GET', '/v1/test_helpers/test_clocks/:id', noParams, (_, c) => clocks.retrieve(c.path.id!)),
+    route('DELETE', '/v1/test_helpers/test_clocks/:id', noParams, (_, c) => clocks.delete(c.path.id!)),
+    route('POST', '/v1/test_helpers/test_clocks/:id/advance', schemas.advanceTestClock, (command, c) => clocks.advance(c.path.id!, command)),
+    route('GET', '/v1/test_helpers/test_clocks', schemas.listTestClocks, async ({ page }, c) => listResponse(c.url, await clocks.list(page))),
   ];
 }
