@@ -2,9 +2,10 @@ import { pathId, route, type Route } from '../http/router';
 import { ignoredParams, noParams } from '../http/schema';
 import * as customers from './schemas/customers';
 import * as meters from './schemas/meters';
+import * as metering from './schemas/metering';
 import { readListQuery } from '../http/pagination';
 import { listResponse } from '../http/response';
-import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
+import { makeMeterEventSummaries } from '../metering/summarize-usage';
 import type { ModeServices } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
@@ -15,6 +16,7 @@ import { webhookRoutes } from './webhook-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: ModeServices): Route[] {
+  const summaries = makeMeterEventSummaries({ meters: s.meters, customers: s.customers, usage: s.usage });
   return [
     { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
 
@@ -32,17 +34,7 @@ export function apiRoutes(s: ModeServices): Route[] {
     route('POST', '/v1/billing/meters/:id/deactivate', noParams, (_, c) => s.meters.deactivate(c.path.id!, c.now)),
     route('POST', '/v1/billing/meters/:id/reactivate', noParams, (_, c) => s.meters.reactivate(c.path.id!, c.now)),
     route('GET', '/v1/billing/meters', meters.listMeters, async (command, c) => listResponse(c.url, await s.meters.list(command))),
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters/:id/event_summaries',
-      handle: async (c) => {
-        const meter = await s.meters.retrieve(c.path.id!);
-        const query = readSummaryQuery(c.params);
-        await s.customers.retrieve(query.customerId, 'customer');
-        const page = await summarizeUsage(s.usage, meter, query);
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('GET', '/v1/billing/meters/:id/event_summaries', metering.meterEventSummaries, async (command, c) => listResponse(c.url, await summaries(c.path.id!, command))),
 
     ...catalogRoutes(s),
     ...billingRoutes(s),

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { allows, type ApiKeys, type Principal } from '../auth/api-keys';
+import { allows, type ApiKeys, type Principal, type SessionVerifier } from '../auth/api-keys';
 import { AuthenticationError, MeterlineError, PermissionError, UnknownRouteError } from '../errors';
 import { IdempotencyStore } from './idempotency';
 import { Params } from './params';
@@ -11,10 +11,7 @@ import { onBehalfOf } from '../events/request-context';
 import { Router, type Route } from './router';
 import { modeOf, type Mode } from '../store/keys';
 
-export interface SessionVerifier {
-  /** The principal of a live meter event session token; throws when it expired. */
-  verify(token: string, now: number): Promise<Principal | undefined>;
-}
+export type { SessionVerifier };
 
 export interface HttpDeps {
   apiKeys: ApiKeys;

@@ -149,12 +149,19 @@ function nullableObjectOf<E extends v.ObjectEntries>(entries: E) {
   return v.pipe(v.unknown(), asObject(true), v.nullable(body), v.metadata({ doc: { object: body, nullable: true } }));
 }
 
-function asList(nullable: boolean) {
+/** A list rule checked before the items are read (e.g. how many there may be); it may `refuse`. */
+export type ListCheck = (list: unknown[]) => void;
+
+function asList(nullable: boolean, check?: ListCheck) {
   return v.rawTransform<unknown, unknown[] | null>(({ dataset, addIssue, NEVER }) => {
     if (dataset.value === '' && nullable) return null;
     const list = listOf(dataset.value);
-    if (!list) {
-      addIssue({ message: 'Invalid array' });
+    try {
+      if (!list) throw new Refusal('Invalid array');
+      check?.(list);
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      addIssue({ message: error.message });
       return NEVER;
     }
     return list;
@@ -162,9 +169,9 @@ function asList(nullable: boolean) {
 }
 
 /** A list of objects; form bodies send it as an index-keyed hash (`tiers[0][up_to]`). */
-function objectListOf<E extends v.ObjectEntries>(entries: E) {
+function objectListOf<E extends v.ObjectEntries>(entries: E, check?: ListCheck) {
   const item = objectOf(entries);
-  return v.pipe(v.unknown(), asList(false), v.array(item), v.metadata({ doc: { items: item } }));
+  return v.pipe(v.unknown(), asList(false, check), v.array(item), v.metadata({ doc: { items: item } }));
 }
 
 /** A list of objects Stripe lets the caller clear with `name=`: null. */
@@ -187,7 +194,8 @@ function readMetadata(value: unknown): MetadataUpdate {
   return update;
 }
 
-function readStringMap(value: unknown, maxKeys: number): Record<string, string> {
+/** A hash of string values (numbers taken as their text), at most `maxKeys` keys. */
+export function readStringMap(value: unknown, maxKeys = 50): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Refusal('Invalid hash');
   const entries = Object.entries(value as Raw);
   if (entries.length > maxKeys) throw new Refusal(`Invalid ${NAME}: at most ${maxKeys} keys`);
@@ -280,6 +288,8 @@ export const p = {
   optionalObject: <E extends v.ObjectEntries>(entries: E) => optional(objectOf(entries)),
   /** An object Stripe lets the caller clear with an empty value: null means "unset". */
   nullableObject: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectOf(entries)),
+  /** A required list of objects; `check` sees the list before its items are read. */
+  objectList: <E extends v.ObjectEntries>(entries: E, check?: ListCheck) => objectListOf(entries, check),
   optionalObjectList: <E extends v.ObjectEntries>(entries: E) => optional(objectListOf(entries)),
   /** A list of objects Stripe lets the caller clear with an empty value: null means "unset". */
   nullableObjectList: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectListOf(entries)),
@@ -297,6 +307,8 @@ export const p = {
     ),
   /** A hash of string values (`payload[...]`); numbers are taken as their text. */
   stringMap: (maxKeys = 50) => optional(field(stringMapDoc(maxKeys), (x) => readStringMap(x, maxKeys))),
+  /** The JSON Schema of a hash of strings, for custom fields built on readStringMap. */
+  stringMapDoc,
   /** Stripe's `metadata`: what to set, unset or clear. */
   metadata: () => optional(field({ ...stringMapDoc(METADATA_LIMITS.keys), nullable: true }, readMetadata)),
 };
