@@ -25,6 +25,8 @@ type Key = string | number;
 
 /** The issue message of a required parameter that is absent or empty. */
 const MISSING = 'parameter_missing';
+/** The issue message of a parameter this request does not take (in this combination). */
+const UNKNOWN = 'parameter_unknown';
 /** Replaced, in the one place below, by the parameter's own name (`Invalid {name}: ...`). */
 const NAME = '{name}';
 
@@ -34,6 +36,11 @@ class Refusal {
     readonly message: string,
     readonly at: Key[] = [],
   ) {}
+}
+
+/** Inside a custom field: "Missing required param" (an empty value where one is required). */
+export function refuseMissing(): never {
+  throw new Refusal(MISSING);
 }
 
 /** Inside a custom field: refuses its value with `message` (`{name}` is the parameter's name). */
@@ -320,6 +327,31 @@ const pageEntries = {
   ending_before: p.optionalString(),
 };
 
+/** What a rule on a whole object may say about one of its parameters. */
+export interface ObjectRuleIssue {
+  /** The parameter, relative to the object. */
+  key: string;
+  /** A message, or `missing` / `unknown` for Stripe's own errors. */
+  message: string | 'missing' | 'unknown';
+}
+
+/**
+ * An object whose parameters depend on each other (exactly one of two, one only with a given
+ * `type`): `rule` sees the parsed object and names the first parameter in the wrong.
+ */
+export function withRule<T extends Raw>(schema: ParamsSchema<T>, rule: (value: T) => ObjectRuleIssue | undefined) {
+  return v.pipe(
+    schema,
+    v.rawCheck<T>(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const found = rule(dataset.value);
+      if (!found) return;
+      const message = found.message === 'missing' ? MISSING : found.message === 'unknown' ? UNKNOWN : found.message;
+      addIssue({ message, path: [{ type: 'object', origin: 'value', input: dataset.value, key: found.key, value: dataset.value[found.key] }] });
+    }),
+  );
+}
+
 /** The parameters of an operation (the request's top-level object). */
 export function params<E extends v.ObjectEntries>(entries: E) {
   return objectOf(entries);
@@ -359,6 +391,7 @@ export function stripeError(issue: v.BaseIssue<unknown>): InvalidRequestError {
   const param = keys.map((key, i) => (i === 0 ? String(key) : `[${String(key)}]`)).join('');
   if (issue.type === 'strict_object') return issue.expected === 'never' ? new UnknownParameterError(param) : new MissingParameterError(param);
   if (issue.message === MISSING) return new MissingParameterError(param);
+  if (issue.message === UNKNOWN) return new UnknownParameterError(param);
   const name = [...keys].reverse().find((key) => typeof key === 'string') ?? '';
   return new InvalidRequestError(issue.message.split(NAME).join(String(name)), param || undefined);
 }
