@@ -12,7 +12,6 @@
  * BENCH_ALERT_BATCH_EVENTS (events per consumer invocation, 2000 = 20 messages of 100).
  */
 import { randomUUID } from 'node:crypto';
-import { Params } from '../lib/http/params';
 import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack, type LocalStack } from '../lib/local/stack';
 import type { QueueRecord } from '../lib/metering/consume-meter-events';
@@ -95,12 +94,11 @@ async function main() {
     const [warm, plain, alerted] = await Promise.all([meter('bench_alerts_warmup'), meter('bench_alerts_plain'), meter('bench_alerts_alerted')]);
     // Every customer's total is EVENTS / CUSTOMERS x 5.5 on average: gte at half of it makes every customer cross mid-run.
     const gte = Math.max(1, Math.floor((EVENTS / CUSTOMERS) * 5.5 * 0.5));
-    const alertParams = (customer?: string) =>
-      new Params({
-        alert_type: 'usage_threshold',
-        title: 'bench',
-        usage_threshold: { meter: alerted.id, gte: String(gte), recurrence: 'one_time', ...(customer ? { filters: [{ type: 'customer', customer }] } : {}) },
-      });
+    const alertParams = (customer?: string) => ({
+      alert_type: 'usage_threshold' as const,
+      title: 'bench',
+      usage_threshold: { meter: alerted.id, gte, recurrence: 'one_time' as const, ...(customer ? { filters: [{ type: 'customer' as const, customer }] } : {}) },
+    });
     await s.alerts.create(alertParams(), false);
     await s.alerts.create(alertParams(customers[0]), false);
 

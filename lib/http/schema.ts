@@ -297,7 +297,7 @@ export const p = {
   nullableObject: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectOf(entries)),
   /** A required list of objects; `check` sees the list before its items are read. */
   objectList: <E extends v.ObjectEntries>(entries: E, check?: ListCheck) => objectListOf(entries, check),
-  optionalObjectList: <E extends v.ObjectEntries>(entries: E) => optional(objectListOf(entries)),
+  optionalObjectList: <E extends v.ObjectEntries>(entries: E, check?: ListCheck) => optional(objectListOf(entries, check)),
   /** A list of objects Stripe lets the caller clear with an empty value: null means "unset". */
   nullableObjectList: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectListOf(entries)),
   /** A list of non-empty strings (`lookup_keys[0]=a`, a JSON array, or one string), at most `maxItems`. */
