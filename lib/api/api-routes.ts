@@ -1,9 +1,10 @@
-import { pathId, route, type Route } from '../http/router';
+import { route, type Route } from '../http/router';
 import { ignoredParams, noParams } from '../http/schema';
 import * as customers from './schemas/customers';
 import * as meters from './schemas/meters';
 import * as metering from './schemas/metering';
-import { readListQuery } from '../http/pagination';
+import * as events from './schemas/events';
+import { listV2Events, retrieveV2Event } from '../events/list-events';
 import { listResponse } from '../http/response';
 import { makeMeterEventSummaries } from '../metering/summarize-usage';
 import type { ModeServices } from '../services';
@@ -18,7 +19,7 @@ import { webhookRoutes } from './webhook-routes';
 export function apiRoutes(s: ModeServices): Route[] {
   const summaries = makeMeterEventSummaries({ meters: s.meters, customers: s.customers, usage: s.usage });
   return [
-    { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
+    route('GET', '/healthz', ignoredParams, async () => ({ status: 'ok' }), { auth: 'none' }),
 
     // Customers
     route('POST', '/v1/customers', customers.createCustomer, (command, c) => s.customers.create(command, c.now, c.principal.livemode)),
@@ -44,29 +45,8 @@ export function apiRoutes(s: ModeServices): Route[] {
     ...webhookRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).
-    {
-      method: 'GET',
-      pattern: '/v2/core/events',
-      handle: async (c) => {
-        const objectId = c.params.optionalString('object_id');
-        const limit = c.params.optionalInteger('limit', { min: 1, max: 100 }) ?? 20;
-        const page = c.params.optionalString('page');
-        c.params.done();
-        const result = await s.store.list('v2_event', {
-          limit,
-          startingAfter: page,
-          filter: objectId ? { name: 'object_id', value: objectId } : undefined,
-        });
-        const last = result.data.at(-1) as { id: string } | undefined;
-        const next = result.hasMore && last ? `${c.url}?${new URLSearchParams({ ...(objectId ? { object_id: objectId } : {}), limit: String(limit), page: last.id })}` : null;
-        return { body: { data: result.data, next_page_url: next, previous_page_url: null } };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: '/v2/core/events/:id',
-      handle: async (c) => ({ body: await s.store.require('v2_event', pathId(c), 'event') }),
-    },
+    route('GET', '/v2/core/events', events.listV2Events, (command, c) => listV2Events(s.store, command, c.url)),
+    route('GET', '/v2/core/events/:id', noParams, (_, c) => retrieveV2Event(s.store, c.path.id!)),
   ];
 }
 
