@@ -20,7 +20,7 @@ export const createAlert = withRule(
     title: p.string({ maxLength: 256 }),
     alert_type: p.enum(alertTypes),
     usage_threshold: p.optionalObject({
-      gte: p.custom({ type: 'integer', exclusiveMinimum: 0 }, (value) => {
+      gte: p.custom({ type: 'integer', minimum: 1 }, (value) => {
         const gte = readInteger(value);
         if (gte <= 0) refuse('Invalid gte: must be greater than 0');
         return gte;
