@@ -27,6 +27,15 @@ module.exports = {
       from: { path: '^lib/(alerts|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/' },
       to: { path: '^lib/(services\\.ts|api/|queue/|local/)' },
     },
+    {
+      name: 'capabilities-take-commands',
+      comment:
+        'Capabilities take typed commands parsed at the edge (lib/api/schemas with lib/http/schema): none imports lib/http (requests, Params, routing, responses).',
+      severity: 'error',
+      // lib/billing (subscriptions, invoices) is the one capability still reading Params: it is converted next.
+      from: { path: '^lib/(alerts|auth|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/', pathNot: '^lib/billing/' },
+      to: { path: '^lib/http/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
