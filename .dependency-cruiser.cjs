@@ -32,8 +32,7 @@ module.exports = {
       comment:
         'Capabilities take typed commands parsed at the edge (lib/api/schemas with lib/http/schema): none imports lib/http (requests, Params, routing, responses).',
       severity: 'error',
-      // lib/billing (subscriptions, invoices) is the one capability still reading Params: it is converted next.
-      from: { path: '^lib/(alerts|auth|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/', pathNot: '^lib/billing/' },
+      from: { path: '^lib/(alerts|auth|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/' },
       to: { path: '^lib/http/' },
     },
   ],

@@ -26,6 +26,8 @@ import { makeQueueDueWork } from './queue-due-work';
 import { TestClocks } from '../clocks/test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
 import { makeDeleteCustomer } from './delete-customer';
+import { makeListInvoices } from './list-invoices';
+import { makeListSubscriptions } from './list-subscriptions';
 
 export interface BillingDeps {
   objects: ObjectStore;
@@ -101,6 +103,12 @@ export function createBilling(deps: BillingDeps) {
     cancelSubscription,
     cancelCustomerSubscriptions,
     deleteCustomer: makeDeleteCustomer({ customers: deps.customers, cancelCustomerSubscriptions }),
+    /** GET /v1/subscriptions/:id. */
+    retrieveSubscription: (id: string) => deps.objects.require<Subscription>('subscription', id),
+    listSubscriptions: makeListSubscriptions({ objects: deps.objects, customers: deps.customers, clocks }),
+    listInvoices: makeListInvoices({ objects: deps.objects, customers: deps.customers, clocks }),
+    /** GET /v1/billing/invoiced_totals (Meterline's extension): finalized invoices of a UTC month, per currency. */
+    invoicedTotals: (month: string) => store.invoicedTotals(month),
     previewInvoice: makePreviewInvoice(subscriptionDeps),
   };
 }

@@ -254,6 +254,9 @@ export const p = {
       return readString(x, { oneOf: values }) as T;
     }),
   optionalEnum: <const T extends string>(values: readonly T[]) => optional(field(stringDoc({ oneOf: values }), (x) => readString(x, { oneOf: values }) as T)),
+  /** One of `values`, or '' to clear it (null). */
+  nullableEnum: <const T extends string>(values: readonly T[]) =>
+    optional(field({ ...stringDoc({ oneOf: values }), nullable: true }, (x) => (x === '' ? null : (readString(x, { oneOf: [...values, ''] }) as T)))),
   /** A field with its own reading rule (use `refuse`, `readInteger`, `readString` inside `read`). */
   custom: <T>(doc: JsonSchema, read: (value: unknown) => T) => field(doc, read),
   optional,
