@@ -4,7 +4,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { allows, type ApiKeys, type Principal, type SessionVerifier } from '../auth/api-keys';
 import { AuthenticationError, MeterlineError, PermissionError, UnknownRouteError } from '../errors';
 import { IdempotencyStore } from './idempotency';
-import { Params } from './params';
 import { lowerCaseHeaders, parseRequest, type ParsedRequest } from './request';
 import { errorResponse, jsonResponse } from './response';
 import { onBehalfOf } from '../events/request-context';
@@ -135,8 +134,7 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
     const result = await runIdempotent(request, principal, budgetMs, () =>
       // Events recorded by the route name this request (Stripe's `request.id` and `idempotency_key`).
       onBehalfOf({ id: requestId, idempotency_key: idempotencyKey }, async () => {
-        const params = Params.of(request.input);
-        const out = await match.route.handle({ input: request.input, params, path: match.path, principal, now, url: request.path });
+        const out = await match.route.handle({ input: request.input, path: match.path, principal, now, url: request.path });
         return { status: out.status ?? 200, body: out.body };
       }),
     );

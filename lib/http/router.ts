@@ -1,12 +1,9 @@
 import type { Principal, Scope } from '../auth/api-keys';
-import type { Params } from './params';
 import { parseParams, type CommandOf, type ParamsSchema } from './schema';
 
 export interface RouteContext {
   /** The request's parameters, query string and body merged, as decoded (see ParsedRequest.input). */
   input: Record<string, unknown>;
-  /** The old reader of `input`, for routes not yet declared with a schema. */
-  params: Params;
   /** Values of the `:name` segments of the route pattern. */
   path: Record<string, string>;
   /** Undefined only on public routes. */
@@ -49,12 +46,6 @@ export function route<S extends ParamsSchema>(
   options: RouteOptions = {},
 ): Route {
   return { method, pattern, schema, ...options, handle: async (c) => ({ body: await run(parseParams(schema, c.input), c) }) };
-}
-
-/** The `:id` of a route that takes no other parameters (GET or DELETE of one object). */
-export function pathId(c: RouteContext): string {
-  c.params.done();
-  return c.path.id!;
 }
 
 interface CompiledRoute {

@@ -235,7 +235,7 @@ function toRange(b: { gt?: number; gte?: number; lt?: number; lte?: number }): R
   return { ...(lows.length ? { from: Math.max(...lows) } : {}), ...(highs.length ? { to: Math.min(...highs) } : {}) };
 }
 
-/** The parameter fields, named as the Params reader they replace. */
+/** The parameter fields: required, optional, or clearable with '' (`nullable`: null means unset). */
 export const p = {
   /** A required string: absent or '' is "Missing required param". */
   string: (rule: StringRule = {}) =>
