@@ -27,6 +27,14 @@ module.exports = {
       from: { path: '^lib/(alerts|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/' },
       to: { path: '^lib/(services\\.ts|api/|queue/|local/)' },
     },
+    {
+      name: 'capabilities-take-commands',
+      comment:
+        'Capabilities take typed commands parsed at the edge (lib/api/schemas with lib/http/schema): none imports lib/http (requests, Params, routing, responses).',
+      severity: 'error',
+      from: { path: '^lib/(alerts|auth|billing|catalog|clocks|credits|customers|documents|events|messaging|meters|metering|store|webhooks)/' },
+      to: { path: '^lib/http/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

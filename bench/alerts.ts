@@ -12,7 +12,6 @@
  * BENCH_ALERT_BATCH_EVENTS (events per consumer invocation, 2000 = 20 messages of 100).
  */
 import { randomUUID } from 'node:crypto';
-import { Params } from '../lib/http/params';
 import { LOCAL_REGION, useLocalCredentials } from '../lib/local/emulators';
 import { startLocalStack, type LocalStack } from '../lib/local/stack';
 import type { QueueRecord } from '../lib/metering/consume-meter-events';
@@ -87,20 +86,19 @@ async function main() {
     const s = stack.services.test;
     const now = () => Math.floor(Date.now() / 1000);
     const meter = (name: string) =>
-      s.meters.create(new Params({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }), now(), false);
+      s.meters.create({ display_name: name, event_name: `${name}_${randomUUID().slice(0, 8)}`, default_aggregation: { formula: 'sum' } }, now(), false);
     const customers: string[] = [];
     await runPool(CUSTOMERS, 16, async (i) => {
-      customers.push((await s.customers.create(new Params({ name: `bench ${i}` }), now(), false)).id);
+      customers.push((await s.customers.create({ name: `bench ${i}` }, now(), false)).id);
     });
     const [warm, plain, alerted] = await Promise.all([meter('bench_alerts_warmup'), meter('bench_alerts_plain'), meter('bench_alerts_alerted')]);
     // Every customer's total is EVENTS / CUSTOMERS x 5.5 on average: gte at half of it makes every customer cross mid-run.
     const gte = Math.max(1, Math.floor((EVENTS / CUSTOMERS) * 5.5 * 0.5));
-    const alertParams = (customer?: string) =>
-      new Params({
-        alert_type: 'usage_threshold',
-        title: 'bench',
-        usage_threshold: { meter: alerted.id, gte: String(gte), recurrence: 'one_time', ...(customer ? { filters: [{ type: 'customer', customer }] } : {}) },
-      });
+    const alertParams = (customer?: string) => ({
+      alert_type: 'usage_threshold' as const,
+      title: 'bench',
+      usage_threshold: { meter: alerted.id, gte, recurrence: 'one_time' as const, ...(customer ? { filters: [{ type: 'customer' as const, customer }] } : {}) },
+    });
     await s.alerts.create(alertParams(), false);
     await s.alerts.create(alertParams(customers[0]), false);
 

@@ -1,7 +1,6 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { retryLostRaces } from '../domain/concurrency';
 import { pausesAfter } from '../domain/alerts';
-import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { TransactItem } from '../store/dynamo';
 import type { AlertStore } from './alert-store';
@@ -22,8 +21,7 @@ const targetOf: Record<AlertAction, AlertStatus> = { activate: 'active', deactiv
  * one transaction, each on condition of the version read.
  */
 export function makeChangeAlertStatus(deps: { alerts: AlertStore; nowMs: () => number }) {
-  return async function changeAlertStatus(id: string, action: AlertAction, params: Params): Promise<Alert> {
-    params.done();
+  return async function changeAlertStatus(id: string, action: AlertAction): Promise<Alert> {
     const status = targetOf[action];
     return retryLostRaces(
       ATTEMPTS,

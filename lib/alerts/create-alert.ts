@@ -2,13 +2,11 @@ import { InvalidRequestError, MissingParameterError } from '../errors';
 import { MAX_ALERTS_PER_LIST } from '../domain/alerts';
 import { retryLostRaces } from '../domain/concurrency';
 import { newId } from '../domain/ids';
-import { isCurrency } from '../domain/money';
-import type { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { Customers } from '../customers/customers';
 import type { Meters } from '../meters/meters';
 import type { AlertStore } from './alert-store';
-import { alertTypes, creditRuleOf, usageRuleOf, type Alert, type AlertType, type CustomerFilter, type StoredAlert } from './model';
+import { creditRuleOf, usageRuleOf, type Alert, type CreateAlertCommand, type CustomerFilter, type StoredAlert } from './model';
 
 export interface CreateAlertDeps {
   alerts: AlertStore;
@@ -28,20 +26,10 @@ const ATTEMPTS = 5;
  * are written in one transaction.
  */
 export function makeCreateAlert(deps: CreateAlertDeps) {
-  return async function createAlert(params: Params, livemode: boolean): Promise<Alert> {
-    const title = params.string('title', { maxLength: 256 });
-    const type = params.string('alert_type', { oneOf: alertTypes }) as AlertType;
-    const usageParams = params.optionalObject('usage_threshold');
-    const creditParams = params.optionalObject('credit_balance_threshold');
-    const wanted = type === 'usage_threshold' ? usageParams : creditParams;
-    const other = type === 'usage_threshold' ? 'credit_balance_threshold' : 'usage_threshold';
-    if ((type === 'usage_threshold' ? creditParams : usageParams) !== undefined) {
-      throw new InvalidRequestError(`${other} cannot be used with alert_type=${type}; pass ${type} instead.`, other);
-    }
-    if (!wanted) throw new MissingParameterError(type);
-    const usage = type === 'usage_threshold' ? await readUsageThreshold(wanted) : null;
-    const credit = type === 'credit_balance_threshold' ? await readCreditThreshold(wanted) : null;
-    params.done();
+  return async function createAlert(command: CreateAlertCommand, livemode: boolean): Promise<Alert> {
+    const { title, alert_type: type } = command;
+    const usage = command.usage_threshold ? await usageThreshold(command.usage_threshold) : null;
+    const credit = command.credit_balance_threshold ? await creditThreshold(command.credit_balance_threshold) : null;
 
     const nowMs = deps.nowMs();
     const alert: Alert = {
@@ -84,47 +72,26 @@ export function makeCreateAlert(deps: CreateAlertDeps) {
     }
   };
 
-  /** `usage_threshold`: gte (integer > 0), an active meter, `one_time`, at most one customer filter. */
-  async function readUsageThreshold(p: Params): Promise<NonNullable<Alert['usage_threshold']>> {
-    const gte = p.integer('gte');
-    if (gte <= 0) throw new InvalidRequestError('Invalid gte: must be greater than 0', p.path('gte'));
-    const meter = await deps.meters.retrieve(p.string('meter'), p.path('meter'));
-    if (meter.status !== 'active') throw new InvalidRequestError(`Meter ${meter.id} is inactive; alerts can only watch active meters.`, p.path('meter'));
-    p.string('recurrence', { oneOf: ['one_time'] });
-    const filters = await readFilters(p, false);
-    p.done();
-    return { filters, gte, meter: meter.id, recurrence: 'one_time' };
+  /** `usage_threshold`: an active meter, at most one customer filter (gte > 0 and `one_time` are checked at the edge). */
+  async function usageThreshold(command: NonNullable<CreateAlertCommand['usage_threshold']>): Promise<NonNullable<Alert['usage_threshold']>> {
+    const meter = await deps.meters.retrieve(command.meter, 'usage_threshold[meter]');
+    if (meter.status !== 'active') throw new InvalidRequestError(`Meter ${meter.id} is inactive; alerts can only watch active meters.`, 'usage_threshold[meter]');
+    const filters = await filtersOf(command.filters, 'usage_threshold');
+    return { filters, gte: command.gte, meter: meter.id, recurrence: 'one_time' };
   }
 
   /** `credit_balance_threshold`: one customer filter (required) and `lte` in a currency, value >= 0. */
-  async function readCreditThreshold(p: Params): Promise<NonNullable<Alert['credit_balance_threshold']>> {
-    const filters = await readFilters(p, true);
-    const lte = p.object('lte');
-    lte.string('balance_type', { oneOf: ['monetary'] });
-    const money = lte.object('monetary');
-    const currency = money.string('currency').toLowerCase();
-    if (!isCurrency(currency)) throw new InvalidRequestError(`Invalid currency: ${currency}`, money.path('currency'));
-    const value = money.integer('value', { min: 0 });
-    money.done();
-    lte.done();
-    p.done();
+  async function creditThreshold(command: NonNullable<CreateAlertCommand['credit_balance_threshold']>): Promise<NonNullable<Alert['credit_balance_threshold']>> {
+    const filters = await filtersOf(command.filters, 'credit_balance_threshold');
+    if (!filters) throw new MissingParameterError('credit_balance_threshold[filters]');
+    const { currency, value } = command.lte.monetary;
     return { filters, lte: { balance_type: 'monetary', monetary: { currency, value } } };
   }
 
-  /** At most one filter, of type `customer`, naming an existing customer. */
-  async function readFilters(p: Params, required: true): Promise<CustomerFilter[]>;
-  async function readFilters(p: Params, required: false): Promise<CustomerFilter[] | null>;
-  async function readFilters(p: Params, required: boolean): Promise<CustomerFilter[] | null> {
-    const list = p.optionalObjectList('filters');
-    if (!list || !list.length) {
-      if (required) throw new MissingParameterError(p.path('filters'));
-      return null;
-    }
-    if (list.length > 1) throw new InvalidRequestError('Only one filter is allowed per alert.', p.path('filters'));
-    const filter = list[0]!;
-    filter.string('type', { oneOf: ['customer'] });
-    const customer = await deps.customers.retrieve(filter.string('customer'), filter.path('customer'));
-    filter.done();
+  /** At most one filter (checked at the edge), of type `customer`, naming an existing customer; null for none. */
+  async function filtersOf(list: CustomerFilter[] | undefined, at: string): Promise<CustomerFilter[] | null> {
+    if (!list || !list.length) return null;
+    const customer = await deps.customers.retrieve(list[0]!.customer, `${at}[filters][0][customer]`);
     return [{ type: 'customer', customer: customer.id }];
   }
 }

@@ -1,8 +1,24 @@
+import type { PageQuery } from '../store/objects';
 import type { AlertPause, CreditAlertRule, UsageAlertRule } from '../domain/alerts';
 
 export type AlertType = 'usage_threshold' | 'credit_balance_threshold';
 export const alertTypes: readonly AlertType[] = ['usage_threshold', 'credit_balance_threshold'];
 export type AlertStatus = 'active' | 'inactive' | 'archived';
+
+/** POST /v1/billing/alerts: the threshold object of its type (usage_threshold or credit_balance_threshold), never the other. */
+export interface CreateAlertCommand {
+  title: string;
+  alert_type: AlertType;
+  usage_threshold?: { gte: number; meter: string; recurrence: 'one_time'; filters?: CustomerFilter[] };
+  credit_balance_threshold?: { filters?: CustomerFilter[]; lte: { balance_type: 'monetary'; monetary: { currency: string; value: number } } };
+}
+
+/** GET /v1/billing/alerts. */
+export interface ListAlertsCommand {
+  page: PageQuery;
+  alert_type?: AlertType;
+  meter?: string;
+}
 
 export interface CustomerFilter {
   type: 'customer';

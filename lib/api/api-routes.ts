@@ -1,7 +1,12 @@
-import { pathId, type Route } from '../http/router';
-import { readListQuery } from '../http/pagination';
+import { route, type Route } from '../http/router';
+import { ignoredParams, noParams } from '../http/schema';
+import * as customers from './schemas/customers';
+import * as meters from './schemas/meters';
+import * as metering from './schemas/metering';
+import * as events from './schemas/events';
+import { listV2Events, retrieveV2Event } from '../events/list-events';
 import { listResponse } from '../http/response';
-import { readSummaryQuery, summarizeUsage } from '../metering/summarize-usage';
+import { makeMeterEventSummaries } from '../metering/summarize-usage';
 import type { ModeServices } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
@@ -13,69 +18,25 @@ import { usageRoutes } from './usage-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: ModeServices): Route[] {
+  const summaries = makeMeterEventSummaries({ meters: s.meters, customers: s.customers, usage: s.usage });
   return [
-    { method: 'GET', pattern: '/healthz', auth: 'none', handle: async () => ({ body: { status: 'ok' } }) },
+    route('GET', '/healthz', ignoredParams, async () => ({ status: 'ok' }), { auth: 'none' }),
 
     // Customers
-    { method: 'POST', pattern: '/v1/customers', handle: async (c) => ({ body: await s.customers.create(c.params, c.now, c.principal.livemode) }) },
-    { method: 'GET', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.retrieveAny(c.path.id!) }) },
-    { method: 'POST', pattern: '/v1/customers/:id', handle: async (c) => ({ body: await s.customers.update(c.path.id!, c.params, c.now) }) },
-    {
-      method: 'DELETE',
-      pattern: '/v1/customers/:id',
-      handle: async (c) => {
-        // Deleting a customer cancels its subscriptions at once, as in Stripe.
-        await s.billing.cancelCustomerSubscriptions((await s.customers.retrieve(c.path.id!)).id, c.now);
-        return { body: await s.customers.delete(c.path.id!, c.now) };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: '/v1/customers',
-      handle: async (c) => {
-        const query = readListQuery(c.params);
-        const email = c.params.optionalString('email', { maxLength: 512 });
-        const clock = c.params.optionalString('test_clock');
-        c.params.done();
-        if (clock) await s.billing.clocks.retrieve(clock, 'test_clock');
-        // The clock's list, where the email becomes a check on the customers read.
-        const page = await s.store.list('customer', { ...query, owner: clock, filter: email ? { name: 'email', value: email } : undefined });
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('POST', '/v1/customers', customers.createCustomer, (command, c) => s.customers.create(command, c.now, c.principal.livemode)),
+    route('GET', '/v1/customers/:id', ignoredParams, (_, c) => s.customers.retrieveAny(c.path.id!)),
+    route('POST', '/v1/customers/:id', customers.updateCustomer, (command, c) => s.customers.update(c.path.id!, command, c.now)),
+    route('DELETE', '/v1/customers/:id', noParams, (_, c) => s.billing.deleteCustomer(c.path.id!, c.now)),
+    route('GET', '/v1/customers', customers.listCustomers, async (command, c) => listResponse(c.url, await s.customers.list(command))),
 
     // Meters
-    { method: 'POST', pattern: '/v1/billing/meters', handle: async (c) => ({ body: await s.meters.create(c.params, c.now, c.principal.livemode) }) },
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters/:id',
-      handle: async (c) => ({ body: await s.meters.retrieve(pathId(c)) }),
-    },
-    { method: 'POST', pattern: '/v1/billing/meters/:id', handle: async (c) => ({ body: await s.meters.update(c.path.id!, c.params, c.now) }) },
-    { method: 'POST', pattern: '/v1/billing/meters/:id/deactivate', handle: async (c) => ({ body: await s.meters.deactivate(c.path.id!, c.params, c.now) }) },
-    { method: 'POST', pattern: '/v1/billing/meters/:id/reactivate', handle: async (c) => ({ body: await s.meters.reactivate(c.path.id!, c.params, c.now) }) },
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters',
-      handle: async (c) => {
-        const query = readListQuery(c.params);
-        const status = c.params.optionalString('status', { oneOf: ['active', 'inactive'] });
-        c.params.done();
-        const page = await s.store.list('meter', { ...query, filter: status ? { name: 'status', value: status } : undefined });
-        return { body: listResponse(c.url, page) };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: '/v1/billing/meters/:id/event_summaries',
-      handle: async (c) => {
-        const meter = await s.meters.retrieve(c.path.id!);
-        const query = readSummaryQuery(c.params);
-        await s.customers.retrieve(query.customerId, 'customer');
-        const page = await summarizeUsage(s.usage, meter, query);
-        return { body: listResponse(c.url, page) };
-      },
-    },
+    route('POST', '/v1/billing/meters', meters.createMeter, (command, c) => s.meters.create(command, c.now, c.principal.livemode)),
+    route('GET', '/v1/billing/meters/:id', noParams, (_, c) => s.meters.retrieve(c.path.id!)),
+    route('POST', '/v1/billing/meters/:id', meters.updateMeter, (command, c) => s.meters.update(c.path.id!, command, c.now)),
+    route('POST', '/v1/billing/meters/:id/deactivate', noParams, (_, c) => s.meters.deactivate(c.path.id!, c.now)),
+    route('POST', '/v1/billing/meters/:id/reactivate', noParams, (_, c) => s.meters.reactivate(c.path.id!, c.now)),
+    route('GET', '/v1/billing/meters', meters.listMeters, async (command, c) => listResponse(c.url, await s.meters.list(command))),
+    route('GET', '/v1/billing/meters/:id/event_summaries', metering.meterEventSummaries, async (command, c) => listResponse(c.url, await summaries(c.path.id!, command))),
 
     ...usageRoutes(s),
     ...catalogRoutes(s),
@@ -86,29 +47,8 @@ export function apiRoutes(s: ModeServices): Route[] {
     ...webhookRoutes(s),
 
     // Asynchronous validation reports (Stripe's thin v2 events).
-    {
-      method: 'GET',
-      pattern: '/v2/core/events',
-      handle: async (c) => {
-        const objectId = c.params.optionalString('object_id');
-        const limit = c.params.optionalInteger('limit', { min: 1, max: 100 }) ?? 20;
-        const page = c.params.optionalString('page');
-        c.params.done();
-        const result = await s.store.list('v2_event', {
-          limit,
-          startingAfter: page,
-          filter: objectId ? { name: 'object_id', value: objectId } : undefined,
-        });
-        const last = result.data.at(-1) as { id: string } | undefined;
-        const next = result.hasMore && last ? `${c.url}?${new URLSearchParams({ ...(objectId ? { object_id: objectId } : {}), limit: String(limit), page: last.id })}` : null;
-        return { body: { data: result.data, next_page_url: next, previous_page_url: null } };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: '/v2/core/events/:id',
-      handle: async (c) => ({ body: await s.store.require('v2_event', pathId(c), 'event') }),
-    },
+    route('GET', '/v2/core/events', events.listV2Events, (command, c) => listV2Events(s.store, command, c.url)),
+    route('GET', '/v2/core/events/:id', noParams, (_, c) => retrieveV2Event(s.store, c.path.id!)),
   ];
 }
 

@@ -1,33 +1,17 @@
-import type { Route } from '../http/router';
+import { route, type Route } from '../http/router';
 import type { ModeServices } from '../services';
+import * as schemas from './schemas/metering';
 
 /** The ingest path: meter events, sessions, stream and adjustments. */
 export function ingestRoutes(s: ModeServices): Route[] {
   const m = s.recordMeterEvents;
+  const write = { scope: 'meter_events:write' } as const;
   return [
-    { method: 'POST', pattern: '/v1/billing/meter_events', scope: 'meter_events:write', handle: async (c) => ({ body: await m.createV1(c.params, c.principal, c.now) }) },
-    { method: 'POST', pattern: '/v2/billing/meter_events', scope: 'meter_events:write', handle: async (c) => ({ body: await m.createV2(c.params, c.principal, c.now) }) },
-    {
-      method: 'POST',
-      pattern: '/v2/billing/meter_event_session',
-      scope: 'meter_events:write',
-      handle: async (c) => {
-        c.params.done();
-        return { body: await s.sessions.create(c.principal, c.now) };
-      },
-    },
-    { method: 'POST', pattern: '/v2/billing/meter_event_stream', auth: 'session', handle: async (c) => ({ body: await m.stream(c.params, c.principal, c.now) }) },
-    {
-      method: 'POST',
-      pattern: '/v1/billing/meter_event_adjustments',
-      scope: 'meter_events:write',
-      handle: async (c) => ({ body: await m.cancel(c.params, c.principal, c.now, 'v1') }),
-    },
-    {
-      method: 'POST',
-      pattern: '/v2/billing/meter_event_adjustments',
-      scope: 'meter_events:write',
-      handle: async (c) => ({ body: await m.cancel(c.params, c.principal, c.now, 'v2') }),
-    },
+    route('POST', '/v1/billing/meter_events', schemas.meterEventV1, (command, c) => m.createV1(command, c.principal, c.now), write),
+    route('POST', '/v2/billing/meter_events', schemas.meterEventV2, (command, c) => m.createV2(command, c.principal, c.now), write),
+    route('POST', '/v2/billing/meter_event_session', schemas.createSession, (_, c) => s.sessions.create(c.principal, c.now), write),
+    route('POST', '/v2/billing/meter_event_stream', schemas.meterEventStream, (command, c) => m.stream(command, c.principal, c.now), { auth: 'session' }),
+    route('POST', '/v1/billing/meter_event_adjustments', schemas.cancelMeterEvent, (command, c) => m.cancel(command, c.principal, c.now, 'v1'), write),
+    route('POST', '/v2/billing/meter_event_adjustments', schemas.cancelMeterEvent, (command, c) => m.cancel(command, c.principal, c.now, 'v2'), write),
   ];
 }

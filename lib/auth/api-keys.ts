@@ -36,6 +36,12 @@ export interface Principal {
   keyHash?: string;
 }
 
+/** Verifies a meter event session token (the `session` routes' credential). */
+export interface SessionVerifier {
+  /** The principal of a live meter event session token; throws when it expired. */
+  verify(token: string, now: number): Promise<Principal | undefined>;
+}
+
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }

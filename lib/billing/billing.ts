@@ -25,6 +25,9 @@ import { makePreviewInvoice } from './preview-invoice';
 import { makeQueueDueWork } from './queue-due-work';
 import { TestClocks } from '../clocks/test-clocks';
 import { makeUpdateSubscription } from './update-subscription';
+import { makeDeleteCustomer } from './delete-customer';
+import { makeListInvoices } from './list-invoices';
+import { makeListSubscriptions } from './list-subscriptions';
 
 export interface BillingDeps {
   objects: ObjectStore;
@@ -86,6 +89,7 @@ export function createBilling(deps: BillingDeps) {
     advanceDue,
     deferDue: (id, now) => store.deferDue(id, now),
   };
+  const cancelCustomerSubscriptions = makeCancelCustomerSubscriptions(subscriptionDeps, cancelSubscription);
   return {
     ...cycle,
     store,
@@ -97,7 +101,14 @@ export function createBilling(deps: BillingDeps) {
     createSubscription: makeCreateSubscription(subscriptionDeps),
     updateSubscription: makeUpdateSubscription(subscriptionDeps),
     cancelSubscription,
-    cancelCustomerSubscriptions: makeCancelCustomerSubscriptions(subscriptionDeps, cancelSubscription),
+    cancelCustomerSubscriptions,
+    deleteCustomer: makeDeleteCustomer({ customers: deps.customers, cancelCustomerSubscriptions }),
+    /** GET /v1/subscriptions/:id. */
+    retrieveSubscription: (id: string) => deps.objects.require<Subscription>('subscription', id),
+    listSubscriptions: makeListSubscriptions({ objects: deps.objects, customers: deps.customers, clocks }),
+    listInvoices: makeListInvoices({ objects: deps.objects, customers: deps.customers, clocks }),
+    /** GET /v1/billing/invoiced_totals (Meterline's extension): finalized invoices of a UTC month, per currency. */
+    invoicedTotals: (month: string) => store.invoicedTotals(month),
     previewInvoice: makePreviewInvoice(subscriptionDeps),
   };
 }

@@ -1,6 +1,5 @@
 import { InvalidRequestError } from '../errors';
 import { period } from '../domain/periods';
-import { Params } from '../http/params';
 import { eventPut } from '../events/events';
 import type { SubscriptionDeps } from './create-subscription';
 import { draftInvoice } from './draft-invoice';
@@ -15,12 +14,19 @@ export function makeCancelCustomerSubscriptions(deps: SubscriptionDeps, cancel: 
   return async function cancelCustomerSubscriptions(customerId: string, requestNow: number): Promise<void> {
     const active = deps.store.objects.pages<Subscription>('subscription', { owner: customerId, filter: { name: 'status', value: 'active' } });
     for await (const page of active) {
-      for (const subscription of page) await cancel(subscription.id, Params.of({}), requestNow);
+      for (const subscription of page) await cancel(subscription.id, {}, requestNow);
     }
   };
 }
 
-const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
+export const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const;
+
+/** DELETE /v1/subscriptions/:id. */
+export interface CancelSubscriptionCommand {
+  invoice_now?: boolean;
+  prorate?: boolean;
+  cancellation_details?: { comment?: string | null; feedback?: (typeof FEEDBACK)[number] | '' | null };
+}
 
 /**
  * DELETE /v1/subscriptions/:id: ends the subscription now. With `invoice_now`, the usage of the
@@ -28,14 +34,10 @@ const FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other'
  * any closed period's invoice; without it, that usage is not billed (as in Stripe).
  */
 export function makeCancelSubscription(deps: SubscriptionDeps) {
-  return async function cancelSubscription(id: string, params: Params, requestNow: number): Promise<Subscription> {
-    const invoiceNow = params.optionalBoolean('invoice_now') ?? false;
-    params.optionalBoolean('prorate');
-    const details = params.optionalObject('cancellation_details');
-    const comment = details?.nullableString('comment', { maxLength: 5000 }) ?? null;
-    const feedback = details?.nullableString('feedback', { oneOf: [...FEEDBACK, ''] }) ?? null;
-    details?.done();
-    params.done();
+  return async function cancelSubscription(id: string, command: CancelSubscriptionCommand, requestNow: number): Promise<Subscription> {
+    const invoiceNow = command.invoice_now ?? false;
+    const comment = command.cancellation_details?.comment ?? null;
+    const feedback = command.cancellation_details?.feedback || null;
     const stored = await loadSubscription(deps, id);
     const { subscription, billing } = stored;
     if (subscription.status !== 'active') {

@@ -3,7 +3,7 @@ import { newId } from '../domain/ids';
 import { retryLostRaces } from '../domain/concurrency';
 import { Money } from '../domain/money';
 import { period, prorationFactor, shiftByIntervals, type BillingCycle } from '../domain/periods';
-import { applyMetadata, type Params } from '../http/params';
+import { applyMetadata, type MetadataUpdate } from '../metadata';
 import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { eventPut } from '../events/events';
@@ -14,7 +14,7 @@ import { finalizeInvoice } from './finalize-invoice';
 import { isMetered } from '../catalog/prices';
 import type { InvoiceBuilder } from './invoice-builder';
 import type { StoredSubscription, Subscription } from './model';
-import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
+import { checkCompatible, newItem, requestedItem, type NewItemCommand } from './subscription-items';
 import type { TestClocks } from '../clocks/test-clocks';
 
 export interface SubscriptionDeps {
@@ -28,11 +28,25 @@ export interface SubscriptionDeps {
   nowMs: () => number;
 }
 
-const MAX_ITEMS = 20;
+export const MAX_ITEMS = 20;
 /** Attempts of the first invoice's transaction when it keeps losing races (credits, the invoice number). */
 const FINALIZE_ATTEMPTS = 5;
-const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
-const PAYMENT_BEHAVIOR = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
+export const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
+export const PAYMENT_BEHAVIOR = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
+
+/** POST /v1/subscriptions (1 to 20 items, counted at the edge). */
+export interface CreateSubscriptionCommand {
+  customer: string;
+  items?: NewItemCommand[];
+  billing_cycle_anchor?: number;
+  cancel_at_period_end?: boolean;
+  currency?: string;
+  description?: string | null;
+  metadata?: MetadataUpdate;
+  proration_behavior?: (typeof PRORATION)[number];
+  payment_behavior?: (typeof PAYMENT_BEHAVIOR)[number];
+  collection_method?: 'charge_automatically';
+}
 
 /**
  * POST /v1/subscriptions: subscribes a customer to recurring prices. The first invoice
@@ -41,25 +55,17 @@ const PAYMENT_BEHAVIOR = ['allow_incomplete', 'default_incomplete', 'error_if_in
  * at once. Subscription, invoice and events are written in one transaction.
  */
 export function makeCreateSubscription(deps: SubscriptionDeps) {
-  return async function createSubscription(params: Params, requestNow: number, livemode: boolean): Promise<Subscription> {
-    const customer = await deps.customers.retrieve(params.string('customer'), 'customer');
-    const itemParams = params.optionalObjectList('items');
-    if (!itemParams?.length) throw new InvalidRequestError('A subscription needs at least one item.', 'items');
-    if (itemParams.length > MAX_ITEMS) throw new InvalidRequestError(`A subscription can have at most ${MAX_ITEMS} items.`, 'items');
+  return async function createSubscription(command: CreateSubscriptionCommand, requestNow: number, livemode: boolean): Promise<Subscription> {
+    const customer = await deps.customers.retrieve(command.customer, 'customer');
+    if (!command.items?.length) throw new InvalidRequestError('A subscription needs at least one item.', 'items');
     const requested = [];
-    for (const item of itemParams) {
-      requested.push(await readRequestedItem(item, deps.prices));
-      item.done();
-    }
-    const anchorParam = params.optionalInteger('billing_cycle_anchor', { min: 0 });
-    const cancelAtPeriodEnd = params.optionalBoolean('cancel_at_period_end') ?? false;
-    const currency = params.optionalString('currency');
-    const description = params.nullableString('description', { maxLength: 500 }) ?? null;
-    const metadata = applyMetadata({}, params.metadata());
-    const proration = params.optionalString('proration_behavior', { oneOf: PRORATION }) ?? 'create_prorations';
-    params.optionalString('payment_behavior', { oneOf: PAYMENT_BEHAVIOR });
-    params.optionalString('collection_method', { oneOf: ['charge_automatically'] });
-    params.done();
+    for (const [i, item] of command.items.entries()) requested.push(await requestedItem(item, `items[${i}]`, deps.prices));
+    const anchorParam = command.billing_cycle_anchor;
+    const cancelAtPeriodEnd = command.cancel_at_period_end ?? false;
+    const currency = command.currency;
+    const description = command.description ?? null;
+    const metadata = applyMetadata({}, command.metadata);
+    const proration = command.proration_behavior ?? 'create_prorations';
 
     checkCompatible(requested);
     const firstPrice = requested[0]!.price;

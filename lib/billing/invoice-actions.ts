@@ -1,5 +1,4 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
-import type { Params } from '../http/params';
 import { retryLostRaces } from '../domain/concurrency';
 import { eventPut } from '../events/events';
 import type { ApplyCredits } from './apply-credits';
@@ -8,7 +7,9 @@ import type { BillingStore } from './billing-store';
 import type { TransactItem } from '../store/dynamo';
 import { finalizeInvoice } from './finalize-invoice';
 import type { InvoiceBuilder } from './invoice-builder';
-import type { Invoice } from './model';
+import type { Invoice, InvoiceLine } from './model';
+import { pageInMemory } from '../store/memory-page';
+import type { ListPage, PageQuery } from '../store/objects';
 import { allows, INVOICE_TRANSITIONS, type InvoiceAction } from '../domain/invoice-states';
 import type { TestClocks } from '../clocks/test-clocks';
 
@@ -39,10 +40,19 @@ export class InvoiceActions {
     return invoice;
   }
 
+  /** GET /v1/invoices/:id/lines: the invoice's lines in their order, paged as Stripe pages. */
+  async lines(id: string, page: PageQuery): Promise<ListPage<InvoiceLine>> {
+    const lines = (await this.retrieve(id)).lines.data;
+    const cursor = page.startingAfter ?? page.endingBefore;
+    if (cursor === undefined) return pageInMemory(lines, page, () => 0);
+    const at = lines.findIndex((line) => line.id === cursor);
+    if (at < 0) throw new NotFoundError('line_item', cursor, page.startingAfter ? 'starting_after' : 'ending_before');
+    const index = new Map(lines.map((line, i) => [line, i]));
+    return pageInMemory(lines, page, (line) => Math.sign(index.get(line)! - at));
+  }
+
   /** Finalizes a draft now, without waiting for its grace period. */
-  async finalize(id: string, params: Params, requestNow: number): Promise<Invoice> {
-    params.optionalBoolean('auto_advance');
-    params.done();
+  async finalize(id: string, requestNow: number): Promise<Invoice> {
     return this.retrying(async () => {
       const draft = await this.inState(id, 'finalize');
       const at = await this.deps.clocks.timeOf(draft.test_clock, requestNow);
@@ -53,8 +63,7 @@ export class InvoiceActions {
   }
 
   /** Voids an open invoice; the credits it used go back to their grants. */
-  async void(id: string, params: Params, requestNow: number): Promise<Invoice> {
-    params.done();
+  async void(id: string, requestNow: number): Promise<Invoice> {
     return this.move(id, 'void', 'invoice.voided', (current, at) => ({
       status: 'void',
       amount_remaining: 0,
@@ -63,9 +72,7 @@ export class InvoiceActions {
   }
 
   /** Records a payment made outside Meterline (Meterline moves no money). */
-  async pay(id: string, params: Params, requestNow: number): Promise<Invoice> {
-    const outOfBand = params.optionalBoolean('paid_out_of_band');
-    params.done();
+  async pay(id: string, { paid_out_of_band: outOfBand }: { paid_out_of_band?: boolean }, requestNow: number): Promise<Invoice> {
     if (!outOfBand) {
       throw new InvalidRequestError('Meterline collects no payments: record one made elsewhere with paid_out_of_band=true.', 'paid_out_of_band');
     }
@@ -77,8 +84,7 @@ export class InvoiceActions {
     }), requestNow);
   }
 
-  async markUncollectible(id: string, params: Params, requestNow: number): Promise<Invoice> {
-    params.done();
+  async markUncollectible(id: string, requestNow: number): Promise<Invoice> {
     return this.move(id, 'mark_uncollectible', 'invoice.marked_uncollectible', (current, at) => ({
       status: 'uncollectible',
       status_transitions: { ...current.status_transitions, marked_uncollectible_at: at },

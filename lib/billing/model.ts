@@ -1,5 +1,5 @@
 import type { Price } from '../catalog/prices';
-import type { Metadata } from '../http/params';
+import type { Metadata } from '../domain/metadata';
 import type { Address, CustomField, Shipping, TaxExempt } from '../customers/invoice-details';
 import type { BillingCycle as Cycle } from '../domain/periods';
 

@@ -1,7 +1,6 @@
 import type { Customer } from '../customers/customers';
 import { InvalidRequestError } from '../errors';
 import { period } from '../domain/periods';
-import type { Params } from '../http/params';
 import type { SubscriptionDeps } from './create-subscription';
 import type { Invoice, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
@@ -12,10 +11,7 @@ import { loadSubscription } from './update-subscription';
  * Nothing is written.
  */
 export function makePreviewInvoice(deps: SubscriptionDeps) {
-  return async function previewInvoice(params: Params, requestNow: number): Promise<Invoice> {
-    const customerId = params.optionalString('customer');
-    const subscriptionId = params.optionalString('subscription');
-    params.done();
+  return async function previewInvoice({ customer: customerId, subscription: subscriptionId }: { customer?: string; subscription?: string }, requestNow: number): Promise<Invoice> {
     if (!customerId && !subscriptionId) throw new InvalidRequestError('Pass a customer or a subscription.', 'customer');
     const customer = customerId ? await deps.customers.retrieve(customerId, 'customer') : undefined;
     const stored = subscriptionId

@@ -1,6 +1,6 @@
 import { InvalidRequestError } from '../errors';
 import { newId } from '../domain/ids';
-import { applyMetadata, type Params } from '../http/params';
+import { applyMetadata, type MetadataUpdate } from '../metadata';
 import type { Price, Prices } from '../catalog/prices';
 import type { SubscriptionItem } from './model';
 import { isMetered } from '../catalog/prices';
@@ -13,18 +13,25 @@ export interface RequestedItem {
   param: string;
 }
 
-/** Reads `price`, `quantity` and `metadata` of one `items[i]` entry and checks the price can be subscribed to. */
-export async function readRequestedItem(item: Params, prices: Prices): Promise<RequestedItem> {
-  const priceParam = item.path('price');
-  const price = await prices.retrieve(item.string('price'), priceParam);
-  const quantity = item.optionalInteger('quantity', { min: 0 });
-  const metadata = applyMetadata({}, item.metadata());
+/** A new item as a request names it. */
+export interface NewItemCommand {
+  price: string;
+  quantity?: number;
+  metadata?: MetadataUpdate;
+}
+
+/** The item `items[i]` (`at`) asks for, once its price is known to be one a subscription can take. */
+export async function requestedItem(item: NewItemCommand, at: string, prices: Prices): Promise<RequestedItem> {
+  const priceParam = `${at}[price]`;
+  const price = await prices.retrieve(item.price, priceParam);
+  const quantity = item.quantity;
+  const metadata = applyMetadata({}, item.metadata);
   if (!price.active) throw new InvalidRequestError(`The price ${price.id} is not active.`, priceParam);
   if (!price.recurring) {
     throw new InvalidRequestError(`The price ${price.id} is a one-time price; subscriptions need recurring prices.`, priceParam);
   }
   if (isMetered(price) && quantity !== undefined) {
-    throw new InvalidRequestError('Metered prices are billed by usage and take no quantity.', item.path('quantity'));
+    throw new InvalidRequestError('Metered prices are billed by usage and take no quantity.', `${at}[quantity]`);
   }
   return { price, quantity, metadata, param: priceParam };
 }

@@ -1,19 +1,37 @@
-import { InvalidRequestError, NotFoundError } from '../errors';
+import { InvalidRequestError, MissingParameterError, NotFoundError, UnknownParameterError } from '../errors';
 import { period } from '../domain/periods';
-import { applyMetadata, type Params } from '../http/params';
+import { applyMetadata, type MetadataUpdate } from '../metadata';
 import { eventPut } from '../events/events';
-import type { SubscriptionDeps } from './create-subscription';
+import type { PRORATION, SubscriptionDeps } from './create-subscription';
 import { isMetered } from '../catalog/prices';
 import type { EndedItem, StoredSubscription, Subscription, SubscriptionItem } from './model';
-import { checkCompatible, newItem, readRequestedItem } from './subscription-items';
+import { checkCompatible, newItem, requestedItem } from './subscription-items';
 
-const PRORATION = ['create_prorations', 'none', 'always_invoice'] as const;
 
 /** Loads a subscription or fails with 404. */
 export async function loadSubscription(deps: Pick<SubscriptionDeps, 'store'>, id: string, param = 'id'): Promise<StoredSubscription> {
   const stored = await deps.store.getSubscription(id);
   if (!stored) throw new NotFoundError('subscription', id, param);
   return stored;
+}
+
+/** One entry of `items` in POST /v1/subscriptions/:id: a new price (no id), a change of an item, or its removal (`deleted`). */
+export interface SubscriptionItemChange {
+  id?: string;
+  deleted?: boolean;
+  clear_usage?: boolean;
+  price?: string;
+  quantity?: number;
+  metadata?: MetadataUpdate;
+}
+
+/** POST /v1/subscriptions/:id. */
+export interface UpdateSubscriptionCommand {
+  cancel_at_period_end?: boolean;
+  description?: string | null;
+  metadata?: MetadataUpdate;
+  proration_behavior?: (typeof PRORATION)[number];
+  items?: SubscriptionItemChange[];
 }
 
 /**
@@ -23,54 +41,56 @@ export async function loadSubscription(deps: Pick<SubscriptionDeps, 'store'>, id
  * until its removal when the period closes.
  */
 export function makeUpdateSubscription(deps: SubscriptionDeps) {
-  return async function updateSubscription(id: string, params: Params, requestNow: number): Promise<Subscription> {
+  return async function updateSubscription(id: string, command: UpdateSubscriptionCommand, requestNow: number): Promise<Subscription> {
     const stored = await loadSubscription(deps, id);
     const current = stored.subscription;
     const now = await deps.clocks.timeOf(current.test_clock, requestNow);
-    const cancelAtPeriodEnd = params.optionalBoolean('cancel_at_period_end');
-    const description = params.nullableString('description', { maxLength: 500 });
-    const metadata = applyMetadata(current.metadata, params.metadata());
-    params.optionalString('proration_behavior', { oneOf: PRORATION });
-    const itemParams = params.optionalObjectList('items') ?? [];
+    const cancelAtPeriodEnd = command.cancel_at_period_end;
+    const description = command.description;
+    const metadata = applyMetadata(current.metadata, command.metadata);
+    const itemCommands = command.items ?? [];
     const currentPeriod = period(stored.billing.cycle, stored.billing.period);
 
     let items: SubscriptionItem[] = [...current.items.data];
     const ended: EndedItem[] = [...stored.billing.ended_items];
     // Errors about an added item name the request's parameter (items[i][price]), not its place on the subscription.
     const addedParams = new Map<SubscriptionItem, string>();
-    for (const item of itemParams) {
-      const itemId = item.optionalString('id');
-      const deleted = item.optionalBoolean('deleted') ?? false;
+    for (const [i, item] of itemCommands.entries()) {
+      const at = `items[${i}]`;
+      const itemId = item.id;
+      const deleted = item.deleted ?? false;
       if (itemId === undefined) {
-        if (deleted) throw new InvalidRequestError('deleted needs the id of the item to remove.', item.path('deleted'));
-        const requested = await readRequestedItem(item, deps.prices);
-        item.done();
+        if (deleted) throw new InvalidRequestError('deleted needs the id of the item to remove.', `${at}[deleted]`);
+        // A new item: a price, a quantity and metadata only.
+        if (item.clear_usage !== undefined) throw new UnknownParameterError(`${at}[clear_usage]`);
+        if (item.price === undefined) throw new MissingParameterError(`${at}[price]`);
+        const requested = await requestedItem({ price: item.price, quantity: item.quantity, metadata: item.metadata }, at, deps.prices);
         const added = newItem(requested, id, currentPeriod, now, deps.nowMs());
         addedParams.set(added, requested.param);
         items.push(added);
         continue;
       }
       const existing = items.find((candidate) => candidate.id === itemId);
-      if (!existing) throw new InvalidRequestError(`No such subscription item: '${itemId}'`, item.path('id'), 'resource_missing');
+      if (!existing) throw new InvalidRequestError(`No such subscription item: '${itemId}'`, `${at}[id]`, 'resource_missing');
       if (deleted) {
-        item.optionalBoolean('clear_usage');
-        item.done();
+        // A removal takes only `clear_usage` besides the id.
+        const extra = (['price', 'quantity', 'metadata'] as const).find((name) => item[name] !== undefined);
+        if (extra) throw new UnknownParameterError(`${at}[${extra}]`);
         items = items.filter((candidate) => candidate !== existing);
         if (isMetered(existing.price)) ended.push({ item: existing, ended_at: now });
         continue;
       }
-      const quantity = item.optionalInteger('quantity', { min: 0 });
-      const itemMetadata = applyMetadata(existing.metadata, item.metadata());
-      if (item.has('price')) throw new InvalidRequestError('To change an item\'s price, delete the item and add the new price.', item.path('price'));
-      item.done();
+      const quantity = item.quantity;
+      const itemMetadata = applyMetadata(existing.metadata, item.metadata);
+      if (item.price !== undefined) throw new InvalidRequestError('To change an item\'s price, delete the item and add the new price.', `${at}[price]`);
+      if (item.clear_usage !== undefined) throw new UnknownParameterError(`${at}[clear_usage]`);
       if (quantity !== undefined && isMetered(existing.price)) {
-        throw new InvalidRequestError('Metered prices are billed by usage and take no quantity.', item.path('quantity'));
+        throw new InvalidRequestError('Metered prices are billed by usage and take no quantity.', `${at}[quantity]`);
       }
       items = items.map((candidate) =>
         candidate === existing ? { ...existing, metadata: itemMetadata, ...(quantity === undefined ? {} : { quantity }) } : candidate,
       );
     }
-    params.done();
     if (current.status !== 'active') {
       throw new InvalidRequestError('A canceled subscription cannot be updated.', undefined, 'subscription_canceled');
     }

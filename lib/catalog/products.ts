@@ -1,9 +1,8 @@
 import { changeEvent, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
-import { applyMetadata, type Metadata, type Params } from '../http/params';
-import { readListQuery } from '../http/pagination';
-import { objectItem, type ListFilter, type ListPage, type ObjectStore } from '../store/objects';
+import { applyMetadata, type Metadata, type MetadataUpdate } from '../metadata';
+import { objectItem, type ListFilter, type ListPage, type ObjectStore, type PageQuery } from '../store/objects';
 
 /** Stripe's Product: what a customer buys; prices say how much and how often. */
 export interface Product {
@@ -47,12 +46,36 @@ export interface NewProduct {
   url?: string | null;
 }
 
-const NAME = { maxLength: 250 };
-const DESCRIPTION = { maxLength: 40_000 };
-const UNIT_LABEL = { maxLength: 12 };
-const URL_RULE = { maxLength: 5000 };
-/** Custom ids become part of a key and of URLs: keep them to URL-safe characters. */
-const CUSTOM_ID = { maxLength: 255, pattern: /^[A-Za-z0-9_-]+$/ };
+/**
+ * A new product as the API takes it: `POST /v1/products` takes id, name, active, description,
+ * metadata, unit_label and url; a price's inline `product_data` takes only name, active, metadata
+ * and unit_label.
+ */
+export interface NewProductCommand {
+  id?: string;
+  name: string;
+  active?: boolean;
+  metadata?: MetadataUpdate;
+  unit_label?: string | null;
+  description?: string | null;
+  url?: string | null;
+}
+
+/** POST /v1/products/:id. */
+export interface UpdateProductCommand {
+  name?: string;
+  active?: boolean;
+  description?: string | null;
+  unit_label?: string | null;
+  url?: string | null;
+  metadata?: MetadataUpdate;
+}
+
+/** GET /v1/products. */
+export interface ListProductsCommand {
+  page: PageQuery;
+  active?: boolean;
+}
 
 /** The list of products, or of prices, with the same `active` value. */
 export function activeFilter(active: boolean): ListFilter {
@@ -64,24 +87,17 @@ export function productItem(product: Product) {
   return objectItem('product', product, activeFilter(product.active));
 }
 
-/**
- * Reads a new product: `POST /v1/products` takes id, name, active, description, metadata,
- * unit_label and url; a price's inline `product_data` takes only name, active, metadata and unit_label.
- */
-export function readNewProduct(params: Params, options: { inline: boolean }): NewProduct {
-  const id = options.inline ? undefined : params.optionalString('id', CUSTOM_ID);
-  const product: NewProduct = {
-    ...(id ? { id } : {}),
-    name: params.string('name', NAME),
-    active: params.optionalBoolean('active'),
-    metadata: applyMetadata({}, params.metadata()),
-    unit_label: params.nullableString('unit_label', UNIT_LABEL),
+/** The product a command describes (its metadata applied to none). */
+export function newProductOf(command: NewProductCommand): NewProduct {
+  return {
+    ...(command.id ? { id: command.id } : {}),
+    name: command.name,
+    active: command.active,
+    metadata: applyMetadata({}, command.metadata),
+    unit_label: command.unit_label,
+    ...('description' in command ? { description: command.description } : {}),
+    ...('url' in command ? { url: command.url } : {}),
   };
-  if (!options.inline) {
-    product.description = params.nullableString('description', DESCRIPTION);
-    product.url = params.nullableString('url', URL_RULE);
-  }
-  return product;
 }
 
 /** A Product object with Stripe's defaults for everything `input` leaves out. */
@@ -114,10 +130,9 @@ export function buildProduct(input: NewProduct, now: number, livemode: boolean):
 export class Products {
   constructor(private readonly store: ObjectStore) {}
 
-  async create(params: Params, now: number, livemode: boolean): Promise<Product> {
-    const input = readNewProduct(params, { inline: false });
-    params.done();
-    const product = buildProduct(input, now, livemode);
+  /** POST /v1/products. */
+  async create(command: NewProductCommand, now: number, livemode: boolean): Promise<Product> {
+    const product = buildProduct(newProductOf(command), now, livemode);
     const event = changeEvent(this.store.tableName, 'product.created', product, now);
     if (!(await this.store.create('product', product, activeFilter(product.active), undefined, [event]))) {
       throw new ConflictError(`Product already exists.`, 'id');
@@ -132,14 +147,9 @@ export class Products {
     return product;
   }
 
-  async update(id: string, params: Params, now: number): Promise<Product> {
-    const name = params.optionalString('name', NAME);
-    const active = params.optionalBoolean('active');
-    const description = params.nullableString('description', DESCRIPTION);
-    const unitLabel = params.nullableString('unit_label', UNIT_LABEL);
-    const url = params.nullableString('url', URL_RULE);
-    const metadata = params.metadata();
-    params.done();
+  /** POST /v1/products/:id. */
+  async update(id: string, command: UpdateProductCommand, now: number): Promise<Product> {
+    const { name, active, description, unit_label: unitLabel, url, metadata } = command;
     if (name === '') throw new InvalidRequestError('name cannot be empty.', 'name');
     const current = await this.retrieve(id);
     const next: Product = {
@@ -161,8 +171,7 @@ export class Products {
    * Deletes a product that has no prices (Stripe refuses otherwise; archive it with
    * `active=false` instead). The deletion record drops out of lists.
    */
-  async delete(id: string, params: Params, now: number): Promise<DeletedProduct> {
-    params.done();
+  async delete(id: string, now: number): Promise<DeletedProduct> {
     const current = await this.retrieve(id);
     // Any price, active or not, is in the product's byOwner list: one item read answers it.
     const prices = await this.store.list('price', { owner: id, limit: 1 });
@@ -175,12 +184,9 @@ export class Products {
   }
 
   /** A page of products, newest first, optionally only active or inactive ones (byFilter). */
-  async list(params: Params): Promise<ListPage<Product>> {
-    const query = readListQuery(params);
-    const active = params.optionalBoolean('active');
-    params.done();
+  list({ page, active }: ListProductsCommand): Promise<ListPage<Product>> {
     return this.store.list<Product>('product', {
-      ...query,
+      ...page,
       filter: active === undefined ? undefined : activeFilter(active),
     });
   }

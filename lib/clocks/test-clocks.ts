@@ -4,8 +4,7 @@ import { InvalidRequestError, NotFoundError } from '../errors';
 import { forEachLimited } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { DAY } from '../domain/time';
-import type { Params } from '../http/params';
-import { objectItem, type ObjectStore } from '../store/objects';
+import { objectItem, type ListPage, type ObjectStore, type PageQuery } from '../store/objects';
 import { apiFunction } from '../store/resources';
 
 export interface TestClock {
@@ -25,6 +24,17 @@ export interface DeletedTestClock {
   object: 'test_helpers.test_clock';
   created: number;
   deleted: true;
+}
+
+/** POST /v1/test_helpers/test_clocks. */
+export interface CreateTestClockCommand {
+  frozen_time: number;
+  name?: string;
+}
+
+/** POST /v1/test_helpers/test_clocks/:id/advance. */
+export interface AdvanceTestClockCommand {
+  frozen_time: number;
 }
 
 /** Stripe deletes a test clock 30 days after its creation. */
@@ -59,10 +69,9 @@ export interface TestClockDeps {
 export class TestClocks {
   constructor(private readonly deps: TestClockDeps) {}
 
-  async create(params: Params, now: number, livemode: boolean): Promise<TestClock> {
-    const frozenTime = params.integer('frozen_time', { min: 0 });
-    const name = params.optionalString('name', { maxLength: 300 }) ?? null;
-    params.done();
+  async create(command: CreateTestClockCommand, now: number, livemode: boolean): Promise<TestClock> {
+    const frozenTime = command.frozen_time;
+    const name = command.name ?? null;
     const clock: TestClock = {
       id: newId('testClock', now * 1000),
       object: 'test_helpers.test_clock',
@@ -90,6 +99,11 @@ export class TestClocks {
     return clockId ? (await this.retrieve(clockId, 'test_clock')).frozen_time : now;
   }
 
+  /** GET /v1/test_helpers/test_clocks: newest first, deleted clocks left out. */
+  list(page: PageQuery): Promise<ListPage<TestClock>> {
+    return this.deps.objects.list<TestClock>('test_clock', { ...page, match: (clock) => !('deleted' in clock) });
+  }
+
   async delete(id: string): Promise<DeletedTestClock> {
     const clock = await this.retrieve(id);
     const deleted: DeletedTestClock = { id, object: 'test_helpers.test_clock', created: clock.created, deleted: true };
@@ -97,9 +111,7 @@ export class TestClocks {
     return deleted;
   }
 
-  async advance(id: string, params: Params): Promise<TestClock> {
-    const target = params.integer('frozen_time', { min: 0 });
-    params.done();
+  async advance(id: string, { frozen_time: target }: AdvanceTestClockCommand): Promise<TestClock> {
     const item = await this.deps.objects.getItem(this.deps.objects.keys.object('test_clock', id), true);
     const clock = item?.object as TestClock | DeletedTestClock | undefined;
     if (!clock || 'deleted' in clock) throw new NotFoundError('test_helpers.test_clock', id);

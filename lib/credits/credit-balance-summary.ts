@@ -1,11 +1,9 @@
 import { NotFoundError } from '../errors';
 import { isUsableAt, scopeCovers } from '../domain/credits';
-import type { Params } from '../http/params';
 import type { Customers } from '../customers/customers';
 import type { TestClocks } from '../clocks/test-clocks';
 import type { CreditLedger } from './ledger';
-import { monetary, type MonetaryAmount, type StoredGrant } from './model';
-import { readScopeParam } from './scope-param';
+import { monetary, type CreditBalanceSummaryCommand, type MonetaryAmount, type StoredGrant } from './model';
 
 export interface CreditBalanceSummary {
   object: 'billing.credit_balance_summary';
@@ -15,7 +13,6 @@ export interface CreditBalanceSummary {
   livemode: boolean;
 }
 
-const FILTER_TYPES = ['applicability_scope', 'credit_grant'] as const;
 
 /**
  * GET /v1/billing/credit_balance_summary: a customer's credit balances per currency, over the
@@ -27,15 +24,12 @@ const FILTER_TYPES = ['applicability_scope', 'credit_grant'] as const;
  *   voided (it is lower only while an expiry that has come is not yet in the ledger).
  */
 export function makeCreditBalanceSummary(deps: { ledger: CreditLedger; customers: Customers; clocks: TestClocks }) {
-  return async function creditBalanceSummary(params: Params, requestNow: number, livemode: boolean): Promise<CreditBalanceSummary> {
-    const customer = await deps.customers.retrieve(params.string('customer'), 'customer');
-    const filter = params.object('filter');
-    const type = filter.string('type', { oneOf: FILTER_TYPES });
-    const grantId = type === 'credit_grant' ? filter.string('credit_grant') : undefined;
-    const scope = type === 'applicability_scope' ? readScopeParam(filter.object('applicability_scope')) : undefined;
-    filter.done();
-    params.done();
-    const prices = scope && 'prices' in scope ? scope.prices.map((price) => price.id) : undefined;
+  return async function creditBalanceSummary(command: CreditBalanceSummaryCommand, requestNow: number, livemode: boolean): Promise<CreditBalanceSummary> {
+    const customer = await deps.customers.retrieve(command.customer, 'customer');
+    const { type } = command.filter;
+    const grantId = type === 'credit_grant' ? command.filter.credit_grant : undefined;
+    const scope = type === 'applicability_scope' ? command.filter.applicability_scope : undefined;
+    const prices = scope && 'prices' in scope ? scope.prices : undefined;
 
     const now = await deps.clocks.timeOf(customer.test_clock, requestNow);
     const grants = await deps.ledger.grantsOf(customer.id);

@@ -1,18 +1,27 @@
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { retryLostRaces } from '../domain/concurrency';
 import { newId } from '../domain/ids';
-import { isCurrency } from '../domain/money';
 import type { CreditScope } from '../domain/credits';
-import { applyMetadata, type Params } from '../http/params';
+import { applyMetadata } from '../metadata';
 import { eventPut, previousAttributes } from '../events/events';
 import type { Customers } from '../customers/customers';
 import type { Prices } from '../catalog/prices';
 import { isMetered } from '../catalog/prices';
 import type { TestClocks } from '../clocks/test-clocks';
 import type { TransactItem } from '../store/dynamo';
+import type { ListPage } from '../store/objects';
 import type { CreditLedger, EntryInput } from './ledger';
-import { readScopeParam } from './scope-param';
-import { monetary, type CreditGrant, type StoredGrant } from './model';
+import {
+  monetary,
+  type CreateCreditGrantCommand,
+  type CreditBalanceTransaction,
+  type CreditGrant,
+  type ListCreditBalanceTransactionsCommand,
+  type ListCreditGrantsCommand,
+  type ScopeCommand,
+  type StoredGrant,
+  type UpdateCreditGrantCommand,
+} from './model';
 
 export interface CreditGrantDeps {
   ledger: CreditLedger;
@@ -25,7 +34,6 @@ export interface CreditGrantDeps {
 }
 
 const MAX_SCOPE_PRICES = 20;
-const CATEGORIES = ['paid', 'promotional'] as const;
 /** Attempts of a grant change that keeps losing races with invoices spending the grant. */
 const ATTEMPTS = 5;
 
@@ -38,26 +46,17 @@ const ATTEMPTS = 5;
 export class CreditGrants {
   constructor(private readonly deps: CreditGrantDeps) {}
 
-  async create(params: Params, requestNow: number, livemode: boolean): Promise<CreditGrant> {
-    const customer = await this.deps.customers.retrieve(params.string('customer'), 'customer');
-    const amount = params.object('amount');
-    amount.string('type', { oneOf: ['monetary'] });
-    const money = amount.object('monetary');
-    const currency = money.string('currency').toLowerCase();
-    if (!isCurrency(currency)) throw new InvalidRequestError(`Invalid currency: ${currency}`, money.path('currency'));
-    const value = money.integer('value', { min: 1 });
-    money.done();
-    amount.done();
-    const config = params.object('applicability_config');
-    const scope = await this.readScope(config.object('scope'), currency);
-    config.done();
-    const category = (params.optionalString('category', { oneOf: CATEGORIES }) ?? 'paid') as CreditGrant['category'];
-    const priority = params.optionalInteger('priority', { min: 0, max: 100 }) ?? 50;
-    const name = params.optionalString('name', { maxLength: 100 }) ?? null;
-    const effectiveParam = params.optionalInteger('effective_at', { min: 0 });
-    const expiresAt = params.optionalInteger('expires_at', { min: 0 }) ?? null;
-    const metadata = applyMetadata({}, params.metadata());
-    params.done();
+  /** POST /v1/billing/credit_grants: posts `credits_granted` at the customer's time. */
+  async create(command: CreateCreditGrantCommand, requestNow: number, livemode: boolean): Promise<CreditGrant> {
+    const customer = await this.deps.customers.retrieve(command.customer, 'customer');
+    const { currency, value } = command.amount.monetary;
+    const scope = await this.scopeOf(command.applicability_config.scope, currency);
+    const category = command.category ?? 'paid';
+    const priority = command.priority ?? 50;
+    const name = command.name ?? null;
+    const effectiveParam = command.effective_at;
+    const expiresAt = command.expires_at ?? null;
+    const metadata = applyMetadata({}, command.metadata);
 
     const now = await this.deps.clocks.timeOf(customer.test_clock, requestNow);
     const effectiveAt = effectiveParam ?? now;
@@ -95,10 +94,7 @@ export class CreditGrants {
   }
 
   /** Changes `expires_at` (empty: never expires) and `metadata`. */
-  async update(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
-    const expiresAt = params.nullableInteger('expires_at', { min: 0 });
-    const metadata = params.metadata();
-    params.done();
+  async update(id: string, { expires_at: expiresAt, metadata }: UpdateCreditGrantCommand, requestNow: number): Promise<CreditGrant> {
     return this.change(id, requestNow, 'update', (stored, now) => {
       if (expiresAt !== undefined) checkExpiry(expiresAt, stored.grant.effective_at, now);
       return {
@@ -113,8 +109,7 @@ export class CreditGrants {
   }
 
   /** Expires the grant now: what is left of it is posted as `credits_expired`. */
-  async expire(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
-    params.done();
+  async expire(id: string, requestNow: number): Promise<CreditGrant> {
     return this.change(id, requestNow, 'expire', (stored, now) => ({
       grant: { ...stored.grant, expires_at: now },
       entries: stored.remaining > 0 ? [{ type: 'credits_expired', amount: stored.remaining, at: now }] : [],
@@ -123,12 +118,33 @@ export class CreditGrants {
   }
 
   /** Voids the grant now: what is left of it is posted as `credits_voided`. */
-  async void(id: string, params: Params, requestNow: number): Promise<CreditGrant> {
-    params.done();
+  async void(id: string, requestNow: number): Promise<CreditGrant> {
     return this.change(id, requestNow, 'void', (stored, now) => ({
       grant: { ...stored.grant, voided_at: now },
       entries: stored.remaining > 0 ? [{ type: 'credits_voided', amount: stored.remaining, at: now }] : [],
     }));
+  }
+
+  /** GET /v1/billing/credit_grants: newest first, optionally a customer's (which must exist). */
+  async list({ page, customer }: ListCreditGrantsCommand): Promise<ListPage<CreditGrant>> {
+    if (customer) await this.deps.customers.retrieve(customer, 'customer');
+    return this.deps.ledger.objects.list<CreditGrant>('credit_grant', { ...page, owner: customer });
+  }
+
+  /** GET /v1/billing/credit_balance_transactions/:id. */
+  retrieveTransaction(id: string): Promise<CreditBalanceTransaction> {
+    return this.deps.ledger.objects.require<CreditBalanceTransaction>('credit_balance_transaction', id, 'billing.credit_balance_transaction');
+  }
+
+  /** GET /v1/billing/credit_balance_transactions: a customer's ledger, newest first, optionally one grant's. */
+  async listTransactions({ page, customer, credit_grant: grant }: ListCreditBalanceTransactionsCommand): Promise<ListPage<CreditBalanceTransaction>> {
+    await this.deps.customers.retrieve(customer, 'customer');
+    if (grant && !(await this.deps.ledger.objects.get('credit_grant', grant))) throw new NotFoundError('billing.credit_grant', grant, 'credit_grant');
+    return this.deps.ledger.objects.list<CreditBalanceTransaction>('credit_balance_transaction', {
+      ...page,
+      owner: customer,
+      filter: grant ? { name: 'credit_grant', value: grant } : undefined,
+    });
   }
 
   private async load(id: string, param = 'id'): Promise<StoredGrant> {
@@ -168,14 +184,14 @@ export class CreditGrants {
   }
 
   /** The scope: `price_type=metered`, or up to 20 metered prices in the grant's currency (never both). */
-  private async readScope(params: Params, currency: string): Promise<CreditScope> {
-    const scope = readScopeParam(params);
+  private async scopeOf(scope: ScopeCommand, currency: string): Promise<CreditScope> {
     if ('price_type' in scope) return scope;
     if (!scope.prices.length || scope.prices.length > MAX_SCOPE_PRICES) {
-      throw new InvalidRequestError(`prices must list between 1 and ${MAX_SCOPE_PRICES} prices.`, params.path('prices'));
+      throw new InvalidRequestError(`prices must list between 1 and ${MAX_SCOPE_PRICES} prices.`, 'applicability_config[scope][prices]');
     }
     const prices: { id: string }[] = [];
-    for (const { id, param } of scope.prices) {
+    for (const [i, id] of scope.prices.entries()) {
+      const param = `applicability_config[scope][prices][${i}][id]`;
       const price = await this.deps.prices.retrieve(id, param);
       if (!isMetered(price)) throw new InvalidRequestError(`Credits only pay metered prices; ${price.id} is licensed.`, param);
       if (price.currency !== currency) {

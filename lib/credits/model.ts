@@ -1,5 +1,51 @@
 import type { CreditCategory, CreditScope, GrantTerms } from '../domain/credits';
-import type { Metadata } from '../http/params';
+import type { Metadata, MetadataUpdate } from '../domain/metadata';
+import type { PageQuery } from '../store/objects';
+
+/** A scope as a request names it: every metered price, or these price ids. */
+export type ScopeCommand = { price_type: 'metered' } | { prices: string[] };
+
+export const CREDIT_CATEGORIES = ['paid', 'promotional'] as const;
+
+/** POST /v1/billing/credit_grants (the currency lower-cased and known, checked at the edge). */
+export interface CreateCreditGrantCommand {
+  customer: string;
+  amount: { type: 'monetary'; monetary: { currency: string; value: number } };
+  applicability_config: { scope: ScopeCommand };
+  category?: (typeof CREDIT_CATEGORIES)[number];
+  priority?: number;
+  name?: string;
+  effective_at?: number;
+  expires_at?: number;
+  metadata?: MetadataUpdate;
+}
+
+/** POST /v1/billing/credit_grants/:id: `expires_at` null never expires. */
+export interface UpdateCreditGrantCommand {
+  expires_at?: number | null;
+  metadata?: MetadataUpdate;
+}
+
+/** GET /v1/billing/credit_grants. */
+export interface ListCreditGrantsCommand {
+  page: PageQuery;
+  customer?: string;
+}
+
+/** GET /v1/billing/credit_balance_transactions. */
+export interface ListCreditBalanceTransactionsCommand {
+  page: PageQuery;
+  customer: string;
+  credit_grant?: string;
+}
+
+export const BALANCE_FILTER_TYPES = ['applicability_scope', 'credit_grant'] as const;
+
+/** GET /v1/billing/credit_balance_summary: `credit_grant` only with type credit_grant, `applicability_scope` only with type applicability_scope. */
+export interface CreditBalanceSummaryCommand {
+  customer: string;
+  filter: { type: (typeof BALANCE_FILTER_TYPES)[number]; credit_grant?: string; applicability_scope?: ScopeCommand };
+}
 
 /** A monetary amount as the credit objects write it: `value` in the currency's minor unit. */
 export interface MonetaryAmount {

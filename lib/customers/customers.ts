@@ -2,19 +2,21 @@ import type { DeletedTestClock, TestClock } from '../clocks/test-clocks';
 import { InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
 import { legacyInvoiceDetails } from '../domain/stripe-shapes';
-import { applyMetadata, type Metadata, type Params } from '../http/params';
+import { applyMetadata, type Metadata, type MetadataUpdate } from '../metadata';
 import { eventPut, previousAttributes } from '../events/events';
-import type { ListFilter, ObjectStore } from '../store/objects';
+import type { ListFilter, ListPage, ObjectStore, PageQuery } from '../store/objects';
 import {
+  addressOf,
+  checkInvoicePrefix,
+  checkLocales,
   EMPTY_INVOICE_SETTINGS,
+  invoiceSettingsOf,
   newInvoicePrefix,
-  readAddress,
-  readInvoicePrefix,
-  readInvoiceSettings,
-  readPreferredLocales,
-  readShipping,
-  readTaxExempt,
+  shippingOf,
   type Address,
+  type AddressCommand,
+  type InvoiceSettingsCommand,
+  type ShippingCommand,
   type CustomerInvoiceSettings,
   type Shipping,
   type TaxExempt,
@@ -49,22 +51,46 @@ export interface DeletedCustomer {
   deleted: true;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** What both POST /v1/customers and POST /v1/customers/:id take. */
+export interface CustomerFieldsCommand {
+  email?: string | null;
+  name?: string | null;
+  description?: string | null;
+  phone?: string | null;
+  metadata?: MetadataUpdate;
+  address?: AddressCommand | null;
+  shipping?: ShippingCommand | null;
+  preferred_locales?: string[];
+  invoice_settings?: InvoiceSettingsCommand;
+  invoice_prefix?: string;
+  tax_exempt?: TaxExempt;
+}
+
+export interface CreateCustomerCommand extends CustomerFieldsCommand {
+  test_clock?: string;
+}
+
+export interface UpdateCustomerCommand extends CustomerFieldsCommand {
+  next_invoice_sequence?: number;
+}
+
+/** GET /v1/customers. */
+export interface ListCustomersCommand {
+  page: PageQuery;
+  email?: string;
+  test_clock?: string;
+}
 
 /** The list a customer with an email is in: GET /v1/customers?email= reads it (exact and case-sensitive, as in Stripe). */
 function emailFilter(customer: Customer): ListFilter | undefined {
   return customer.email ? { name: 'email', value: customer.email } : undefined;
 }
 
-function readEmail(params: Params) {
-  return params.nullableString('email', { maxLength: 512, pattern: EMAIL });
-}
-
 /** Attempts of an update that keeps losing races with invoice finalizations (which advance the sequence). */
 const UPDATE_ATTEMPTS = 5;
 
 /** `read` applied to a sent object; null when the caller cleared it, undefined when not sent. */
-function nullableOf<T>(value: Params | null | undefined, read: (params: Params) => T): T | null | undefined {
+function nullableOf<C, T>(value: C | null | undefined, read: (command: C) => T): T | null | undefined {
   return value === null ? null : value === undefined ? undefined : read(value);
 }
 
@@ -80,27 +106,27 @@ export function withStripeDefaults(customer: Customer): Customer {
 export class Customers {
   constructor(private readonly store: ObjectStore) {}
 
-  async create(params: Params, now: number, livemode: boolean): Promise<Customer> {
+  /** POST /v1/customers. */
+  async create(command: CreateCustomerCommand, now: number, livemode: boolean): Promise<Customer> {
     const customer: Customer = {
       id: newId('customer', now * 1000),
       object: 'customer',
       created: now,
-      email: readEmail(params) ?? null,
-      name: params.nullableString('name', { maxLength: 256 }) ?? null,
-      description: params.nullableString('description', { maxLength: 350 }) ?? null,
-      phone: params.nullableString('phone', { maxLength: 20 }) ?? null,
-      metadata: applyMetadata({}, params.metadata()),
+      email: command.email ?? null,
+      name: command.name ?? null,
+      description: command.description ?? null,
+      phone: command.phone ?? null,
+      metadata: applyMetadata({}, command.metadata),
       livemode,
-      test_clock: params.optionalString('test_clock') ?? null,
-      address: nullableOf(params.nullableObject('address'), readAddress) ?? null,
-      shipping: nullableOf(params.nullableObject('shipping'), readShipping) ?? null,
-      preferred_locales: readPreferredLocales(params) ?? [],
-      invoice_settings: nullableOf(params.optionalObject('invoice_settings'), (p) => readInvoiceSettings(p, EMPTY_INVOICE_SETTINGS)) ?? EMPTY_INVOICE_SETTINGS,
-      invoice_prefix: readInvoicePrefix(params) ?? newInvoicePrefix(),
+      test_clock: command.test_clock ?? null,
+      address: nullableOf(command.address, addressOf) ?? null,
+      shipping: nullableOf(command.shipping, shippingOf) ?? null,
+      preferred_locales: checkLocales(command.preferred_locales) ?? [],
+      invoice_settings: nullableOf(command.invoice_settings, (settings) => invoiceSettingsOf(settings, EMPTY_INVOICE_SETTINGS)) ?? EMPTY_INVOICE_SETTINGS,
+      invoice_prefix: checkInvoicePrefix(command.invoice_prefix) ?? newInvoicePrefix(),
       next_invoice_sequence: 1,
-      tax_exempt: readTaxExempt(params) ?? 'none',
+      tax_exempt: command.tax_exempt ?? 'none',
     };
-    params.done();
     // A customer on a test clock lives on its time from the start, as in Stripe.
     if (customer.test_clock) customer.created = (await this.clock(customer.test_clock)).frozen_time;
     // A customer on a test clock is also listed under its clock (as its owner): GET /v1/customers?test_clock= reads that list.
@@ -134,22 +160,15 @@ export class Customers {
     return eventPut(this.store.tableName, { type, object: customer, created: at, previous, nowMs: now * 1000 });
   }
 
-  async update(id: string, params: Params, now: number): Promise<Customer> {
+  /** POST /v1/customers/:id. */
+  async update(id: string, command: UpdateCustomerCommand, now: number): Promise<Customer> {
     const read = await this.retrieve(id);
-    const email = readEmail(params);
-    const name = params.nullableString('name', { maxLength: 256 });
-    const description = params.nullableString('description', { maxLength: 350 });
-    const phone = params.nullableString('phone', { maxLength: 20 });
-    const address = nullableOf(params.nullableObject('address'), readAddress);
-    const shipping = nullableOf(params.nullableObject('shipping'), readShipping);
-    const locales = readPreferredLocales(params);
-    const invoiceSettings = params.optionalObject('invoice_settings');
-    const prefix = readInvoicePrefix(params);
-    const sequence = params.optionalInteger('next_invoice_sequence', { min: 1, max: 1_000_000_000 });
-    const taxExempt = readTaxExempt(params);
-    const metadataChange = params.metadata();
-    const settings = invoiceSettings ? readInvoiceSettings(invoiceSettings, read.invoice_settings) : undefined;
-    params.done();
+    const { email, name, description, phone, tax_exempt: taxExempt, metadata: metadataChange, next_invoice_sequence: sequence } = command;
+    const address = nullableOf(command.address, addressOf);
+    const shipping = nullableOf(command.shipping, shippingOf);
+    const locales = checkLocales(command.preferred_locales);
+    const prefix = checkInvoicePrefix(command.invoice_prefix);
+    const settings = command.invoice_settings ? invoiceSettingsOf(command.invoice_settings, read.invoice_settings) : undefined;
     // Finalizing an invoice advances the customer's sequence in its own transaction: an update
     // is written on condition that the sequence it read is still current, and re-read otherwise.
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
@@ -182,6 +201,15 @@ export class Customers {
       await this.retrieve(id); // Deleted in the meantime: a 404.
     }
     throw new Error(`Customer ${id}: the update kept losing races with invoice finalizations.`);
+  }
+
+  /**
+   * GET /v1/customers: newest first; by test clock (the clock's list, which must exist), where the
+   * email becomes a check on the customers read, or by email (byFilter).
+   */
+  async list({ page, email, test_clock: clock }: ListCustomersCommand): Promise<ListPage<Customer>> {
+    if (clock) await this.clock(clock);
+    return this.store.list<Customer>('customer', { ...page, owner: clock, filter: email ? { name: 'email', value: email } : undefined });
   }
 
   /** Deletes the customer, leaving a deletion record that drops out of lists. */

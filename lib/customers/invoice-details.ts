@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../errors';
-import type { Params } from '../http/params';
 
 /** Stripe's Address. */
 export interface Address {
@@ -41,56 +40,55 @@ const INVOICE_PREFIX = /^[A-Z0-9]{3,12}$/;
 /** BCP 47 tags as Stripe takes them (`en`, `ja-JP`, `fr-CA`). */
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
-export function readAddress(params: Params): Address {
-  const address = Object.fromEntries(ADDRESS_FIELDS.map((field) => [field, params.optionalString(field, { maxLength: 200 }) || null])) as unknown as Address;
-  params.done();
-  if (address.country !== null && !/^[A-Z]{2}$/.test(address.country)) {
-    throw new InvalidRequestError('Country must be a two-letter ISO 3166-1 code, such as US or JP.', params.path('country'));
-  }
-  return address;
+export const ADDRESS_FIELD_NAMES = ADDRESS_FIELDS;
+export const TAX_EXEMPT_VALUES = TAX_EXEMPT;
+export const MAX_CUSTOM_FIELDS = 4;
+
+/** An address as sent: each field optional (a country is a two-letter code, checked at the edge). */
+export type AddressCommand = Partial<Record<(typeof ADDRESS_FIELDS)[number], string>>;
+
+export interface ShippingCommand {
+  address: AddressCommand;
+  name: string;
+  phone?: string;
 }
 
-export function readShipping(params: Params): Shipping {
-  const shipping: Shipping = {
-    address: readAddress(params.object('address')),
-    name: params.string('name', { maxLength: 256 }),
-    phone: params.optionalString('phone', { maxLength: 20 }) || null,
-  };
-  params.done();
-  return shipping;
+export interface InvoiceSettingsCommand {
+  footer?: string | null;
+  custom_fields?: CustomField[] | null;
+}
+
+/** The address a command describes; fields not sent (or sent empty) are null. */
+export function addressOf(command: AddressCommand): Address {
+  return Object.fromEntries(ADDRESS_FIELDS.map((field) => [field, command[field] || null])) as unknown as Address;
+}
+
+export function shippingOf(command: ShippingCommand): Shipping {
+  return { address: addressOf(command.address), name: command.name, phone: command.phone || null };
 }
 
 /** `invoice_settings[custom_fields]` (up to 4 name/value pairs) and `[footer]`; the fields not sent keep `current`. */
-export function readInvoiceSettings(params: Params, current: CustomerInvoiceSettings): CustomerInvoiceSettings {
-  const footer = params.nullableString('footer', { maxLength: 5000 });
-  const fields = params.nullableObjectList('custom_fields');
-  params.done();
-  if (fields && fields.length > 4) throw new InvalidRequestError('You can pass at most 4 custom_fields.', params.path('custom_fields'));
-  const customFields =
-    fields === undefined
-      ? current.custom_fields
-      : fields === null
-        ? null
-        : fields.map((field) => {
-            const read = { name: field.string('name', { maxLength: 40 }), value: field.string('value', { maxLength: 140 }) };
-            field.done();
-            return read;
-          });
-  return { ...current, footer: footer === undefined ? current.footer : footer, custom_fields: customFields };
+export function invoiceSettingsOf(command: InvoiceSettingsCommand, current: CustomerInvoiceSettings): CustomerInvoiceSettings {
+  const fields = command.custom_fields;
+  if (fields && fields.length > MAX_CUSTOM_FIELDS) {
+    throw new InvalidRequestError(`You can pass at most ${MAX_CUSTOM_FIELDS} custom_fields.`, 'invoice_settings[custom_fields]');
+  }
+  return {
+    ...current,
+    footer: command.footer === undefined ? current.footer : command.footer,
+    custom_fields: fields === undefined ? current.custom_fields : fields === null ? null : fields.map(({ name, value }) => ({ name, value })),
+  };
 }
 
-export function readPreferredLocales(params: Params): string[] | undefined {
-  const locales = params.optionalStringList('preferred_locales', 10);
+/** Preferred locales are BCP 47 tags (`en`, `ja-JP`). */
+export function checkLocales(locales: string[] | undefined): string[] | undefined {
   locales?.forEach((locale, i) => {
     if (!LOCALE.test(locale)) throw new InvalidRequestError(`Invalid locale: ${locale}`, `preferred_locales[${i}]`);
   });
   return locales;
 }
 
-export const readTaxExempt = (params: Params) => params.optionalString('tax_exempt', { oneOf: TAX_EXEMPT }) as TaxExempt | undefined;
-
-export function readInvoicePrefix(params: Params): string | undefined {
-  const prefix = params.optionalString('invoice_prefix');
+export function checkInvoicePrefix(prefix: string | undefined): string | undefined {
   if (prefix !== undefined && !INVOICE_PREFIX.test(prefix)) {
     throw new InvalidRequestError('invoice_prefix must be 3-12 uppercase letters or numbers.', 'invoice_prefix');
   }

@@ -1,20 +1,16 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { allows, type ApiKeys, type Principal } from '../auth/api-keys';
+import { allows, type ApiKeys, type Principal, type SessionVerifier } from '../auth/api-keys';
 import { AuthenticationError, MeterlineError, PermissionError, UnknownRouteError } from '../errors';
 import { IdempotencyStore } from './idempotency';
-import { Params } from './params';
 import { lowerCaseHeaders, parseRequest, type ParsedRequest } from './request';
 import { errorResponse, jsonResponse } from './response';
 import { onBehalfOf } from '../events/request-context';
 import { Router, type Route } from './router';
 import { modeOf, type Mode } from '../store/keys';
 
-export interface SessionVerifier {
-  /** The principal of a live meter event session token; throws when it expired. */
-  verify(token: string, now: number): Promise<Principal | undefined>;
-}
+export type { SessionVerifier };
 
 export interface HttpDeps {
   apiKeys: ApiKeys;
@@ -138,8 +134,7 @@ export function makeHttpHandler(routes: readonly Route[] | ModeRoutes, deps: Htt
     const result = await runIdempotent(request, principal, budgetMs, () =>
       // Events recorded by the route name this request (Stripe's `request.id` and `idempotency_key`).
       onBehalfOf({ id: requestId, idempotency_key: idempotencyKey }, async () => {
-        const params = Params.of(request.input);
-        const out = await match.route.handle({ params, path: match.path, principal, now, url: request.path });
+        const out = await match.route.handle({ input: request.input, path: match.path, principal, now, url: request.path });
         return { status: out.status ?? 200, body: out.body };
       }),
     );

@@ -1,8 +1,9 @@
 import type { Principal, Scope } from '../auth/api-keys';
-import type { Params } from './params';
+import { parseParams, type CommandOf, type ParamsSchema } from './schema';
 
 export interface RouteContext {
-  params: Params;
+  /** The request's parameters, query string and body merged, as decoded (see ParsedRequest.input). */
+  input: Record<string, unknown>;
   /** Values of the `:name` segments of the route pattern. */
   path: Record<string, string>;
   /** Undefined only on public routes. */
@@ -26,13 +27,25 @@ export interface Route {
   auth?: 'key' | 'session' | 'none';
   /** The scope a restricted key needs; routes without one need a secret key. */
   scope?: Scope;
+  /** The route's parameters: parsed before `handle` runs, and documented in the OpenAPI document. */
+  schema?: ParamsSchema;
   handle(context: RouteContext): Promise<RouteResult>;
 }
 
-/** The `:id` of a route that takes no other parameters (GET or DELETE of one object). */
-export function pathId(c: RouteContext): string {
-  c.params.done();
-  return c.path.id!;
+type RouteOptions = Pick<Route, 'auth' | 'scope'>;
+
+/**
+ * A route that parses its parameters with `schema` and hands the typed command to `run` (one use
+ * case): the request itself never reaches the capability.
+ */
+export function route<S extends ParamsSchema>(
+  method: Route['method'],
+  pattern: string,
+  schema: S,
+  run: (command: CommandOf<S>, context: RouteContext) => Promise<unknown>,
+  options: RouteOptions = {},
+): Route {
+  return { method, pattern, schema, ...options, handle: async (c) => ({ body: await run(parseParams(schema, c.input), c) }) };
 }
 
 interface CompiledRoute {

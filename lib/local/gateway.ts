@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import { openApiJson } from '../api/openapi';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { HttpHandler } from '../http/handler';
 import { isDocumentPath, isPdfPath, type DocumentHandler } from '../documents/document-handlers';
@@ -127,6 +128,12 @@ export function startGateway(
         const event = toGatewayEvent(req, Buffer.alloc(0));
         req.resume();
         return answer(res, await (isPdfPath(path) ? handlers.invoicePdf : handlers.invoicePage)(event));
+      }
+      // The OpenAPI document of this API, public like the console (generated from the parameter schemas).
+      if (path === '/openapi.json' && (req.method === 'GET' || req.method === 'HEAD')) {
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+        return res.end(req.method === 'HEAD' ? undefined : openApiJson());
       }
       if (consoleDir && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(req.url ?? '/')) return await serveConsole(consoleDir, req, res);
       // As API Gateway: a body over its limit is refused, and never read.

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/api-keys';
-import { InvalidRequestError, MissingParameterError } from '../errors';
+import { InvalidRequestError } from '../errors';
 import { HOUR } from '../domain/time';
-import type { Params } from '../http/params';
 import type { QueuePublisher } from '../messaging/publisher';
 import type { Directory } from './directory';
 import type { UsageStore } from './usage-store';
@@ -38,18 +37,33 @@ export function toMessageBodies(message: MeterQueueMessage): string[] {
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-/** Reads the common fields of one event; `v2` events carry RFC 3339 timestamps. */
-function readEvent(params: Params, now: number, version: 'v1' | 'v2'): RawMeterEvent {
-  const eventName = params.string('event_name', { maxLength: 100 });
-  const payload = params.stringMap('payload');
-  if (!payload) throw new MissingParameterError(params.path('payload'));
-  // An event must fit one queue message on its own: a larger one could never be queued, whatever the retries.
-  if (Buffer.byteLength(JSON.stringify(payload)) > MAX_PAYLOAD_BYTES) {
-    throw new InvalidRequestError(`The payload can be at most ${MAX_PAYLOAD_BYTES / 1024} KB.`, params.path('payload'));
-  }
-  const identifier = params.optionalString('identifier', { maxLength: MAX_IDENTIFIER_LENGTH }) || randomUUID();
-  const timestamp = version === 'v1' ? params.optionalInteger('timestamp', { min: 0 }) : params.optionalString('timestamp');
-  params.done();
+/**
+ * One meter event as sent (its payload at most MAX_PAYLOAD_BYTES, checked at the edge): v1 events
+ * carry Unix seconds, v2 events RFC 3339 timestamps.
+ */
+export interface MeterEventCommand<Timestamp extends number | string = number | string> {
+  event_name: string;
+  payload: Record<string, string>;
+  identifier?: string;
+  timestamp?: Timestamp;
+}
+
+/** POST /v2/billing/meter_event_stream. */
+export interface MeterEventStreamCommand {
+  events: MeterEventCommand<string>[];
+}
+
+/** POST /v1 and /v2 billing/meter_event_adjustments. */
+export interface CancelMeterEventCommand {
+  event_name: string;
+  type: 'cancel';
+  cancel: { identifier: string };
+}
+
+/** The event a command describes: a generated identifier if none (or '') was sent; without a timestamp it happens `now`. */
+function rawEventOf(command: MeterEventCommand, now: number): RawMeterEvent {
+  const { event_name: eventName, payload, timestamp } = command;
+  const identifier = command.identifier || randomUUID();
   return { identifier, event_name: eventName, timestamp: timestamp ?? now, payload, ...(timestamp === undefined ? { untimed: true as const } : {}) };
 }
 
@@ -83,8 +97,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
 
   return {
     /** POST /v1/billing/meter_events */
-    async createV1(params: Params, principal: Principal, now: number) {
-      const event = await validateNow(readEvent(params, now, 'v1'), now);
+    async createV1(command: MeterEventCommand<number>, principal: Principal, now: number) {
+      const event = await validateNow(rawEventOf(command, now), now);
       await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'billing.meter_event',
@@ -98,8 +112,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
     },
 
     /** POST /v2/billing/meter_events */
-    async createV2(params: Params, principal: Principal, now: number) {
-      const event = await validateNow(readEvent(params, now, 'v2'), now);
+    async createV2(command: MeterEventCommand<string>, principal: Principal, now: number) {
+      const event = await validateNow(rawEventOf(command, now), now);
       await enqueue({ type: 'meter_events', received: now, livemode: principal.livemode, events: [event], accepted: true });
       return {
         object: 'v2.billing.meter_event',
@@ -113,16 +127,9 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
     },
 
     /** POST /v2/billing/meter_event_stream: up to 100 events, validated asynchronously. */
-    async stream(params: Params, principal: Principal, now: number) {
-      const list = params.optionalObjectList('events');
-      params.done();
-      if (list === undefined) throw new MissingParameterError('events');
-      if (list.length === 0) throw new InvalidRequestError('events must be a non-empty array.', 'events');
-      if (list.length > MAX_STREAM_EVENTS) {
-        throw new InvalidRequestError(`At most ${MAX_STREAM_EVENTS} events per request.`, 'events');
-      }
+    async stream({ events: list }: MeterEventStreamCommand, principal: Principal, now: number) {
       const events = list.map((item) => {
-        const event = readEvent(item, now, 'v2');
+        const event = rawEventOf(item, now);
         // An unparseable time is reported asynchronously, like every other validation failure.
         return { ...event, timestamp: parseTimestamp(event.timestamp) ?? event.timestamp };
       });
@@ -131,13 +138,8 @@ export function makeRecordMeterEvents(deps: IngestDeps) {
     },
 
     /** POST /v1 and /v2 billing/meter_event_adjustments: cancel one event by identifier. */
-    async cancel(params: Params, principal: Principal, now: number, version: 'v1' | 'v2') {
-      const eventName = params.string('event_name', { maxLength: 100 });
-      params.string('type', { oneOf: ['cancel'] });
-      const cancel = params.object('cancel');
-      const identifier = cancel.string('identifier', { maxLength: MAX_IDENTIFIER_LENGTH });
-      cancel.done();
-      params.done();
+    async cancel(command: CancelMeterEventCommand, principal: Principal, now: number, version: 'v1' | 'v2') {
+      const { event_name: eventName, cancel: { identifier } } = command;
       const meter = await deps.directory.meterFor(eventName, deps.nowMs());
       if (!meter) throw new InvalidRequestError(`No meter was found for event_name '${eventName}'.`, 'event_name', 'no_meter');
       const claim = await deps.usage.getClaim(identifier);

@@ -1,10 +1,9 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { timingSafeEqual } from 'node:crypto';
-import { hashSecret, type ApiKeys, type Principal } from '../auth/api-keys';
+import { hashSecret, type ApiKeys, type Principal, type SessionVerifier } from '../auth/api-keys';
 import { AuthenticationError } from '../errors';
 import { newId, randomToken } from '../domain/ids';
 import { accountKeys } from '../store/keys';
-import type { SessionVerifier } from '../http/handler';
 
 export const SESSION_SECONDS = 15 * 60;
 

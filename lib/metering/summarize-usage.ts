@@ -1,8 +1,8 @@
 import { InvalidRequestError } from '../errors';
 import { Quantity } from '../domain/quantity';
 import { floorTo, HOUR, isAligned, MINUTE, windowLength, type GroupingWindow } from '../domain/time';
-import type { Params } from '../http/params';
-import type { Formula, Meter } from '../meters/meters';
+import type { Formula, Meter, Meters } from '../meters/meters';
+import type { ListPage, PageQuery } from '../store/objects';
 import type { UsageHour, UsageStore } from './usage-store';
 
 export interface MeterEventSummary {
@@ -25,16 +25,25 @@ export interface SummaryQuery {
   endingBefore?: string;
 }
 
-/** Reads and checks the parameters of GET /v1/billing/meters/:id/event_summaries. */
-export function readSummaryQuery(params: Params): SummaryQuery {
-  const customerId = params.string('customer');
-  const start = params.integer('start_time', { min: 0 });
-  const end = params.integer('end_time', { min: 0 });
-  const window = params.optionalString('value_grouping_window', { oneOf: ['hour', 'day'] }) as GroupingWindow | undefined;
-  const limit = params.optionalInteger('limit', { min: 1, max: 100 }) ?? 10;
-  const startingAfter = params.optionalString('starting_after');
-  const endingBefore = params.optionalString('ending_before');
-  params.done();
+export const GROUPING_WINDOWS: readonly GroupingWindow[] = ['hour', 'day'];
+
+/** GET /v1/billing/meters/:id/event_summaries. */
+export interface SummariesCommand {
+  customer: string;
+  start_time: number;
+  end_time: number;
+  value_grouping_window?: GroupingWindow;
+  limit?: number;
+  starting_after?: string;
+  ending_before?: string;
+}
+
+/** The summary query of a command: times aligned with the grouping window (minutes without one), end after start. */
+export function summaryQueryOf(command: SummariesCommand): SummaryQuery {
+  const { customer: customerId, start_time: start, end_time: end, value_grouping_window: window } = command;
+  const limit = command.limit ?? 10;
+  const startingAfter = command.starting_after;
+  const endingBefore = command.ending_before;
   const alignment: GroupingWindow = window ?? 'minute';
   for (const [name, t] of [['start_time', start], ['end_time', end]] as const) {
     if (!isAligned(t, alignment)) {
@@ -97,4 +106,21 @@ export async function summarizeUsage(usage: UsageStore, meter: Meter, query: Sum
   if (query.endingBefore) starts = starts.filter((s) => s > startOfId(query.endingBefore!)).slice(-query.limit);
   const page = starts.slice(0, query.limit);
   return { data: page.map((s) => summary(s, Math.min(s + size, query.end))), hasMore: starts.length > page.length };
+}
+
+export interface MeterEventSummariesDeps {
+  meters: Pick<Meters, 'retrieve'>;
+  /** Throws NotFoundError naming `param` for a customer that does not exist. */
+  customers: { retrieve(id: string, param: string): Promise<unknown> };
+  usage: UsageStore;
+}
+
+/** GET /v1/billing/meters/:id/event_summaries: the meter's usage by a customer, per window. */
+export function makeMeterEventSummaries(deps: MeterEventSummariesDeps) {
+  return async function meterEventSummaries(meterId: string, command: SummariesCommand): Promise<ListPage<MeterEventSummary>> {
+    const meter = await deps.meters.retrieve(meterId);
+    const query = summaryQueryOf(command);
+    await deps.customers.retrieve(query.customerId, 'customer');
+    return summarizeUsage(deps.usage, meter, query);
+  };
 }

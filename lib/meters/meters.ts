@@ -1,8 +1,7 @@
 import { eventPut, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { newId } from '../domain/ids';
-import type { Params } from '../http/params';
-import { objectItem, type ObjectStore, type ListFilter } from '../store/objects';
+import { objectItem, type ListPage, type ObjectStore, type ListFilter, type PageQuery } from '../store/objects';
 
 export type Formula = 'sum' | 'count' | 'last';
 export const formulas: readonly Formula[] = ['sum', 'count', 'last'];
@@ -23,8 +22,29 @@ export interface Meter {
   livemode: boolean;
 }
 
-const PAYLOAD_KEY = { maxLength: 100, pattern: /^[A-Za-z0-9_.-]+$/ };
-const EVENT_NAME = { maxLength: 100, pattern: /^[A-Za-z0-9_.:-]+$/ };
+export const METER_STATUSES: readonly Meter['status'][] = ['active', 'inactive'];
+export const EVENT_TIME_WINDOWS = ['day', 'hour'] as const;
+
+/** POST /v1/billing/meters. */
+export interface CreateMeterCommand {
+  display_name: string;
+  event_name: string;
+  default_aggregation: { formula: Formula };
+  customer_mapping?: { event_payload_key: string; type: 'by_id' };
+  value_settings?: { event_payload_key: string };
+  event_time_window?: (typeof EVENT_TIME_WINDOWS)[number];
+}
+
+/** POST /v1/billing/meters/:id. */
+export interface UpdateMeterCommand {
+  display_name?: string;
+}
+
+/** GET /v1/billing/meters. */
+export interface ListMetersCommand {
+  page: PageQuery;
+  status?: Meter['status'];
+}
 
 function statusFilter(meter: Meter): ListFilter {
   return { name: 'status', value: meter.status };
@@ -34,21 +54,12 @@ function statusFilter(meter: Meter): ListFilter {
 export class Meters {
   constructor(private readonly store: ObjectStore) {}
 
-  async create(params: Params, now: number, livemode: boolean): Promise<Meter> {
-    const displayName = params.string('display_name', { maxLength: 250 });
-    const eventName = params.string('event_name', EVENT_NAME);
-    const aggregation = params.object('default_aggregation');
-    const formula = aggregation.string('formula', { oneOf: formulas }) as Formula;
-    aggregation.done();
-    const mapping = params.optionalObject('customer_mapping');
-    const customerKey = mapping?.string('event_payload_key', PAYLOAD_KEY) ?? 'stripe_customer_id';
-    mapping?.string('type', { oneOf: ['by_id'] });
-    mapping?.done();
-    const valueSettings = params.optionalObject('value_settings');
-    const valueKey = valueSettings?.string('event_payload_key', PAYLOAD_KEY) ?? 'value';
-    valueSettings?.done();
-    const window = params.optionalString('event_time_window', { oneOf: ['day', 'hour'] }) as Meter['event_time_window'] | undefined;
-    params.done();
+  /** POST /v1/billing/meters: the meter and its event name's claim, in one transaction. */
+  async create(command: CreateMeterCommand, now: number, livemode: boolean): Promise<Meter> {
+    const { display_name: displayName, event_name: eventName, event_time_window: window } = command;
+    const { formula } = command.default_aggregation;
+    const customerKey = command.customer_mapping?.event_payload_key ?? 'stripe_customer_id';
+    const valueKey = command.value_settings?.event_payload_key ?? 'value';
     if (customerKey === valueKey) {
       throw new InvalidRequestError('The customer and value payload keys must differ.', 'value_settings[event_payload_key]');
     }
@@ -91,24 +102,27 @@ export class Meters {
     return typeof Item?.meter_id === 'string' ? this.store.get<Meter>('meter', Item.meter_id) : undefined;
   }
 
-  async update(id: string, params: Params, now: number): Promise<Meter> {
-    const displayName = params.optionalString('display_name', { maxLength: 250 });
-    params.done();
+  /** POST /v1/billing/meters/:id: only the display name changes. */
+  async update(id: string, { display_name: displayName }: UpdateMeterCommand, now: number): Promise<Meter> {
     const current = await this.retrieve(id);
     if (displayName === '') throw new InvalidRequestError('display_name cannot be empty.', 'display_name');
     return this.save('billing.meter.updated', current, { ...current, display_name: displayName ?? current.display_name, updated: now }, now);
   }
 
-  async deactivate(id: string, params: Params, now: number): Promise<Meter> {
-    return this.setStatus(id, params, now, 'inactive');
+  /** GET /v1/billing/meters: newest first, optionally by status (byFilter). */
+  list({ page, status }: ListMetersCommand): Promise<ListPage<Meter>> {
+    return this.store.list<Meter>('meter', { ...page, filter: status ? { name: 'status', value: status } : undefined });
   }
 
-  async reactivate(id: string, params: Params, now: number): Promise<Meter> {
-    return this.setStatus(id, params, now, 'active');
+  async deactivate(id: string, now: number): Promise<Meter> {
+    return this.setStatus(id, now, 'inactive');
   }
 
-  private async setStatus(id: string, params: Params, now: number, status: Meter['status']): Promise<Meter> {
-    params.done();
+  async reactivate(id: string, now: number): Promise<Meter> {
+    return this.setStatus(id, now, 'active');
+  }
+
+  private async setStatus(id: string, now: number, status: Meter['status']): Promise<Meter> {
     const current = await this.retrieve(id);
     if (current.status === status) {
       throw new InvalidRequestError(`Meter ${id} is already ${status}.`, undefined, `meter_already_${status}`);

@@ -60,6 +60,9 @@ export interface ListQuery<T = StoredObject> {
   match?: (object: T) => boolean;
 }
 
+/** Stripe's paging of a list: limit 1..100, at most one cursor. */
+export type PageQuery = Pick<ListQuery, 'limit' | 'startingAfter' | 'endingBefore'>;
+
 /** A bound on an index's sort key, or (`between`) an inclusive window `value`..`to`. */
 export type IndexRange = { op: '<' | '<=' | '>'; value: string } | { op: 'between'; value: string; to: string };
 

@@ -1,4 +1,35 @@
-import type { Metadata } from '../http/params';
+import type { Metadata, MetadataUpdate } from '../domain/metadata';
+import type { PageQuery } from '../store/objects';
+
+/** POST /v1/webhook_endpoints. */
+export interface CreateWebhookEndpointCommand {
+  url: string;
+  enabled_events?: string[];
+  api_version?: string;
+  connect?: boolean;
+  description?: string | null;
+  metadata?: MetadataUpdate;
+}
+
+/** POST /v1/webhook_endpoints/:id. */
+export interface UpdateWebhookEndpointCommand {
+  url?: string;
+  enabled_events?: string[];
+  disabled?: boolean;
+  description?: string | null;
+  metadata?: MetadataUpdate;
+}
+
+/** POST /v1/events/:id/retry (what the Stripe CLI's `events resend` calls). */
+export interface RetryEventCommand {
+  for_stripecli?: boolean;
+  webhook_endpoint?: string;
+}
+
+/** A page of a list that takes no filter. */
+export interface PageCommand {
+  page: PageQuery;
+}
 
 /** A webhook endpoint as the API shows it (Stripe's `webhook_endpoint`); its secret is stored apart. */
 export interface WebhookEndpoint {

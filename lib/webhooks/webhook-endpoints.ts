@@ -2,20 +2,20 @@ import { InvalidRequestError, NotFoundError } from '../errors';
 import { retryLostRaces } from '../domain/concurrency';
 import { newId, randomToken } from '../domain/ids';
 import { eventTypes, isEventType } from '../events/event-types';
-import { applyMetadata, type Params } from '../http/params';
-import type { ListPage, ListQuery } from '../store/objects';
-import type { CreatedWebhookEndpoint, DeletedWebhookEndpoint, WebhookAttempt, WebhookEndpoint } from './model';
+import { applyMetadata } from '../metadata';
+import type { ListPage, PageQuery } from '../store/objects';
+import type { CreatedWebhookEndpoint, CreateWebhookEndpointCommand, DeletedWebhookEndpoint, UpdateWebhookEndpointCommand, WebhookAttempt, WebhookEndpoint } from './model';
 import type { EndpointDirectory, WebhookStore } from './webhook-store';
 import { nonPublicHost } from './public-address';
 
 /** Stripe's limit of endpoints per account. */
 export const MAX_ENDPOINTS = 16;
-const MAX_URL_LENGTH = 5000;
-const MAX_DESCRIPTION_LENGTH = 5000;
+export const MAX_URL_LENGTH = 5000;
+export const MAX_DESCRIPTION_LENGTH = 5000;
 /** Every type once, and `*`. */
-const MAX_ENABLED_EVENTS = eventTypes.length + 1;
+export const MAX_ENABLED_EVENTS = eventTypes.length + 1;
 /** `2026-10-28.endive`, `2024-06-20`. */
-const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+export const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 /** Tries of an endpoint change that keeps losing races on the directory. */
 const DIRECTORY_ATTEMPTS = 5;
 
@@ -31,16 +31,17 @@ export class WebhookEndpoints {
     private readonly publicOnly: (livemode: boolean) => boolean,
   ) {}
 
-  async create(params: Params, now: number, livemode: boolean): Promise<CreatedWebhookEndpoint> {
-    const url = readUrl(params, livemode, this.publicOnly(livemode), true)!;
-    const enabledEvents = readEnabledEvents(params, true)!;
-    const apiVersion = params.optionalString('api_version', { maxLength: 50, pattern: API_VERSION }) ?? null;
-    if (params.optionalBoolean('connect')) {
+  /** POST /v1/webhook_endpoints: the answer is the only time the signing secret is shown. */
+  async create(command: CreateWebhookEndpointCommand, now: number, livemode: boolean): Promise<CreatedWebhookEndpoint> {
+    const url = checkUrl(command.url, livemode, this.publicOnly(livemode));
+    const enabledEvents = checkEnabledEvents(command.enabled_events);
+    if (!enabledEvents) throw new InvalidRequestError('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
+    const apiVersion = command.api_version ?? null;
+    if (command.connect) {
       throw new InvalidRequestError('Meterline has no connected accounts: connect must be false.', 'connect');
     }
-    const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH }) ?? null;
-    const metadata = applyMetadata({}, params.metadata());
-    params.done();
+    const description = command.description ?? null;
+    const metadata = applyMetadata({}, command.metadata);
     const endpoint: WebhookEndpoint = {
       id: newId('webhookEndpoint', this.nowMs()),
       object: 'webhook_endpoint',
@@ -70,14 +71,11 @@ export class WebhookEndpoints {
   }
 
   /** Changes url, enabled_events, disabled (the status), description and metadata. */
-  async update(id: string, params: Params): Promise<WebhookEndpoint> {
+  async update(id: string, command: UpdateWebhookEndpointCommand): Promise<WebhookEndpoint> {
     const { livemode } = (await this.load(id, true)).endpoint;
-    const url = readUrl(params, livemode, this.publicOnly(livemode), false);
-    const enabledEvents = readEnabledEvents(params, false);
-    const disabled = params.optionalBoolean('disabled');
-    const description = params.nullableString('description', { maxLength: MAX_DESCRIPTION_LENGTH });
-    const metadata = params.metadata();
-    params.done();
+    const url = command.url === undefined ? undefined : checkUrl(command.url, livemode, this.publicOnly(livemode));
+    const enabledEvents = checkEnabledEvents(command.enabled_events);
+    const { disabled, description, metadata } = command;
     return this.changeDirectory(async (directory) => {
       const stored = await this.load(id, true);
       const current = stored.endpoint;
@@ -102,12 +100,12 @@ export class WebhookEndpoints {
     });
   }
 
-  list(query: Omit<ListQuery, 'filter'>): Promise<ListPage<WebhookEndpoint>> {
+  list(query: PageQuery): Promise<ListPage<WebhookEndpoint>> {
     return this.store.objects.list<WebhookEndpoint>('webhook_endpoint', query);
   }
 
   /** The endpoint's delivery attempts of the last 30 days, newest first. */
-  async attempts(id: string, query: Omit<ListQuery, 'filter'>): Promise<ListPage<WebhookAttempt>> {
+  async attempts(id: string, query: PageQuery): Promise<ListPage<WebhookAttempt>> {
     await this.load(id);
     return this.store.objects.list<WebhookAttempt>('webhook_attempt', { ...query, owner: id });
   }
@@ -137,9 +135,7 @@ export class WebhookEndpoints {
  * can be public (not localhost, not a private or special address); the local stack's test mode
  * accepts any host, so that a local receiver (http://localhost) works.
  */
-function readUrl(params: Params, livemode: boolean, publicOnly: boolean, required: boolean): string | undefined {
-  const raw = required ? params.string('url', { maxLength: MAX_URL_LENGTH }) : params.optionalString('url', { maxLength: MAX_URL_LENGTH });
-  if (raw === undefined) return undefined;
+function checkUrl(raw: string, livemode: boolean, publicOnly: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -162,12 +158,8 @@ function readUrl(params: Params, livemode: boolean, publicOnly: boolean, require
 }
 
 /** The event types to deliver: at least one, each `*` or a type Meterline records; duplicates dropped. */
-function readEnabledEvents(params: Params, required: boolean): string[] | undefined {
-  const list = params.optionalStringList('enabled_events', MAX_ENABLED_EVENTS);
-  if (list === undefined) {
-    if (required) throw new InvalidRequestError('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
-    return undefined;
-  }
+function checkEnabledEvents(list: string[] | undefined): string[] | undefined {
+  if (list === undefined) return undefined;
   if (list.length === 0) throw new InvalidRequestError('enabled_events must list at least one event type (or `*`).', 'enabled_events');
   list.forEach((type, i) => {
     if (type !== '*' && !isEventType(type)) {

@@ -3,12 +3,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { webhookDelivery } from '../store/resources';
 import type { ObjectStore } from '../store/objects';
 import type { StripeEvent } from '../events/events';
+import { listEvents, retrieveEvent, type ListEventsCommand } from '../events/list-events';
+import { InvalidRequestError } from '../errors';
 import { DeliveryQueue } from './delivery-queue';
 import { makeDispatch, type QueuedDelivery } from './dispatch';
 import { makeHttpPost } from './http-post';
 import { makeEnqueueDeliveries, resendMessages } from './enqueue-deliveries';
-import type { WebhookResend } from './model';
-import { makeResendEvent, type ResendCommand } from './resend-event';
+import type { RetryEventCommand, WebhookResend } from './model';
+import { makeResendEvent, type ResendCommand, type ResendRequest } from './resend-event';
 import { withPendingWebhooks } from './pending-webhooks';
 import { WebhookEndpoints } from './webhook-endpoints';
 import { WebhookStore } from './webhook-store';
@@ -65,6 +67,26 @@ export function createWebhooks(deps: WebhooksDeps) {
     },
     /** The events with `pending_webhooks` as it is now. */
     withPendingWebhooks: (events: readonly StripeEvent[]) => withPendingWebhooks(store, events),
+    /** GET /v1/events/:id, with `pending_webhooks` counted when it is read. */
+    retrieveEvent: async (id: string): Promise<StripeEvent> => (await withPendingWebhooks(store, [await retrieveEvent(deps.objects, id)]))[0]!,
+    /** GET /v1/events, with `pending_webhooks` counted when they are read. */
+    listEvents: async (command: ListEventsCommand) => {
+      const page = await listEvents(deps.objects, command);
+      return { ...page, data: await withPendingWebhooks(store, page.data) };
+    },
+    /**
+     * POST /v1/events/:id/retry (the Stripe CLI's `events resend evt_… --webhook-endpoint=we_…`):
+     * a resend to a webhook endpoint (Meterline has no CLI listener), answered with the event.
+     */
+    retryEvent: async (eventId: string, command: RetryEventCommand, now: number, request: ResendRequest): Promise<StripeEvent> => {
+      const endpoint = command.webhook_endpoint;
+      if (!endpoint) {
+        throw new InvalidRequestError('Meterline resends events to webhook endpoints only (it has no Stripe CLI listener): pass webhook_endpoint.', 'webhook_endpoint', 'parameter_missing');
+      }
+      const names = { endpoint: 'webhook_endpoint', event: 'id' };
+      const { event } = await resend({ endpoint, event: eventId, now, request, names });
+      return (await withPendingWebhooks(store, [event]))[0]!;
+    },
     /** Attempts the deliveries of a batch of queue messages. */
     dispatch: (messages: readonly QueuedDelivery[]) => dispatch(messages),
   };

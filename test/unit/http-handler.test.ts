@@ -3,7 +3,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { makeHttpHandler, type HttpDeps } from '../../lib/http/handler';
 import { InvalidRequestError } from '../../lib/errors';
-import type { Route } from '../../lib/http/router';
+import { route, type Route } from '../../lib/http/router';
+import { p, params } from '../../lib/http/schema';
 
 function event(method: string, path: string, body = '', contentType = 'application/x-www-form-urlencoded'): APIGatewayProxyEventV2 {
   return {
@@ -30,7 +31,7 @@ const publicRoute = (handle: Route['handle']): Route => ({ method: 'POST', patte
 describe('makeHttpHandler', () => {
   it('reads bracket-notation form bodies and path parameters', async () => {
     const { handler } = handlerFor([
-      publicRoute(async (c) => ({ body: { id: c.path.id, formula: c.params.object('default_aggregation').string('formula') } })),
+      { ...route('POST', '/v1/things/:id', params({ default_aggregation: p.object({ formula: p.string() }) }), async (command, c) => ({ id: c.path.id, formula: command.default_aggregation.formula })), auth: 'none' },
     ]);
     const res = await handler(event('POST', '/v1/things/th_1', 'default_aggregation%5Bformula%5D=sum'));
     expect(res.statusCode).toBe(200);
