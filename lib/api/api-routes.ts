@@ -7,6 +7,7 @@ import * as events from './schemas/events';
 import { listV2Events, retrieveV2Event } from '../events/list-events';
 import { listResponse } from '../http/response';
 import { makeMeterEventSummaries } from '../metering/summarize-usage';
+import { makeUsageTotals } from '../metering/usage-totals';
 import type { ModeServices } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
@@ -14,11 +15,11 @@ import { creditRoutes } from './credit-routes';
 import { alertRoutes } from './alert-routes';
 import { eventRoutes } from './event-routes';
 import { webhookRoutes } from './webhook-routes';
-import { usageRoutes } from './usage-routes';
 
 /** Every /v1 and /v2 route that is not on the ingest path. */
 export function apiRoutes(s: ModeServices): Route[] {
   const summaries = makeMeterEventSummaries({ meters: s.meters, customers: s.customers, usage: s.usage });
+  const usage = makeUsageTotals({ meters: s.meters, rollups: s.rollups });
   return [
     route('GET', '/healthz', ignoredParams, async () => ({ status: 'ok' }), { auth: 'none' }),
 
@@ -38,7 +39,11 @@ export function apiRoutes(s: ModeServices): Route[] {
     route('GET', '/v1/billing/meters', meters.listMeters, async (command, c) => listResponse(c.url, await s.meters.list(command))),
     route('GET', '/v1/billing/meters/:id/event_summaries', metering.meterEventSummaries, async (command, c) => listResponse(c.url, await summaries(c.path.id!, command))),
 
-    ...usageRoutes(s),
+    // Usage across customers (Meterline): the console's charts.
+    route('GET', '/v1/billing/meters/:id/usage_totals', metering.meterUsageTotals, async (command, c) => listResponse(c.url, { data: await usage.meterUsageTotals(c.path.id!, command), hasMore: false })),
+    route('GET', '/v1/billing/meters/:id/top_customers', metering.usageRanking, async (command, c) => listResponse(c.url, { data: await usage.topCustomers(c.path.id!, command), hasMore: false })),
+    route('GET', '/v1/billing/meter_usage_totals', metering.usageRanking, async (command, c) => listResponse(c.url, { data: await usage.busiestMeters(command, c.principal.livemode), hasMore: false })),
+
     ...catalogRoutes(s),
     ...billingRoutes(s),
     ...creditRoutes(s),

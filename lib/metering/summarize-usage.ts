@@ -44,14 +44,18 @@ export function summaryQueryOf(command: SummariesCommand): SummaryQuery {
   const limit = command.limit ?? 10;
   const startingAfter = command.starting_after;
   const endingBefore = command.ending_before;
-  const alignment: GroupingWindow = window ?? 'minute';
+  checkRange(start, end, window ?? 'minute');
+  return { customerId, start, end, window, limit, startingAfter, endingBefore };
+}
+
+/** Refuses a range whose `start_time` or `end_time` is not aligned with `alignment`, or that ends before it starts. */
+export function checkRange(start: number, end: number, alignment: GroupingWindow): void {
   for (const [name, t] of [['start_time', start], ['end_time', end]] as const) {
     if (!isAligned(t, alignment)) {
       throw new InvalidRequestError(`${name} must be aligned with ${alignment} boundaries.`, name);
     }
   }
   if (end <= start) throw new InvalidRequestError('end_time must be after start_time.', 'end_time');
-  return { customerId, start, end, window, limit, startingAfter, endingBefore };
 }
 
 /** The value of `formula` over the minutes of `hours` that fall in [start, end). */

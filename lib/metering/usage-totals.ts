@@ -1,5 +1,7 @@
 import { Quantity } from '../domain/quantity';
 import { DAY, floorTo, HOUR, windowLength } from '../domain/time';
+import type { Meters } from '../meters/meters';
+import { checkRange } from './summarize-usage';
 import type { UsageRollupStore } from './usage-rollup';
 
 /**
@@ -28,6 +30,45 @@ export interface MeterCustomerUsage {
   end_time: number;
   aggregated_value: number;
   livemode: boolean;
+}
+
+/** GET /v1/billing/meters/:id/usage_totals: a range of whole hours, or of whole days for a day window (the default). */
+export interface UsageTotalsCommand {
+  start_time: number;
+  end_time: number;
+  value_grouping_window?: 'hour' | 'day';
+}
+
+/** GET /v1/billing/meters/:id/top_customers (a range of whole hours) and GET /v1/billing/meter_usage_totals (whole days). */
+export interface RankingCommand {
+  start_time: number;
+  end_time: number;
+  limit?: number;
+}
+
+export interface UsageTotalsDeps {
+  meters: Pick<Meters, 'retrieve'>;
+  rollups: UsageRollupStore;
+}
+
+/** The three reads of usage across customers, each checking its range. */
+export function makeUsageTotals({ meters, rollups }: UsageTotalsDeps) {
+  const ranking = (command: RankingCommand, alignment: 'hour' | 'day') => {
+    checkRange(command.start_time, command.end_time, alignment);
+    return { start: command.start_time, end: command.end_time, limit: command.limit ?? 10 };
+  };
+  return {
+    async meterUsageTotals(meterId: string, command: UsageTotalsCommand) {
+      const window = command.value_grouping_window ?? 'day';
+      checkRange(command.start_time, command.end_time, window);
+      return meterUsageTotals(rollups, await meters.retrieve(meterId), { start: command.start_time, end: command.end_time, window });
+    },
+    async topCustomers(meterId: string, command: RankingCommand) {
+      const range = ranking(command, 'hour');
+      return topCustomers(rollups, await meters.retrieve(meterId), range);
+    },
+    busiestMeters: (command: RankingCommand, livemode: boolean) => busiestMeters(rollups, ranking(command, 'day'), livemode),
+  };
 }
 
 /** A range [start, end) of whole hours (or days, for a day window). */

@@ -50,3 +50,16 @@ export const meterEventSummaries = params({
   starting_after: p.optionalString(),
   ending_before: p.optionalString(),
 });
+
+/** Usage across customers (Meterline extensions, read from the usage rollups). */
+export const meterUsageTotals = params({
+  start_time: p.integer({ min: 0 }),
+  end_time: p.integer({ min: 0 }),
+  value_grouping_window: p.optionalEnum(['hour', 'day'] as const),
+});
+
+export const usageRanking = params({
+  start_time: p.integer({ min: 0 }),
+  end_time: p.integer({ min: 0 }),
+  limit: p.optionalInteger({ min: 1, max: 100 }),
+});
