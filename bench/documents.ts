@@ -1,49 +1,21 @@
 /**
- * Invoice documents bench: (1) each function's bundle, built as the CDK stack builds it (esbuild,
- * minified ESM for Node 22, AWS SDK inside), and its zip with what is copied beside it (the PDF
- * function's fonts): the PDF library and fonts must stay out of every other function. (2) The time
- * to render the PDF of a 50-line invoice, cold (first render in the process: fonts read and
- * parsed) and warm (median of the next renders), and the hosted page's HTML. Prints one JSON line.
+ * Invoice documents bench: the time to render the PDF of a 50-line invoice, cold (first render in
+ * the process: fonts read and parsed) and warm (median of the next renders), and the hosted page's
+ * HTML. Prints one JSON line. (Every function's bundle, the PDF function's with its fonts, is
+ * measured by bench/bundles.ts.)
  *
  *   npx tsx bench/documents.ts            BENCH_PDF_RENDERS=15
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { deflateRawSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
 import type { Invoice, InvoiceLine } from '../lib/billing/model';
 import { invoiceDocument } from '../lib/documents/invoice-document';
 import { renderHostedPage } from '../lib/documents/hosted-page';
 import { renderInvoicePdf } from '../lib/documents/invoice-pdf';
-import { functionEntries, invoicePdfFunction } from '../lib/store/resources';
 import { intEnv, log } from './support/cli';
 import { round } from './support/cost';
 
 const RENDERS = intEnv('BENCH_PDF_RENDERS', 15);
-const root = path.resolve(import.meta.dirname, '..');
 const kb = (bytes: number) => round(bytes / 1024, 1);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** A function's bundle as the CDK builds it (cdk/constructs/meterline-function.ts), in bytes, and deflated (about its zip). */
-async function bundleSize(entry: string, extraFiles: readonly string[] = []) {
-  const result = await esbuild.build({
-    entryPoints: [path.join(root, entry)],
-    bundle: true,
-    write: false,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0]!.contents;
-  const extras = extraFiles.map((file) => readFileSync(path.join(root, file)));
-  return {
-    bundle_kb: kb(code.length),
-    zip_kb: kb(deflateRawSync(code, { level: 9 }).length + extras.reduce((sum, file) => sum + deflateRawSync(file, { level: 9 }).length, 0)),
-  };
-}
 
 function fiftyLineInvoice(): Invoice {
   const lines = Array.from({ length: 50 }, (_, i): InvoiceLine => ({
@@ -68,10 +40,6 @@ function fiftyLineInvoice(): Invoice {
 }
 
 async function main() {
-  const sizes: Record<string, { bundle_kb: number; zip_kb: number }> = {};
-  for (const [name, entry] of Object.entries(functionEntries)) {
-    sizes[name] = await bundleSize(entry, name === 'invoicePdf' ? invoicePdfFunction.fontFiles : []);
-  }
   const seller = { name: 'Acme', country: 'US', address: ['1 Main St'], supportEmail: null, footer: null };
   const doc = invoiceDocument(fiftyLineInvoice(), seller, []);
   let started = performance.now();
@@ -89,7 +57,6 @@ async function main() {
     renderHostedPage(doc, 'https://example.com/i/x/pdf');
     pages.push(performance.now() - started);
   }
-  const others = Object.entries(sizes).filter(([name]) => name !== 'invoicePdf').map(([, size]) => size.bundle_kb);
   log(
     JSON.stringify({
       bench: 'documents',
@@ -97,9 +64,6 @@ async function main() {
       pdf_50_lines_warm_median_ms: round(median(warm), 1),
       pdf_50_lines_kb: kb(first.length),
       hosted_page_median_ms: round(median(pages), 2),
-      pdf_function: sizes.invoicePdf,
-      other_functions_bundle_kb: { min: Math.min(...others), max: Math.max(...others) },
-      bundles: sizes,
     }),
   );
 }

@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { QueueDefinition, TableDefinition } from '../../lib/store/resources';
+import { lambdaBundle } from '../bundling/lambda-bundle';
 
 /** The repository root: entries in `functionEntries` are relative to it. */
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -51,9 +52,8 @@ function copyInto(dir: string, files: readonly string[]): nodejs.ICommandHooks {
 
 /**
  * A Meterline Lambda function: nodejs22.x on arm64, bundled by the local esbuild as minified ESM
- * with source maps and the AWS SDK v3 inside the bundle (so the code runs against the SDK version
- * we tested, not whatever the runtime ships), its own log group with a retention, and a role that
- * starts with nothing but write access to that log group.
+ * with source maps and the AWS SDK v3 inside the bundle (cdk/bundling/lambda-bundle.ts), its own
+ * log group with a retention, and a role that starts with nothing but write access to that log group.
  */
 export class MeterlineFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -90,13 +90,10 @@ export class MeterlineFunction extends Construct {
       bundling: {
         // Our code is ESM ("type": "module"); ESM output keeps top-level await working.
         format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-        banner: [
-          "import { createRequire as __meterlineCreateRequire } from 'node:module';",
-          'const require = __meterlineCreateRequire(import.meta.url);',
-        ].join(' '),
-        minify: true,
+        mainFields: [...lambdaBundle.mainFields],
+        banner: lambdaBundle.banner,
+        minify: lambdaBundle.minify,
+        esbuildArgs: { '--alias': Object.entries(lambdaBundle.alias).map(([module, replacement]) => `${module}=${replacement}`) },
         sourceMap: true,
         // Line mappings are enough for stack traces; embedding the sources only grows the zip.
         sourcesContent: false,

@@ -1,8 +1,9 @@
 import { loadConfig } from '../../lib/config';
 import { makeHostedPageHandler } from '../../lib/documents/page-handler';
-import { createServices } from '../../lib/services';
+import { hostedInvoicesOf } from '../../lib/wiring/documents';
+import { createPlatform } from '../../lib/wiring/platform';
 
-const services = createServices(loadConfig(process.env, { queue: false }));
+const platform = createPlatform(loadConfig(process.env, { queue: false }));
 
 /** GET /i/{token}: a finalized invoice's public page (no key; the token is the credential). */
-export const handler = makeHostedPageHandler(services.hostedInvoices, services.logger);
+export const handler = makeHostedPageHandler(hostedInvoicesOf(platform), platform.logger);

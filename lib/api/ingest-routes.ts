@@ -1,9 +1,16 @@
 import { route, type Route } from '../http/router';
-import type { ModeServices } from '../services';
+import type { RecordMeterEvents } from '../metering/record-meter-events';
+import type { MeterEventSessions } from '../metering/sessions';
 import * as schemas from './schemas/metering';
 
+/** What the ingest routes of a mode call (nothing else: the ingest function bundles only this). */
+export interface IngestServices {
+  recordMeterEvents: RecordMeterEvents;
+  sessions: Pick<MeterEventSessions, 'create'>;
+}
+
 /** The ingest path: meter events, sessions, stream and adjustments. */
-export function ingestRoutes(s: ModeServices): Route[] {
+export function ingestRoutes(s: IngestServices): Route[] {
   const m = s.recordMeterEvents;
   const write = { scope: 'meter_events:write' } as const;
   return [

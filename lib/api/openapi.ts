@@ -1,7 +1,7 @@
 import { toJsonSchema, type JsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
 import type { Route } from '../http/router';
-import type { ModeServices } from '../services';
+import type { StackModeServices } from '../services';
 import { apiRoutes } from './api-routes';
 import { ingestRoutes } from './ingest-routes';
 
@@ -9,9 +9,9 @@ import { ingestRoutes } from './ingest-routes';
  * Services that are never called: the route tables only capture references to the use cases when
  * they are built, so a stub lets the document list every route without a store or a queue.
  */
-function unusedServices(): ModeServices {
+function unusedServices(): StackModeServices {
   const stub: object = new Proxy(function unused() {}, { get: (_, key) => (key === 'mode' ? 'test' : stub), apply: () => stub });
-  return stub as ModeServices;
+  return stub as StackModeServices;
 }
 
 /** Every route of the HTTP API (both functions), as the handlers match them. */

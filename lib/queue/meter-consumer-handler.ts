@@ -1,13 +1,26 @@
-import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Services } from '../services';
+import type { Config } from '../config';
+import type { makeConsumeMeterEvents } from '../metering/consume-meter-events';
 import { toBatchResponse, toQueueRecords } from './sqs-batch';
+import type { Mode } from '../store/keys';
 import { groupByMode, messageIsLive } from '../store/modes';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
+export interface MeterConsumerDeps {
+  /** Each mode's consumer: a mode's events are counted against that mode's meters and customers. */
+  of(mode: Mode): { consumeMeterEvents: ReturnType<typeof makeConsumeMeterEvents> };
+  /** The queue whose retries the handler shortens (ChangeMessageVisibility). */
+  config: Pick<Config, 'meterEventsQueueUrl'>;
+  sqs: Pick<SQSClient, 'send'>;
+  nowMs: () => number;
+  logger: Pick<Logger, 'debug' | 'warn'>;
+}
+
 /** The meter-events consumer as a Lambda SQS handler with partial batch responses. */
-export function makeMeterConsumerHandler(services: Services): SqsHandler {
+export function makeMeterConsumerHandler(services: MeterConsumerDeps): SqsHandler {
   return async (event) => {
     const records = toQueueRecords(event);
     const failed: string[] = [];
