@@ -1,10 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { EVENT_KEY_PREFIX } from '../../lib/store/keys';
 import {
@@ -16,7 +13,7 @@ import {
   webhookDeliveriesQueue,
 } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
-import { secureQueue } from './queues';
+import { followStream } from './stream-source';
 
 export interface EventsProps {
   /** The main table, with its stream: every event is written there in the transaction of its change. */
@@ -43,11 +40,6 @@ export class Events extends Construct {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus', { description: 'Meterline events: source "meterline", detail-type the event type' });
 
-    this.failedBatchesQueue = secureQueue(this, 'FanOutFailures', { retentionPeriod: Duration.days(14) });
-    NagSuppressions.addResourceSuppressions(this.failedBatchesQueue, [
-      { id: 'AwsSolutions-SQS3', reason: 'It is itself the failure destination of the event fan-out stream mapping.' },
-    ]);
-
     this.fanOut = new MeterlineFunction(this, 'FanOut', {
       entry: functionEntries.eventFanout,
       description: 'Publishes new events to the event bus and queues their webhook deliveries',
@@ -61,34 +53,16 @@ export class Events extends Construct {
     this.fanOut.function.addEnvironment(eventBus.envVar, this.bus.eventBusName);
     this.bus.grantPutEventsTo(this.fanOut.function);
 
-    this.fanOut.function.addEventSource(
-      new DynamoEventSource(props.mainTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: eventFanout.batchSize,
-        maxBatchingWindow: Duration.seconds(eventFanout.maxBatchingWindowSeconds),
-        // A failing batch is split until the failing record is alone; only it goes to the failure queue.
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        onFailure: new SqsDlq(this.failedBatchesQueue),
-        // Only new events wake the function: every other write to the main table is filtered out for free.
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(EVENT_KEY_PREFIX) } } },
-          }),
-        ],
-      }),
-    );
-    NagSuppressions.addResourceSuppressions(
-      this.fanOut.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'A stream event source needs dynamodb:ListStreams, which supports no resource-level permission.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
+    // Only new events wake the function: every other write to the main table is filtered out.
+    this.failedBatchesQueue = followStream(this, this.fanOut, props.mainTable, {
+      failuresId: 'FanOutFailures',
+      what: 'event fan-out',
+      batchSize: eventFanout.batchSize,
+      maxBatchingWindowSeconds: eventFanout.maxBatchingWindowSeconds,
+      filter: {
+        eventName: lambda.FilterRule.isEqual('INSERT'),
+        dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(EVENT_KEY_PREFIX) } } },
+      },
+    });
   }
 }

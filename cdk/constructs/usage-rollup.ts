@@ -1,14 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { USAGE_KEY_PREFIX } from '../../lib/store/keys';
 import { functionEntries, mainTable, usageRollup, usageTable } from '../../lib/store/resources';
 import { MeterlineFunction } from './meterline-function';
-import { secureQueue } from './queues';
+import { followStream } from './stream-source';
 
 export interface UsageRollupProps {
   /** The main table: named in the configuration only. */
@@ -30,11 +27,6 @@ export class UsageRollup extends Construct {
 
   constructor(scope: Construct, id: string, props: UsageRollupProps) {
     super(scope, id);
-    this.failedBatchesQueue = secureQueue(this, 'RollupFailures', { retentionPeriod: Duration.days(14) });
-    NagSuppressions.addResourceSuppressions(this.failedBatchesQueue, [
-      { id: 'AwsSolutions-SQS3', reason: 'It is itself the failure destination of the usage rollup stream mapping.' },
-    ]);
-
     this.function = new MeterlineFunction(this, 'Function', {
       entry: functionEntries.usageRollup,
       description: 'Rolls hourly usage up across customers (meter hours and days, customer days) for the console',
@@ -43,34 +35,16 @@ export class UsageRollup extends Construct {
     }).useTable(props.usageTable, usageTable, 'readWrite');
     this.function.function.addEnvironment(mainTable.envVar, props.mainTable.tableName);
 
-    this.function.function.addEventSource(
-      new DynamoEventSource(props.usageTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: usageRollup.batchSize,
-        maxBatchingWindow: Duration.seconds(usageRollup.maxBatchingWindowSeconds),
-        // A failing batch is split until the failing record is alone; only it goes to the failure queue.
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        onFailure: new SqsDlq(this.failedBatchesQueue),
-        // Only changes of hourly usage items wake the function: claims, markers and the rollups themselves are filtered out for free.
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(USAGE_KEY_PREFIX) } } },
-          }),
-        ],
-      }),
-    );
-    NagSuppressions.addResourceSuppressions(
-      this.function.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'A stream event source needs dynamodb:ListStreams, which supports no resource-level permission.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
+    // Only changes of hourly usage items wake the function: claims, markers and the rollups themselves are filtered out.
+    this.failedBatchesQueue = followStream(this, this.function, props.usageTable, {
+      failuresId: 'RollupFailures',
+      what: 'usage rollup',
+      batchSize: usageRollup.batchSize,
+      maxBatchingWindowSeconds: usageRollup.maxBatchingWindowSeconds,
+      filter: {
+        eventName: lambda.FilterRule.or('INSERT', 'MODIFY'),
+        dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(USAGE_KEY_PREFIX) } } },
+      },
+    });
   }
 }

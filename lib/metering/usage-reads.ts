@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../store/dynamo';
 import { minuteAttribute, minuteIdentifierAttribute, minuteTimeAttribute, usageHourSk } from '../store/keys';
 import type { UsageTable } from './usage-table';
 
@@ -13,25 +13,16 @@ export interface UsageHour {
 
 /** Hourly usage items of a meter and customer for hours in [fromHour, toHour]. */
 export async function readHours(table: UsageTable, meterId: string, customerId: string, fromHour: number, toHour: number): Promise<UsageHour[]> {
-  const hours: UsageHour[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await table.db.send(
-      new QueryCommand({
-        TableName: table.tableName,
-        KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: {
-          ':p': table.keys.usagePartition(meterId, customerId),
-          ':a': usageHourSk(fromHour),
-          ':b': usageHourSk(toHour),
-        },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) hours.push(toUsageHour(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return hours;
+  const items = await queryAll(table.db, {
+    TableName: table.tableName,
+    KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+    ExpressionAttributeValues: {
+      ':p': table.keys.usagePartition(meterId, customerId),
+      ':a': usageHourSk(fromHour),
+      ':b': usageHourSk(toHour),
+    },
+  });
+  return items.map(toUsageHour);
 }
 
 function toUsageHour(item: Record<string, unknown>): UsageHour {

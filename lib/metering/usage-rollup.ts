@@ -1,8 +1,8 @@
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Quantity, formatQuantity } from '../domain/quantity';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 import { DAY, HOUR } from '../domain/time';
-import { batchGetItems, cancellationReasons, exactNumber, type TransactItem } from '../store/dynamo';
+import { batchGetItems, cancellationReasons, exactNumber, queryAll, type TransactItem } from '../store/dynamo';
 import { keysFor, rollupDayPrefix, type Mode, type ModeKeys } from '../store/keys';
 
 /**
@@ -224,23 +224,14 @@ export class UsageRollupStore {
     });
   }
 
-  private async query(pk: string, from: string, to: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
-          ExpressionAttributeValues: { ':p': pk, ':a': from, ':b': to },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  private query(pk: string, from: string, to: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b',
+      ExpressionAttributeValues: { ':p': pk, ':a': from, ':b': to },
+    });
   }
+
 }
 
 function parseDaySk(sk: string): { dayStart: number; id: string } {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keysFor, listPosition, modeOf, type Key, type Mode, type ModeKeys, type ObjectKind } from './keys';
 import { mainTable } from './resources';
-import { batchGetItems, cancellationReasons, isConditionFailure, type TransactItem } from './dynamo';
+import { batchGetItems, cancellationReasons, isConditionFailure, queryAll, type TransactItem } from './dynamo';
 import { NotFoundError } from '../errors';
 
 /** The items of one DynamoDB transaction. */
@@ -342,23 +342,13 @@ export class ObjectStore {
   }
 
   /** Every item of one table partition (a small one: counters, shards), read consistently. */
-  async partitionItems(partition: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': partition },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return items;
+  partitionItems(partition: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': partition },
+      ConsistentRead: true,
+    });
   }
 
   /** Every object a list query matches, a page of 100 at a time. */
