@@ -221,7 +221,7 @@ async function main() {
     // ---------------------------------------------------------------- timed: the pipeline
     // The usage rollup runs off the hot path (its own Lambda on AWS): paused while the pipeline is
     // timed, so it neither shares these 2 cores nor these counters, and measured on its own after.
-    await stack.rollupPoller.stop();
+    await stack.rollupPoller!.stop();
     dynamo.reset();
     sqs.reset();
     consumerTimer.reset();
@@ -515,11 +515,11 @@ async function measureRollup(
   expected: Quantity[],
   hours: { start: number; end: number },
 ) {
-  const poller = stack.rollupPoller;
+  const poller = stack.rollupPoller!;
   const before = { handed: poller.handed, invocations: poller.invocations, ms: poller.handlerMs };
   dynamo.reset();
   const t0 = performance.now();
-  stack.rollupPoller.resume();
+  poller.resume();
   while (!(await stack.drain(30_000))) log('  usage rollup still catching up...');
   const seconds = (performance.now() - t0) / 1000;
   const t = dynamo.snapshot();

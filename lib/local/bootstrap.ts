@@ -55,10 +55,16 @@ export interface LocalResources {
 }
 
 /** Creates the tables (if missing) in DynamoDB Local, with TTL on; `created` names the ones it created. */
-export async function ensureTables(client: DynamoDBClient, prefix: string): Promise<{ names: Record<string, string>; created: Set<string> }> {
+export async function ensureTables(
+  client: DynamoDBClient,
+  prefix: string,
+  withoutStream: ReadonlySet<string> = new Set(),
+): Promise<{ names: Record<string, string>; created: Set<string> }> {
   const names: Record<string, string> = {};
   const created = new Set<string>();
-  for (const definition of tables) {
+  for (const table of tables) {
+    // A stack that runs no consumer of a table's stream creates the table without one.
+    const definition: TableDefinition = withoutStream.has(table.id) ? { ...table, stream: undefined } : table;
     const name = `${prefix}-${definition.id}`;
     names[definition.id] = name;
     try {
@@ -167,9 +173,9 @@ export async function bootstrap(
   dynamo: DynamoDBClient,
   sqs: SQSClient,
   prefix: string,
-  overrides: { visibilityTimeoutSeconds?: Readonly<Partial<Record<string, number>>>; dataDir?: string } = {},
+  overrides: { visibilityTimeoutSeconds?: Readonly<Partial<Record<string, number>>>; dataDir?: string; withoutStream?: ReadonlySet<string> } = {},
 ): Promise<LocalResources> {
-  const { names: tableNames, created } = await ensureTables(dynamo, prefix);
+  const { names: tableNames, created } = await ensureTables(dynamo, prefix, overrides.withoutStream);
   await checkDataVersion(dynamo, tableNames[mainTable.id]!, created.has(mainTable.id), overrides.dataDir);
   const queueUrls: Record<string, string> = {};
   for (const definition of queues) {

@@ -76,8 +76,10 @@ export interface LocalStackOptions extends ServiceOptions {
   schedulerIntervalMs?: number;
   /**
    * Runs the usage rollup (usage across customers, from the usage table's stream). On by
-   * default; suites that check the hot path alone under load turn it off: it reads every record
-   * the consumer writes, in the same process. @default true
+   * default (`npm start`, the bench); off, the usage table has no stream and nothing reads it.
+   * Tests turn it on only where they check the rollups or what shows them: DynamoDB Local keeps
+   * every stream record in one shared store, and a suite's worth of claims made its stream reads,
+   * and with them every test after, slower and slower. @default true
    */
   usageRollup?: boolean;
   /** Wraps the billing worker handler (fault injection in tests). */
@@ -120,8 +122,8 @@ export interface LocalStack {
   billingDlqUrl: string;
   /** Reads the main table's stream and runs the event fan-out, as the stream's event source mapping does. */
   streamPoller: StreamPoller;
-  /** Reads the usage table's stream and runs the usage rollup, as that stream's event source mapping does. */
-  rollupPoller: StreamPoller;
+  /** Reads the usage table's stream and runs the usage rollup, as that stream's event source mapping does (unless usageRollup is off). */
+  rollupPoller?: StreamPoller;
   /** The webhook dispatcher's poller, its queue and dead-letter queue. */
   webhooksPoller: SqsPoller;
   webhooksQueueUrl: string;
@@ -185,8 +187,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamoClient = new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION });
   const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: LOCAL_REGION });
   // As on AWS, each queue hides a message for six times the timeout of the function it feeds.
+  const usageRollupOn = options.usageRollup !== false;
   const resources = await bootstrap(dynamoClient, sqsClient, prefix, {
     dataDir: options.dataDir,
+    withoutStream: usageRollupOn ? new Set() : new Set([usageTable.id]),
     visibilityTimeoutSeconds: {
       [meterEventsQueue.id]: Math.ceil(visibilityTimeoutFor(consumerTimeoutMs / 1000)),
       [billingJobsQueue.id]: Math.ceil(visibilityTimeoutFor(billingWorkerTimeoutMs / 1000)),
@@ -269,14 +273,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     batchSize: eventFanout.batchSize,
     onError: (error, context) => services.logger.warn(`event stream: ${context} failed`, { error: error as Error }),
   });
-  const rollupPoller = new StreamPoller({
-    streams: new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION }),
-    streamArn: usage!.LatestStreamArn!,
-    handler: makeUsageRollupHandler(services),
-    batchSize: usageRollup.batchSize,
-    filter: (record) => isUsageHourChange(record.eventName, record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S),
-    onError: (error, context) => services.logger.warn(`usage stream: ${context} failed`, { error: error as Error }),
-  });
+  const rollupPoller = usageRollupOn
+    ? new StreamPoller({
+        streams: new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION }),
+        streamArn: usage!.LatestStreamArn!,
+        handler: makeUsageRollupHandler(services),
+        batchSize: usageRollup.batchSize,
+        filter: (record) => isUsageHourChange(record.eventName, record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S),
+        onError: (error, context) => services.logger.warn(`usage stream: ${context} failed`, { error: error as Error }),
+      })
+    : undefined;
   /** The scheduler function's path, at a given clock. */
   const runScheduler = (nowMs: () => number) =>
     makeBillingSchedulerHandler({ of: services.of, nowMs, logger: services.logger })(scheduledEvent(nowMs()));
@@ -297,7 +303,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.consoleDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
   );
   await streamPoller.start();
-  if (options.usageRollup !== false) await rollupPoller.start();
+  await rollupPoller?.start();
   poller.start();
   billingPoller.start();
   webhooksPoller.start();
@@ -320,7 +326,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         (await poller.idle()) &&
         (await billingPoller.idle()) &&
         (await streamPoller.idle()) &&
-        (await rollupPoller.idle()) &&
+        (!rollupPoller || (await rollupPoller.idle())) &&
         (await webhooksPoller.idle());
       if (idle) return true;
       await sleep(50);
@@ -356,7 +362,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections?.();
       await schedule.stop();
       await drain(30_000);
-      await Promise.all([poller.stop(), billingPoller.stop(), streamPoller.stop(), rollupPoller.stop(), webhooksPoller.stop()]);
+      await Promise.all([poller.stop(), billingPoller.stop(), streamPoller.stop(), rollupPoller?.stop(), webhooksPoller.stop()]);
       for (const emulator of owned.reverse()) await emulator.stop();
     },
   };

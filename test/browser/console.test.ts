@@ -23,7 +23,7 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
 }
 
 describe('the console in a real browser', () => {
-  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
+  const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE, usageRollup: true });
   let browser: Browser;
   const checked: string[] = [];
 

@@ -12,7 +12,7 @@ const get = async <T>(stripe: Stripe, path: string, query: Record<string, unknow
 
 /** Usage across customers: what the console's home page (busiest meters) and meter page (all customers, top customers) chart. */
 describe('usage across customers (usage rollups kept from the usage table stream)', () => {
-  const { stack } = useStack();
+  const { stack } = useStack({ usageRollup: true });
 
   // Whole hours and days of the past, inside the 35 days a meter accepts.
   const today = floorTo(nowSeconds(), DAY);

@@ -11,8 +11,6 @@ import type { QueueRecord } from '../../lib/metering/consume-meter-events';
 
 /** Short consumer timeout (the queue's visibility timeout, 6x, and claim adoption follow it), long enough for a batch that races its twin on the same alert counters. */
 const CONSUMER_TIMEOUT_MS = 3_000;
-/** These suites check the consumer alone under load: the usage rollup (which reads every record it writes, in the same process) stays off. */
-const HOT_PATH = { usageRollup: false } as const;
 const CUSTOMERS = 3;
 /** Per customer: 120 events of 1..5 over 30 hours (so a batch spans many hourly items and chunks). */
 const EVENTS = 120;
@@ -79,7 +77,7 @@ async function expectExactlyOnce(stack: TestStack, w: World) {
 
 describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   it('fire exactly once when the poller delivers every batch twice, concurrently, with several invocations in flight', async ({ startStack }) => {
-    const stack = await startStack({ ...HOT_PATH, deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const stack = await startStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     await sendStream(stack, workload(w));
     expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
@@ -88,7 +86,7 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
   });
 
   it('take a cancelled event off exactly once when cancellations are delivered twice, concurrently with usage', async ({ startStack }) => {
-    const stack = await startStack({ ...HOT_PATH, deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const stack = await startStack({ deliverTwice: true, pollerConcurrency: 4, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     const events = workload(w);
     // Each customer's last event (a 5, never duplicated) is held back, so nothing can fire before phase 3.
@@ -117,7 +115,6 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
   it('fire exactly once when the consumer crashes between claiming and applying', async ({ startStack }) => {
     let crashes = 2;
     const stack = await startStack({
-      ...HOT_PATH,
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       afterClaims: async () => {
         if (crashes-- > 0) throw new Error('simulated crash after claims');
@@ -133,7 +130,6 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
   it('fire exactly once when invocations do their work and then fail (redelivered)', async ({ startStack }) => {
     let failures = 3;
     const stack = await startStack({
-      ...HOT_PATH,
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       wrapConsumer: (handler) => async (event) => {
         const result = await handler(event);
@@ -148,7 +144,7 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
   });
 
   it('fire exactly once when many consumers race on the same counters, each message delivered to two of them', async ({ startStack }) => {
-    const stack = await startStack({ ...HOT_PATH, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const stack = await startStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const w = await world(stack);
     const nowMs = Date.now();
     // Queue messages as the API writes them, consumed directly: 12 consumers at once, every message given to two.

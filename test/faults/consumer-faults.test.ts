@@ -20,8 +20,6 @@ const exactSum = (values: readonly string[]) => values.reduce((t, v) => t.plus(v
  * once, or retried after a crash, ran out of time on every receive and was dead-lettered.
  */
 const CONSUMER_TIMEOUT_MS = 3_000;
-/** These suites check the consumer alone under load: the usage rollup (which reads every record it writes, in the same process) stays off. */
-const HOT_PATH = { usageRollup: false } as const;
 
 async function sendStream(stack: TestStack, events: StreamEvent[]) {
   const client = await streamClient(stack);
@@ -57,7 +55,7 @@ async function setup(stack: TestStack) {
 
 describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   it('counts every event once when the poller delivers every batch twice, concurrently', async ({ startStack }) => {
-    const stack = await startStack({ ...HOT_PATH, deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
+    const stack = await startStack({ deliverTwice: true, consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const { events, expected, totals } = await setup(stack);
     await sendStream(stack, events);
     expect(await stack.drain(DRAIN_DEADLINE_MS)).toBe(true);
@@ -68,7 +66,6 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
   it('keeps totals exact when the consumer crashes between claiming and applying', async ({ startStack }) => {
     let crashes = 2;
     const stack = await startStack({
-      ...HOT_PATH,
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       afterClaims: async () => {
         if (crashes-- > 0) throw new Error('simulated crash after claims');
@@ -85,7 +82,6 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
   it('keeps totals exact when an invocation does its work and then fails', async ({ startStack }) => {
     let failures = 2;
     const stack = await startStack({
-      ...HOT_PATH,
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
       wrapConsumer: (handler) => async (event) => {
         const result = await handler(event);
@@ -101,7 +97,7 @@ describe('the meter-events consumer under faults', { timeout: FAULT_TEST_TIMEOUT
 
   it('moves poison messages to the dead-letter queue after maxReceiveCount receives, alone', async ({ startStack }) => {
     // One-event batches finish well within 300 ms, so the 2 s visibility timeout is safe here.
-    const stack = await startStack({ ...HOT_PATH, consumerTimeoutMs: 300 });
+    const stack = await startStack({ consumerTimeoutMs: 300 });
     const { customer, meter } = await meterAndCustomer(stack.stripe);
     const now = Math.floor(Date.now() / 1000);
     for (const body of ['{not json', JSON.stringify({ type: 'meter_events', received: now, livemode: false, events: 'x' })]) {

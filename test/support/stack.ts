@@ -71,6 +71,8 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<T
     dynamoEndpoint: inject('dynamoEndpoint'),
     sqsEndpoint: inject('sqsEndpoint'),
     prefix: `t${randomBytes(4).toString('hex')}`,
+    // Only the suites that check the usage rollups (or the screens that show them) turn it on: see LocalStackOptions.usageRollup.
+    usageRollup: false,
     ...options,
   });
   const now = Math.floor(stack.services.nowMs() / 1000);
