@@ -94,10 +94,10 @@ async function main() {
     durableQueue: false,
     pollerConcurrency: POLLERS,
     usageRollup: ROLLUP,
-    wrapConsumer: (handler) => async (event) => {
+    wrapConsumer: (handler) => async (event, context) => {
       const t0 = performance.now();
       try {
-        const result = await handler(event);
+        const result = await handler(event, context);
         consumerStats.records += event.Records.length;
         consumerStats.failedRecords += result.batchItemFailures.length;
         return result;

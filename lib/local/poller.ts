@@ -9,11 +9,17 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SqsHandler } from '../queue/meter-consumer-handler';
 import { LOCAL_REGION } from './emulators';
 import { sleep } from '../domain/retry';
+import { timeBudget } from '../domain/time-left';
 
 export interface PollerOptions {
   sqs: SQSClient;
   queueUrl: string;
   handler: SqsHandler;
+  /**
+   * The function's timeout: each invocation's context counts its time left down from it, as
+   * Lambda's does. (Lambda also stops an invocation then; the poller lets it finish.)
+   */
+  timeoutMs: number;
   /** Messages per invocation, as the event source mapping's BatchSize. */
   batchSize: number;
   /** How long to gather a batch, as MaximumBatchingWindowInSeconds. */
@@ -104,7 +110,8 @@ export class SqsPoller {
       this.inFlight++;
       try {
         const event: SQSEvent = { Records: batch.map((m) => toRecord(m, arn)) };
-        const invocations = this.options.deliverTwice ? [handler(event), handler(event)] : [handler(event)];
+        const invoke = () => handler(event, { getRemainingTimeInMillis: timeBudget(this.options.timeoutMs) });
+        const invocations = this.options.deliverTwice ? [invoke(), invoke()] : [invoke()];
         const results = await Promise.allSettled(invocations);
         const failed = new Set<string>();
         let crashed = false;

@@ -21,9 +21,10 @@ export interface ApplyDeps {
  * Applies the chunks. Chunks that share usage alert progress items would only fail each other's
  * conditions: they apply one after the other, in lanes; lanes (and chunks without alerts) in
  * parallel. A chunk that cannot be applied fails its members' messages. No chunk starts
- * applying after `deadline` (ms): its claims may be adopted and applied elsewhere by then.
+ * applying once `outOfTime()` (the invocation's time, see consume-meter-events.ts): its claims
+ * may be adopted and applied elsewhere by then.
  */
-export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[]>, alerts: ContributionPlan, nowMs: number, deadline: number) {
+export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[]>, alerts: ContributionPlan, nowMs: number, outOfTime: () => boolean) {
   const nowSeconds = Math.floor(nowMs / 1000);
   let applied = 0;
   const failed: string[] = [];
@@ -32,7 +33,7 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
       for (const [chunk, members] of lane) {
         try {
           if (chunk.endsWith('.last')) await applyLastChunk(deps, chunk, members, nowSeconds, alerts, nowMs);
-          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, deadline);
+          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, outOfTime);
           applied += members.length;
         } catch {
           for (const m of members) failed.push(m.messageId);
@@ -43,11 +44,11 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
   return { applied, failed };
 }
 
-async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number, deadline: number) {
+async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number, outOfTime: () => boolean) {
   const deltas = hourDeltas(members.map((m) => m.event));
   for (let attempt = 0; ; attempt++) {
-    // Past the deadline the claims may be adopted (and applied) elsewhere: applying here too would count twice.
-    if (Date.now() > deadline) throw new Error(`chunk ${chunk}: no time left to apply it safely`);
+    // Out of time the claims may be adopted (and applied) elsewhere: applying here too would count twice.
+    if (outOfTime()) throw new Error(`chunk ${chunk}: no time left to apply it safely`);
     try {
       // Alert progress is read (again, after a conflict) for every attempt: its writes are conditioned on what was read.
       const alertWrites = deps.alerts ? await deps.alerts.chunkWrites(alerts, members, nowMs, attempt > 0) : [];

@@ -1,4 +1,5 @@
 import { sleep } from '../domain/retry';
+import type { TimeLeft } from '../domain/time-left';
 import type { ChunkPlan } from './chunk-plan';
 import type { Claim, UsageStore } from './usage-store';
 import type { Pending } from './validate-batch';
@@ -78,12 +79,11 @@ export async function settleConflicts(usage: UsageStore, plan: ChunkPlan, confli
   return { adopted, inFlight, failed, duplicates };
 }
 
-/** Waits (within a quarter of `inFlightMs`) for the markers of in-flight claims; returns the rest. */
-export async function waitForMarkers<T extends { existing: Claim }>(usage: UsageStore, inFlightMs: number, conflicts: T[]): Promise<T[]> {
+/** Waits for the markers of in-flight claims while more than `keepMs` of the invocation's time is left; returns the rest. */
+export async function waitForMarkers<T extends { existing: Claim }>(usage: UsageStore, conflicts: T[], timeLeft: TimeLeft, keepMs: number): Promise<T[]> {
   let waiting = conflicts;
-  const until = Date.now() + inFlightMs / 4;
-  for (let round = 1; waiting.length && Date.now() < until; round++) {
-    await sleep(Math.min(50 * round, Math.max(0, until - Date.now())));
+  for (let round = 1; waiting.length && timeLeft() > keepMs; round++) {
+    await sleep(Math.min(50 * round, Math.max(0, timeLeft() - keepMs)));
     const done = await usage.appliedChunks(waiting.map((c) => c.existing.chunk));
     waiting = waiting.filter((c) => !done.has(c.existing.chunk));
   }

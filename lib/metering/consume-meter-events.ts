@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { groupBy } from '../domain/collections';
+import { timeBudget, type TimeLeft } from '../domain/time-left';
 import type { Directory } from './directory';
 import type { ErrorReporter } from './error-reports';
 import { makeCancelMeterEvent } from './cancel-meter-event';
@@ -58,8 +59,11 @@ export interface ConsumerDeps {
 export function makeConsumeMeterEvents(deps: ConsumerDeps) {
   const cancelEvent = makeCancelMeterEvent(deps);
 
-  return async function consume(records: readonly QueueRecord[], nowMs: number): Promise<ConsumeResult> {
-    const started = Date.now();
+  /**
+   * `timeLeft` is the invocation's (Lambda's context, the local poller's); by default a whole
+   * consumer timeout (half of inFlightMs) from the call.
+   */
+  return async function consume(records: readonly QueueRecord[], nowMs: number, timeLeft: TimeLeft = timeBudget(deps.inFlightMs / 2)): Promise<ConsumeResult> {
     // A poison message fails alone; the redrive policy moves it to the DLQ.
     const { messages, poison } = parseRecords(records);
     const failed = new Set<string>(poison);
@@ -74,10 +78,12 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const plan = new ChunkPlan(randomUUID(), alerts);
     // Planned in bucket order: a customer's hourly items (and its alert progress items) share chunks.
     for (const p of inBucketOrder(candidates)) plan.chunkOf(p.event);
-    // Claims (stamped with nowMs, i.e. `started`) may be adopted by another invocation once
-    // inFlightMs has passed (Lambda would have stopped this one by then; a local poller does
-    // not): never start applying after that.
-    const applyDeadline = started + deps.inFlightMs * 0.9;
+    // Claims (stamped with nowMs, the invocation's start) may be adopted by another invocation
+    // once inFlightMs, twice the timeout, has passed: a chunk starts applying only while the
+    // invocation has time left (a local poller does not stop a late invocation as Lambda does,
+    // but tells it the time left all the same), and a tenth of it stays for the steps after.
+    const reserveMs = deps.inFlightMs / 20;
+    const outOfTime = () => timeLeft() < reserveMs;
     const receivedAt = new Map(messages.map(({ record, message }) => [record.messageId, message.received]));
     const { claimed, conflicts, brokenChunks, failed: unknownClaims } = await claimCandidates(deps.usage, plan, candidates, receivedAt, nowMs);
     for (const id of unknownClaims) failed.add(id);
@@ -95,12 +101,12 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       for (const pending of byChunk.get(chunk) ?? []) failed.add(pending.messageId);
       byChunk.delete(chunk);
     }
-    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, applyDeadline);
+    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, outOfTime);
     counts.applied += outcome.applied;
     for (const id of outcome.failed) failed.add(id);
 
-    // Duplicates of claims that another invocation may still be applying.
-    const unsettled = await waitForMarkers(deps.usage, deps.inFlightMs, settled.inFlight);
+    // Duplicates of claims that another invocation may still be applying: waited for up to a quarter of inFlightMs, within the time left.
+    const unsettled = await waitForMarkers(deps.usage, settled.inFlight, timeLeft, Math.max(reserveMs, timeLeft() - deps.inFlightMs / 4));
     counts.duplicates += settled.inFlight.length - unsettled.length;
     const retrySoon = new Set(unsettled.map((c) => c.pending.messageId));
     for (const id of retrySoon) failed.add(id);

@@ -131,8 +131,8 @@ describe('usage alerts under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => 
     let failures = 3;
     const stack = await startStack({
       consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
-      wrapConsumer: (handler) => async (event) => {
-        const result = await handler(event);
+      wrapConsumer: (handler) => async (event, context) => {
+        const result = await handler(event, context);
         if (failures-- > 0) throw new Error('simulated timeout after the work was done');
         return result;
       },
