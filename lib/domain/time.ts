@@ -6,6 +6,9 @@ export const DAY = 86_400;
 
 export type GroupingWindow = 'minute' | 'hour' | 'day';
 
+/** The windows usage summaries group by (`value_grouping_window`). */
+export const GROUPING_WINDOWS: readonly GroupingWindow[] = ['hour', 'day'];
+
 const windowSeconds: Record<GroupingWindow, number> = { minute: MINUTE, hour: HOUR, day: DAY };
 
 /** Start of the window (minute, hour or UTC day) that contains `t`. */

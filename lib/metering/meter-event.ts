@@ -1,5 +1,5 @@
 import { DAY, MINUTE } from '../domain/time';
-import { formatQuantity, parseEventValue } from '../domain/quantity';
+import { eventValueText } from '../domain/event-value';
 import type { Formula, Meter } from '../meters/meters';
 
 /** A meter event as the client sent it (timestamp already in Unix seconds when it parsed). */
@@ -173,11 +173,11 @@ export function validateMeterEvent(
     if (raw === undefined || raw === '') {
       return fail('meter_event_value_not_found', `The payload has no '${valueKey}'.`, `payload[${valueKey}]`);
     }
-    const parsed = parseEventValue(raw);
-    if (!parsed) {
+    const text = eventValueText(raw);
+    if (text === undefined) {
       return fail('meter_event_invalid_value', `'${raw}' is not a decimal of at most 15 significant digits.`, `payload[${valueKey}]`);
     }
-    value = formatQuantity(parsed);
+    value = text;
   }
   return {
     ok: true,

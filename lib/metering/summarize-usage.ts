@@ -25,8 +25,6 @@ export interface SummaryQuery {
   endingBefore?: string;
 }
 
-export const GROUPING_WINDOWS: readonly GroupingWindow[] = ['hour', 'day'];
-
 /** GET /v1/billing/meters/:id/event_summaries. */
 export interface SummariesCommand {
   customer: string;

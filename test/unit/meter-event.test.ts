@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatQuantity, parseEventValue } from '../../lib/domain/quantity';
+import { eventValueText } from '../../lib/domain/event-value';
+import { Quantity } from '../../lib/domain/quantity';
 import { validateMeterEvent, type RawMeterEvent } from '../../lib/metering/meter-event';
 import type { Meter } from '../../lib/meters/meters';
 
@@ -32,23 +33,78 @@ function event(overrides: Partial<RawMeterEvent> = {}): RawMeterEvent {
 const validate = (e: RawMeterEvent, m: Meter | undefined) =>
   validateMeterEvent(e, { meter: m, customerExists: (id) => id === 'cus_1', now: NOW });
 
-describe('parseEventValue', () => {
+/** The rule as decimal.js reads it: what eventValueText must agree with, digit for digit. */
+function viaDecimal(raw: string): string | undefined {
+  const text = raw.trim();
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
+  let value: Quantity;
+  try {
+    value = new Quantity(text);
+  } catch {
+    return undefined;
+  }
+  if (!value.isFinite()) return undefined;
+  if (value.isZero()) return value.toFixed();
+  return value.precision(true) <= 15 && value.decimalPlaces() <= 15 ? value.toFixed() : undefined;
+}
+
+/** Decimal text as clients write it: signs, leading and trailing zeros, a bare point, exponents. */
+const arbDecimalText = fc
+  .tuple(
+    fc.constantFrom('', '+', '-'),
+    fc.stringMatching(/^[0-9]{0,18}$/),
+    fc.option(fc.stringMatching(/^[0-9]{0,20}$/)),
+    fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 40 }), fc.nat(3))),
+  )
+  .map(([sign, whole, fraction, exponent]) => {
+    const mantissa = `${whole}${fraction === null ? '' : `.${fraction}`}`;
+    return `${sign}${mantissa}${exponent ? `${exponent[0]}${exponent[1]}${'0'.repeat(exponent[3])}${exponent[2]}` : ''}`;
+  });
+
+describe('eventValueText', () => {
   it('accepts decimals of up to 15 significant digits and keeps them exact', () => {
-    expect(formatQuantity(parseEventValue('123456789.012345')!)).toBe('123456789.012345');
-    expect(formatQuantity(parseEventValue('-0.000000000000001')!)).toBe('-0.000000000000001');
-    expect(parseEventValue('1234567890.123456')).toBeUndefined();
+    expect(eventValueText('123456789.012345')).toBe('123456789.012345');
+    expect(eventValueText('-0.000000000000001')).toBe('-0.000000000000001');
+    expect(eventValueText('1234567890.123456')).toBeUndefined();
+  });
+
+  it('writes values in canonical form: plain notation, no leading or trailing zeros, no sign on zero', () => {
+    expect(eventValueText(' +0012.3400 ')).toBe('12.34');
+    expect(eventValueText('1e3')).toBe('1000');
+    expect(eventValueText('-.5E1')).toBe('-5');
+    expect(eventValueText('5.')).toBe('5');
+    expect(eventValueText('-0.0e7')).toBe('0');
+    expect(eventValueText('1e14')).toBe('100000000000000');
+    expect(eventValueText('1e15')).toBeUndefined(); // 16 significant digits, counting the integer's zeros
+    expect(eventValueText('1.5e-15')).toBeUndefined(); // 16 decimal places
   });
 
   it('rejects what is not a decimal', () => {
-    for (const text of ['', 'abc', '1,5', 'NaN', 'Infinity', '0x10', '1e']) expect(parseEventValue(text)).toBeUndefined();
+    for (const text of ['', '.', 'abc', '1,5', 'NaN', 'Infinity', '0x10', '1e', '.e5', '--1', '1.2.3', '1_000']) expect(eventValueText(text)).toBeUndefined();
+  });
+
+  it('refuses exponents beyond any limit, however small the value', () => {
+    expect(eventValueText('1e99999999999999999')).toBeUndefined();
+    // decimal.js underflows this to 0; it has more than 15 decimal places, so it is refused.
+    expect(eventValueText('1e-99999999999999999')).toBeUndefined();
+    expect(eventValueText(`1e${'9'.repeat(400)}`)).toBeUndefined();
+    expect(eventValueText('0e99999999999999999')).toBe('0');
+  });
+
+  it('agrees with decimal.js on every value: accepted or not, and the same text', () => {
+    fc.assert(
+      fc.property(arbDecimalText, (text) => {
+        expect(eventValueText(text)).toBe(viaDecimal(text));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('round-trips every integer and two-place decimal exactly', () => {
     fc.assert(
       fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 99 }), (units, cents) => {
         const text = `${units}.${String(cents).padStart(2, '0')}`;
-        const parsed = parseEventValue(text)!;
-        expect(parsed.equals(text)).toBe(true);
+        expect(new Quantity(eventValueText(text)!).equals(text)).toBe(true);
       }),
     );
   });

@@ -1,6 +1,6 @@
 import { MAX_IDENTIFIER_LENGTH } from '../../metering/meter-event';
 import { MAX_PAYLOAD_BYTES, MAX_STREAM_EVENTS } from '../../metering/record-meter-events';
-import { GROUPING_WINDOWS } from '../../metering/summarize-usage';
+import { GROUPING_WINDOWS } from '../../domain/time';
 import { p, params, readStringMap, refuse } from '../../http/schema';
 
 /** A meter event's payload: a hash of strings that must fit one queue message on its own (a larger one could never be queued). */
