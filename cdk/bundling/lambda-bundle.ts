@@ -19,5 +19,6 @@ export const lambdaBundle = {
   /** Modules replaced in every bundle by a smaller one that does the same job on Lambda. */
   alias: {
     '@aws-sdk/credential-provider-node': fileURLToPath(new URL('./lambda-credentials.ts', import.meta.url)),
+    'side-channel': fileURLToPath(new URL('./side-channel.cjs', import.meta.url)),
   },
 } as const;
