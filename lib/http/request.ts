@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import qs from 'qs';
+// The parser alone: the stringifier is never used here (see qs-parse.d.ts).
+import parseQuery from 'qs/lib/parse.js';
 import { InvalidRequestError, UnknownParameterError } from '../errors';
 
 export interface ParsedRequest {
@@ -82,7 +83,7 @@ function parseForm(text: string): Record<string, unknown> {
     if (/(^|\[)__proto__(\]|\[|$)/.test(name)) throw new UnknownParameterError(name);
   }
   try {
-    return qs.parse(text, QS_OPTIONS) as Record<string, unknown>;
+    return parseQuery(text, QS_OPTIONS) as Record<string, unknown>;
   } catch (error) {
     // strictDepth: nested deeper than any parameter.
     const name = decodeName(pairs.find((p) => (p.split('=', 1)[0]!.match(/%5B|\[/gi)?.length ?? 0) > MAX_DEPTH)?.split('=', 1)[0] ?? '');
