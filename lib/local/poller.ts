@@ -16,8 +16,9 @@ export interface PollerOptions {
   queueUrl: string;
   handler: SqsHandler;
   /**
-   * The function's timeout: each invocation's context counts its time left down from it, as
-   * Lambda's does. (Lambda also stops an invocation then; the poller lets it finish.)
+   * How long an invocation may run: its context counts the time left down from it, as Lambda's
+   * counts down from the function timeout. (Lambda also stops the invocation then; the poller
+   * does not, so the stack may give a handler more, see stack.ts.)
    */
   timeoutMs: number;
   /** Messages per invocation, as the event source mapping's BatchSize. */

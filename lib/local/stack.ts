@@ -15,6 +15,7 @@ import { makeInvoicePdfHandler } from '../documents/pdf-handler';
 import { makeBillingSchedulerHandler } from '../queue/billing-scheduler-handler';
 import { makeBillingWorkerHandler } from '../queue/billing-worker-handler';
 import { makeMeterConsumerHandler, type SqsHandler } from '../queue/meter-consumer-handler';
+import { inFlightMsFor, unstoppedInvocationMs } from '../metering/consume-meter-events';
 import { makeWebhookDispatcherHandler } from '../queue/webhook-dispatcher-handler';
 import {
   billingJobsQueue,
@@ -240,7 +241,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sqs: sqsClient,
     queueUrl,
     handler: options.wrapConsumer ? options.wrapConsumer(consumer) : consumer,
-    timeoutMs: consumerTimeoutMs,
+    // Not stopped at its timeout as on Lambda, a local invocation may run until its claims could be adopted.
+    timeoutMs: unstoppedInvocationMs(inFlightMsFor(consumerTimeoutMs)),
     batchSize: meterConsumer.batchSize,
     batchingWindowMs: meterConsumer.maxBatchingWindowSeconds * 1000,
     concurrency: options.pollerConcurrency,

@@ -42,6 +42,17 @@ export interface ConsumerDeps {
   alerts?: UsageContributor;
 }
 
+/** Claims younger than this may still be applied by a live invocation: Lambda stops one at its timeout, so twice that. */
+export const inFlightMsFor = (consumerTimeoutMs: number) => 2 * consumerTimeoutMs;
+
+/**
+ * The time a consumer invocation gets where nothing stops it at the function timeout (the local
+ * poller, direct calls): until its claims could be adopted elsewhere, less a tenth. More than
+ * Lambda gives, and safe for the same reason; locally, invocations share one machine and DynamoDB
+ * Local is much slower than DynamoDB (a batch of 20 messages took 35 to 75 s to claim there).
+ */
+export const unstoppedInvocationMs = (inFlightMs: number) => 0.9 * inFlightMs;
+
 /**
  * Consumes a batch of meter-event messages with an exactly-once effect per identifier:
  *
@@ -59,11 +70,8 @@ export interface ConsumerDeps {
 export function makeConsumeMeterEvents(deps: ConsumerDeps) {
   const cancelEvent = makeCancelMeterEvent(deps);
 
-  /**
-   * `timeLeft` is the invocation's (Lambda's context, the local poller's); by default a whole
-   * consumer timeout (half of inFlightMs) from the call.
-   */
-  return async function consume(records: readonly QueueRecord[], nowMs: number, timeLeft: TimeLeft = timeBudget(deps.inFlightMs / 2)): Promise<ConsumeResult> {
+  /** `timeLeft` is the invocation's (Lambda's context, the local poller's); by default unstoppedInvocationMs from the call. */
+  return async function consume(records: readonly QueueRecord[], nowMs: number, timeLeft: TimeLeft = timeBudget(unstoppedInvocationMs(deps.inFlightMs))): Promise<ConsumeResult> {
     // A poison message fails alone; the redrive policy moves it to the DLQ.
     const { messages, poison } = parseRecords(records);
     const failed = new Set<string>(poison);
@@ -80,8 +88,8 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     for (const p of inBucketOrder(candidates)) plan.chunkOf(p.event);
     // Claims (stamped with nowMs, the invocation's start) may be adopted by another invocation
     // once inFlightMs, twice the timeout, has passed: a chunk starts applying only while the
-    // invocation has time left (a local poller does not stop a late invocation as Lambda does,
-    // but tells it the time left all the same), and a tenth of it stays for the steps after.
+    // invocation has time left (Lambda stops it at the timeout; the local poller gives it less
+    // than inFlightMs), and a tenth of the timeout stays for the steps after.
     const reserveMs = deps.inFlightMs / 20;
     const outOfTime = () => timeLeft() < reserveMs;
     const receivedAt = new Map(messages.map(({ record, message }) => [record.messageId, message.received]));

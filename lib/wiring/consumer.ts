@@ -1,6 +1,6 @@
 import { AlertStore } from '../alerts/alert-store';
 import { UsageAlertEvaluator } from '../alerts/usage-alerts';
-import { makeConsumeMeterEvents } from '../metering/consume-meter-events';
+import { inFlightMsFor, makeConsumeMeterEvents } from '../metering/consume-meter-events';
 import { ErrorReporter } from '../metering/error-reports';
 import type { MeteringStores } from './metering';
 import type { Platform } from './platform';
@@ -19,8 +19,7 @@ export function consumeMeterEventsOf(platform: Platform, stores: MeteringStores,
     usage: stores.usage,
     directory: stores.directory,
     errors: new ErrorReporter(stores.store),
-    // Lambda stops an invocation at its timeout: a claim twice that old has no live owner.
-    inFlightMs: 2 * platform.config.consumerTimeoutMs,
+    inFlightMs: inFlightMsFor(platform.config.consumerTimeoutMs),
     ownersGoneBeforeMs: options.ownersGoneBeforeMs,
     afterClaims: options.afterClaims,
     alerts: new UsageAlertEvaluator(new AlertStore(stores.store), platform.db, platform.config.usageTableName),
