@@ -9,12 +9,8 @@ import { keysFor } from '../../lib/store/keys';
 const keys = keysFor('test');
 import type { QueueRecord } from '../../lib/metering/consume-meter-events';
 
-/**
- * Short consumer timeout (the queue's visibility timeout, 6x, and claim adoption follow it): the
- * time the poller's invocations get, as Lambda's context would say, long enough for a batch that
- * races its twin on the same alert counters on a loaded machine (see consumer-faults.test.ts).
- */
-const CONSUMER_TIMEOUT_MS = 6_000;
+/** Short consumer timeout (the queue's visibility timeout, 6x, and claim adoption follow it), long enough for a batch that races its twin on the same alert counters. */
+const CONSUMER_TIMEOUT_MS = 3_000;
 const CUSTOMERS = 3;
 /** Per customer: 120 events of 1..5 over 30 hours (so a batch spans many hourly items and chunks). */
 const EVENTS = 120;
