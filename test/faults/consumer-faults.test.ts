@@ -15,10 +15,10 @@ const exactSum = (values: readonly string[]) => values.reduce((t, v) => t.plus(v
 
 /**
  * The consumer timeout of these tests (the queue's visibility timeout, 6x, and claim adoption
- * follow it): the poller's invocations get this much time, as Lambda's context would say, and
- * each must be able to claim and start applying its chunks within 90% of it on DynamoDB Local.
- * 1 s was too short on a loaded 2-core machine: a batch delivered twice at once, or retried
- * after a crash, ran out of time on every receive and was dead-lettered.
+ * follow it): the local poller's context gives each invocation 90% of twice the timeout, in which
+ * it must claim and start applying its chunks on DynamoDB Local. 1 s was too short on a loaded
+ * 2-core machine: a batch delivered twice at once, or retried after a crash, ran out of time on
+ * every receive and was dead-lettered.
  */
 const CONSUMER_TIMEOUT_MS = 3_000;
 
