@@ -2,8 +2,8 @@ import { MINUTE } from '../domain/time';
 import { forEachLimited } from '../domain/concurrency';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 import { hourDeltas, lanesOf } from './chunk-plan';
-import type { ValidMeterEvent } from './meter-event';
-import { TransactionConflict, type UsageStore } from './usage-store';
+import { TransactionConflict, type LastValue, type UsageStore } from './usage-store';
+import { combinationKey } from '../domain/dimensions';
 import type { ContributionPlan, UsageContributor } from './usage-contributor';
 import type { Pending } from './validate-batch';
 
@@ -62,18 +62,23 @@ async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[],
 }
 
 async function applyLastChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number) {
-  // Keep only the latest event per minute: the others cannot win the minute anyway.
-  const latest = new Map<string, ValidMeterEvent>();
-  for (const { event } of members) {
-    const key = `${event.meterId}|${event.customerId}|${Math.floor(event.timestamp / MINUTE)}`;
+  // Keep only the latest event per minute (and per minute of each combination of dimension
+  // values): the others cannot win the minute anyway.
+  const latest = new Map<string, LastValue>();
+  const keep = (key: string, value: LastValue) => {
     const held = latest.get(key);
-    if (!held || held.timestamp < event.timestamp || (held.timestamp === event.timestamp && held.identifier < event.identifier)) {
-      latest.set(key, event);
+    if (!held || held.timestamp < value.timestamp || (held.timestamp === value.timestamp && held.identifier < value.identifier)) latest.set(key, value);
+  };
+  for (const { event: e } of members) {
+    const minuteKey = `${e.meterId}|${e.customerId}|${Math.floor(e.timestamp / MINUTE)}`;
+    const value: LastValue = { meterId: e.meterId, customerId: e.customerId, timestamp: e.timestamp, identifier: e.identifier, value: e.value };
+    keep(minuteKey, value);
+    if (e.dimensions) {
+      const combination = combinationKey(e.dimensions);
+      keep(`${minuteKey}|${combination}`, { ...value, combination });
     }
   }
-  await forEachLimited([...latest.values()], 16, (e) =>
-    deps.usage.applyLast({ meterId: e.meterId, customerId: e.customerId, timestamp: e.timestamp, identifier: e.identifier, value: e.value }),
-  );
+  await forEachLimited([...latest.values()], 16, (last) => deps.usage.applyLast(last));
   // Before the marker: a replay of the chunk fires what a crash left unfired (firing is idempotent).
   await deps.alerts?.fireLast(alerts, members, nowMs);
   await deps.usage.markApplied(chunk, nowSeconds);
