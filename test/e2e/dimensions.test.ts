@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../support/stack';
 import { DAY, HOUR, MINUTE, customerParams, drained, expectInvalid, floorTo, iso, loose, nowSeconds, streamClient, unique } from '../fixtures/stripe';
 import type { MeterUsageAnalytics } from '../../lib/metering/meter-usage-analytics';
+import { triggersOf, usageAlertParams, type MeterlineAlert } from '../fixtures/alerts';
 
 type Summary = Stripe.Billing.MeterEventSummary & { dimensions?: Record<string, string> };
 
@@ -187,6 +188,31 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
     await expectInvalid(analytics({ customer, starts_at: hour1, ends_at: hour2, meters: [{ meter: 'mtr_missing' }] }), 'meters[0][meter]');
     await expectInvalid(analytics({ customer, starts_at: hour1 + 1, ends_at: hour2, meters: [{ meter: meter.id }] }), 'starts_at');
     await expectInvalid(analytics({ customer, starts_at: hour1, ends_at: hour2 }), 'meters');
+  });
+
+  it('fires a usage alert with dimension filters on the matching usage only', async () => {
+    const meter = await tokenMeter();
+    const customer = (await stripe.customers.create(customerParams())).id;
+    const params = usageAlertParams(meter, 100, { id: customer });
+    const alert = (await stripe.billing.alerts.create(
+      loose({ ...params, usage_threshold: { ...params.usage_threshold, dimension_filters: { model: 'large' } } }),
+    )) as unknown as MeterlineAlert & { usage_threshold: { dimension_filters: Record<string, string> } };
+    expect(alert.usage_threshold.dimension_filters).toEqual({ model: 'large' });
+    await expectInvalid(
+      stripe.billing.alerts.create(loose({ ...params, usage_threshold: { ...params.usage_threshold, dimension_filters: { region: 'eu' } } })),
+      'usage_threshold[dimension_filters][region]',
+    );
+
+    const now = nowSeconds();
+    await stream.v2.billing.meterEventStream.create({
+      events: [event(meter, customer, '500', now, { model: 'small', token_type: 'input' }), event(meter, customer, '60', now, { model: 'large', token_type: 'input' })],
+    });
+    await drained(stack);
+    expect(await triggersOf(stripe, alert)).toHaveLength(0);
+    await stream.v2.billing.meterEventStream.create({ events: [event(meter, customer, '40', now, { model: 'large', token_type: 'output' })] });
+    await drained(stack);
+    const triggers = await triggersOf(stripe, alert);
+    expect(triggers.map((t) => [t.customer, t.value])).toEqual([[customer, 100]]);
   });
 
   it('refuses, with an error report, an event that would add a 21st combination in an hour, and counts the rest', async () => {
