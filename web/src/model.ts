@@ -93,6 +93,8 @@ export interface Meter {
   event_name: string;
   status: 'active' | 'inactive';
   default_aggregation: { formula: string };
+  /** The payload keys whose values break its usage down (absent or empty: none). */
+  dimension_payload_keys?: string[];
   created: number;
 }
 
