@@ -28,7 +28,7 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
         default_aggregation: { formula },
         dimension_payload_keys: ['model', 'token_type'],
       }),
-    ) as Promise<Stripe.Billing.Meter & { dimension_payload_keys: string[] }>;
+    ) as unknown as Promise<Stripe.Billing.Meter & { dimension_payload_keys: string[] }>;
 
   const event = (meter: { event_name: string }, customer: string, value: string, timestamp: number, dims: Record<string, string>, identifier = unique('ev')) => ({
     event_name: meter.event_name,
