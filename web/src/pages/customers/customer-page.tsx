@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { useConsole } from '../../app';
 import type { Api, List } from '../../api';
 import { money, period, quantity } from '../../format';
-import type { CreditGrant, CreditTransaction, Customer, Invoice, Meter, Subscription, TestClock } from '../../model';
+import type { CreditGrant, CreditTransaction, Customer, Invoice, Meter, Subscription, TestClock, UnpricedUsage } from '../../model';
 import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, Table, Time, useLoad, useOutcome } from '../../ui';
 import { invoiceColumns, subscriptionColumns } from '../columns';
 import { BreakdownSelect, BreakdownTable, DAY, day, RangeControls, readMeterUsage, windowOf, type MeterUsage, type Range } from '../usage';
@@ -25,8 +25,9 @@ async function metersOf(api: Api, subscriptions: Subscription[]): Promise<Meter[
 }
 
 /**
- * A customer: details, subscriptions, this period so far, usage per meter, invoices, credits. A
- * bounded number of calls, whatever the data (short of an account with more than 100 meters).
+ * A customer: details, subscriptions, this period so far (with its unpriced usage), usage per
+ * meter, invoices, credits. A bounded number of calls, whatever the data (short of an account with
+ * more than 100 meters).
  */
 export function CustomerPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
@@ -119,6 +120,7 @@ export function CustomerPage(props: { id: string }) {
                   { label: 'Amount', num: true, cell: (l) => money(l.amount, l.currency) },
                 ]}
               />
+              {upcoming.unpriced_usage && upcoming.unpriced_usage.length > 0 && <Unpriced usage={upcoming.unpriced_usage} meters={meters} />}
             </section>
           )}
 
@@ -196,9 +198,45 @@ export function CustomerPage(props: { id: string }) {
   );
 }
 
+/** Usage of the subscription's meters that none of its prices bills: shown so that it is never lost silently. */
+function Unpriced(props: { usage: UnpricedUsage[]; meters: Meter[] }) {
+  const nameOf = (id: string) => props.meters.find((m) => m.id === id)?.display_name ?? id;
+  return (
+    <>
+      <h3 id="unpriced">Unpriced usage (not billed)</h3>
+      <p class="muted">Usage of the subscription's meters that none of its prices bills: it will not be on this invoice.</p>
+      <table aria-labelledby="unpriced">
+        <thead>
+          <tr>
+            <th scope="col">Meter</th>
+            <th scope="col">Dimensions</th>
+            <th scope="col" class="num">
+              Quantity
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.usage.map((u) => {
+            const values = Object.entries(u.dimensions);
+            return (
+              <tr>
+                <td>
+                  <a href={`#/meters/${u.meter}`}>{nameOf(u.meter)}</a>
+                </td>
+                <td>{values.length ? values.map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'}</td>
+                <td class="num">{quantity(u.quantity_decimal ?? String(u.quantity))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 /**
  * The customer's usage of each meter of its subscriptions over a range, from the usage analytics
- * API (every meter in one call), each broken down by one of its dimensions on demand. A customer
+ * API (all meters in the same requests), each broken down by one of its dimensions on demand. A customer
  * on a test clock has its ranges end at the clock's time, where its usage is.
  */
 function CustomerUsage(props: { customer: string; meters: Meter[]; clock: TestClock | undefined }) {
