@@ -3,8 +3,8 @@ import type { Browser, Locator } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useStack } from '../support/stack';
-import { item, subscriptionParams } from '../fixtures/billing';
-import { drained, loose, MINUTE, nowSeconds, unique } from '../fixtures/stripe';
+import { advance, clockedCustomer, item, march, subscriptionParams } from '../fixtures/billing';
+import { DAY, drained, loose, MINUTE, nowSeconds, unique } from '../fixtures/stripe';
 import { checkAndCapture, launchChromium, SCREENSHOTS, signedIn } from './support';
 
 type DimensionedMeter = Stripe.Billing.Meter & { dimension_payload_keys: string[] };
@@ -32,12 +32,12 @@ describe('usage broken down by dimension in the console (a real browser)', () =>
       loose({ display_name: 'LLM tokens', event_name: unique('llm_tokens'), default_aggregation: { formula: 'sum' }, dimension_payload_keys: ['model', 'token_type'] }),
     ) as unknown as Promise<DimensionedMeter>;
 
-  /** Sends `value` of `meter` for `customer` a few minutes ago, with the dimension values `dims`. */
-  const use = (meter: DimensionedMeter, customer: string, value: string, minutesAgo: number, dims: Record<string, string>) =>
+  /** Sends `value` of `meter` for `customer` a few minutes before `now`, with the dimension values `dims`. */
+  const use = (meter: DimensionedMeter, customer: string, value: string, minutesAgo: number, dims: Record<string, string>, now = nowSeconds()) =>
     stripe.billing.meterEvents.create({
       event_name: meter.event_name,
       identifier: unique('use'),
-      timestamp: nowSeconds() - minutesAgo * MINUTE,
+      timestamp: now - minutesAgo * MINUTE,
       payload: { stripe_customer_id: customer, value, ...dims },
     });
 
@@ -104,6 +104,52 @@ describe('usage broken down by dimension in the console (a real browser)', () =>
     await checkAndCapture(page, 'customer-dimensions');
     await usage.getByLabel('Break down by').selectOption('token_type');
     expect(await cellsOf(await waitedFor(usage.getByRole('table', { name: 'LLM tokens usage by token_type' })))).toEqual(byTokenType);
+    await page.context().close();
+  });
+
+  it('lists on the customer\'s upcoming invoice the usage of a model no price bills, as unpriced', async () => {
+    // A customer on a clock in March: its usage is at the clock's time, and so are the ranges of its page.
+    const { clock, customer, product } = await clockedCustomer(stripe, march.start);
+    const meter = await tokenMeter();
+    const modelA = await stripe.prices.create(
+      loose({
+        product: product.id,
+        currency: 'usd',
+        nickname: 'Model a tokens',
+        unit_amount_decimal: '0.5',
+        recurring: { interval: 'month', usage_type: 'metered', meter: meter.id, meter_segment_conditions: [{ dimension: 'model', value: 'a' }] },
+      }),
+    );
+    await stripe.subscriptions.create(subscriptionParams(customer, [item(modelA)]));
+    const now = march.start + 10 * DAY;
+    await advance(stripe, clock, now);
+    await use(meter, customer.id, '800', 30, { model: 'a', token_type: 'input' }, now);
+    await use(meter, customer.id, '120', 20, { model: 'b', token_type: 'input' }, now);
+    await use(meter, customer.id, '30.5', 10, { model: 'b', token_type: 'output' }, now);
+    await drained(stack);
+
+    const page = await signedIn(browser, stack.url, stack.secretKey);
+    await page.goto(`${stack.url}/#/customers/${customer.id}`);
+    const soFar = page.getByRole('region', { name: 'This period so far' });
+    await soFar.waitFor();
+    // Model a is billed; model b's usage is listed apart, exactly, and billed nowhere.
+    const lines = soFar.getByRole('table').first();
+    expect(await lines.locator('tbody tr').count()).toBe(1);
+    expect(await lines.locator('tbody tr').textContent()).toContain('800');
+    expect(await lines.locator('tbody tr').textContent()).toContain('$4.00');
+    await soFar.getByRole('heading', { name: 'Unpriced usage (not billed)' }).waitFor();
+    const unpriced = await cellsOf(soFar.getByRole('table', { name: 'Unpriced usage (not billed)' }));
+    expect(unpriced.body.sort()).toEqual([
+      ['LLM tokens', 'model: b, token_type: input', '120'],
+      ['LLM tokens', 'model: b, token_type: output', '30.5'],
+    ]);
+    // The usage section charts the clock's March, broken down by model.
+    const usage = page.getByRole('region', { name: 'LLM tokens' });
+    await usage.getByLabel('Break down by').selectOption('model');
+    const byModel = usage.getByRole('table', { name: 'LLM tokens usage by model' });
+    await byModel.waitFor();
+    expect(await cellsOf(byModel)).toEqual({ body: [['a', '800'], ['b', '150.5']], foot: [['Total', '950.5']] });
+    await checkAndCapture(page, 'customer-unpriced');
     await page.context().close();
   });
 });
