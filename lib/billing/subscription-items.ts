@@ -4,6 +4,7 @@ import { applyMetadata, type MetadataUpdate } from '../metadata';
 import type { Price, Prices } from '../catalog/prices';
 import type { SubscriptionItem } from './model';
 import { isMetered, segmentOf } from '../catalog/prices';
+import { dimensionValue } from '../domain/dimensions';
 
 /** An item a request asks for, with the parameter path errors should name. */
 export interface RequestedItem {
@@ -79,7 +80,10 @@ function checkNoOverlap(items: readonly { price: Price; param: string }[]): void
       const otherSegment = segmentOf(other.price);
       // Two prices without conditions on one meter each bill all of it, as they always have.
       if (Object.keys(segment).length === 0 && Object.keys(otherSegment).length === 0) continue;
-      const disjoint = Object.entries(segment).some(([dimension, value]) => otherSegment[dimension] !== undefined && otherSegment[dimension] !== value);
+      const disjoint = Object.entries(segment).some(([dimension, value]) => {
+        const other = dimensionValue(otherSegment, dimension);
+        return other !== undefined && other !== value;
+      });
       if (!disjoint) {
         throw new InvalidRequestError(
           `The prices ${other.price.id} and ${price.id} bill the same usage of meter ${price.recurring!.meter}: prices on one meter need meter_segment_conditions that tell their usage apart.`,

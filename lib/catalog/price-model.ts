@@ -1,3 +1,4 @@
+import { dimensionsOf, type Dimensions } from '../domain/dimensions';
 import type { Money } from '../domain/money';
 import type { Metadata, MetadataUpdate } from '../domain/metadata';
 import type { Interval } from '../domain/periods';
@@ -152,6 +153,6 @@ export interface ListPricesCommand {
 export const isMetered = (price: Price) => price.recurring?.usage_type === 'metered';
 
 /** The dimension values a metered price's conditions ask for ({} for a price that bills all of its meter's usage). */
-export function segmentOf(price: Price): Record<string, string> {
-  return Object.fromEntries((price.recurring?.meter_segment_conditions ?? []).map((c) => [c.dimension, c.value]));
+export function segmentOf(price: Price): Dimensions {
+  return dimensionsOf((price.recurring?.meter_segment_conditions ?? []).map((c) => [c.dimension, c.value]));
 }

@@ -23,7 +23,7 @@ export const MAX_COMBINATIONS_PER_HOUR = 20;
 
 /** The canonical text of a combination: its entries sorted by key, as JSON (what is stored). */
 export function combinationKey(dimensions: Dimensions): string {
-  return JSON.stringify(Object.keys(dimensions).sort().map((key) => [key, dimensions[key]]));
+  return JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The combination a canonical text stands for. */
@@ -36,16 +36,27 @@ export function combinationId(key: string): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 8);
 }
 
+/**
+ * The value of `key` in a combination, if it has one. Keys are payload keys, which may be named
+ * like Object members (`constructor`, `__proto__`): only the combination's own entries count.
+ */
+export function dimensionValue(dimensions: Dimensions, key: string): string | undefined {
+  return Object.hasOwn(dimensions, key) ? dimensions[key] : undefined;
+}
+
+/** A combination of these entries (built without assignments, so any key is an own entry). */
+export function dimensionsOf(entries: Iterable<readonly [string, string]>): Dimensions {
+  return Object.fromEntries(entries);
+}
+
 /** Whether a combination has every value `filters` asks for. */
 export function matchesFilters(dimensions: Dimensions, filters: Dimensions): boolean {
-  return Object.entries(filters).every(([key, value]) => dimensions[key] === value);
+  return Object.entries(filters).every(([key, value]) => dimensionValue(dimensions, key) === value);
 }
 
 /** The part of a combination that names its group when grouping by `keys` (keys without a value left out). */
 export function groupOf(dimensions: Dimensions, keys: readonly string[]): Dimensions {
-  const group: Record<string, string> = {};
-  for (const key of keys) if (dimensions[key] !== undefined) group[key] = dimensions[key];
-  return group;
+  return dimensionsOf(keys.flatMap((key) => (Object.hasOwn(dimensions, key) ? [[key, dimensions[key]!] as const] : [])));
 }
 
 /** 'model: gpt-large, token_type: input': how descriptions and the console name a combination. */

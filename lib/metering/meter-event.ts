@@ -1,7 +1,7 @@
 import { DAY, MINUTE } from '../domain/time';
 import { formatQuantity, parseEventValue } from '../domain/quantity';
 import { dimensionKeysOf, type Formula, type Meter } from '../meters/meters';
-import { MAX_DIMENSION_VALUE_LENGTH, type Dimensions } from '../domain/dimensions';
+import { dimensionsOf, MAX_DIMENSION_VALUE_LENGTH, type Dimensions } from '../domain/dimensions';
 
 /** A meter event as the client sent it (timestamp already in Unix seconds when it parsed). */
 export interface RawMeterEvent {
@@ -188,14 +188,14 @@ export function validateMeterEvent(
   const keys = dimensionKeysOf(meter);
   if (keys.length === 0) return { ok: true, event: valid };
   // A dimension key that is missing (or empty) means no value for that dimension.
-  const dimensions: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const key of keys) {
     const dimension = payloadValue(event.payload, key);
     if (dimension === undefined || dimension === '') continue;
     if (dimension.length > MAX_DIMENSION_VALUE_LENGTH) {
       return fail('meter_event_invalid_dimension_value', `The value of dimension '${key}' can be at most ${MAX_DIMENSION_VALUE_LENGTH} characters.`, `payload[${key}]`);
     }
-    dimensions[key] = dimension;
+    entries.push([key, dimension]);
   }
-  return { ok: true, event: { ...valid, dimensions } };
+  return { ok: true, event: { ...valid, dimensions: dimensionsOf(entries) } };
 }
