@@ -43,6 +43,18 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
     return page.data as Summary[];
   };
 
+  /** The identifiers the meter's error reports name for `code`, sorted. */
+  const reported = async (meter: string, code: string) => {
+    type Report = { data: { reason: { error_types: { code: string; sample_errors: { request: { identifier: string } }[] }[] } } };
+    const identifiers: string[] = [];
+    for await (const report of stripe.v2.core.events.list({ object_id: meter })) {
+      for (const type of (report as unknown as Report).data.reason.error_types) {
+        if (type.code === code) identifiers.push(...type.sample_errors.map((s) => s.request.identifier));
+      }
+    }
+    return identifiers.sort();
+  };
+
   const analytics = (query: Record<string, unknown>) =>
     stripe.rawRequest('GET', `/v1/billing/analytics/meter_usage?${qs.stringify(query)}`, null as never) as unknown as Promise<MeterUsageAnalytics>;
 
@@ -236,12 +248,15 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
     const [next] = await summaries(meter.id, customer, { start_time: hour2, end_time: hour2 + HOUR });
     expect(next).toMatchObject({ aggregated_value: 1 });
 
-    const refused: string[] = [];
-    for await (const report of stripe.v2.core.events.list({ object_id: meter.id })) {
-      for (const type of (report as unknown as { data: { reason: { error_types: { code: string; sample_errors: { request: { identifier: string } }[] }[] } } }).data.reason.error_types) {
-        if (type.code === 'dimension_combinations_exceeded') refused.push(...type.sample_errors.map((s) => s.request.identifier));
-      }
-    }
-    expect(refused.sort()).toEqual(['combo-20', 'combo-21']);
+    expect(await reported(meter.id, 'dimension_combinations_exceeded')).toEqual(['combo-20', 'combo-21']);
+
+    // Streamed, a dimension value that is too long is reported too, and the rest of its request counts.
+    await stream.v2.billing.meterEventStream.create({
+      events: [event(meter, customer, '2', hour2, { model: 'm00' }), event(meter, customer, '1', hour2, { model: 'y'.repeat(101) }, 'too-long')],
+    });
+    await drained(stack);
+    const [after] = await summaries(meter.id, customer, { start_time: hour2, end_time: hour2 + HOUR });
+    expect(after).toMatchObject({ aggregated_value: 3 });
+    expect(await reported(meter.id, 'meter_event_invalid_dimension_value')).toEqual(['too-long']);
   });
 });
