@@ -162,7 +162,7 @@ describe('the chunk planner', () => {
   it('splits a dimensioned hourly item over chunks when its ADDs would pass the limit, never naming an item twice in a chunk, and adds up every combination exactly', () => {
     // One customer's backfilled hours: up to 20 combinations, any minute.
     const arbDimensioned = fc
-      .array(fc.record({ combination: fc.integer({ min: 0, max: 19 }), at: fc.integer({ min: 0, max: 2 * HOUR - 1 }), value: arbValue }), { maxLength: 600 })
+      .array(fc.record({ combination: fc.integer({ min: 0, max: 19 }), at: fc.integer({ min: 0, max: 2 * HOUR - 1 }), value: arbValue }), { minLength: 100, maxLength: 600, size: 'max' })
       .map((drafts) =>
         drafts.map(
           (d, i): ValidMeterEvent => ({
