@@ -2,7 +2,8 @@ import { MINUTE } from '../domain/time';
 import { forEachLimited } from '../domain/concurrency';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 import { hourDeltas, lanesOf } from './chunk-plan';
-import { TransactionConflict, type LastValue, type UsageStore } from './usage-store';
+import { CombinationsExceeded, hourRefKey, TransactionConflict, type LastValue, type UsageStore } from './usage-store';
+import { relistCombinations, type ListedCombinations } from './combination-limit';
 import { combinationKey } from '../domain/dimensions';
 import type { ContributionPlan, UsageContributor } from './usage-contributor';
 import type { Pending } from './validate-batch';
@@ -23,7 +24,14 @@ export interface ApplyDeps {
  * parallel. A chunk that cannot be applied fails its members' messages. No chunk starts
  * applying after `deadline` (ms): its claims may be adopted and applied elsewhere by then.
  */
-export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[]>, alerts: ContributionPlan, nowMs: number, deadline: number) {
+export async function applyChunks(
+  deps: ApplyDeps,
+  byChunk: Map<string, Pending[]>,
+  alerts: ContributionPlan,
+  nowMs: number,
+  deadline: number,
+  listed: ListedCombinations = new Map(),
+) {
   const nowSeconds = Math.floor(nowMs / 1000);
   let applied = 0;
   const failed: string[] = [];
@@ -32,7 +40,7 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
       for (const [chunk, members] of lane) {
         try {
           if (chunk.endsWith('.last')) await applyLastChunk(deps, chunk, members, nowSeconds, alerts, nowMs);
-          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, deadline);
+          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, deadline, listed);
           applied += members.length;
         } catch {
           for (const m of members) failed.push(m.messageId);
@@ -43,8 +51,18 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
   return { applied, failed };
 }
 
-async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number, deadline: number) {
+async function applySumChunk(
+  deps: ApplyDeps,
+  chunk: string,
+  members: Pending[],
+  nowSeconds: number,
+  alerts: ContributionPlan,
+  nowMs: number,
+  deadline: number,
+  listed: ListedCombinations,
+) {
   const deltas = hourDeltas(members.map((m) => m.event));
+  for (const delta of deltas) if (delta.combinations) delta.listed = listed.get(hourRefKey(delta));
   for (let attempt = 0; ; attempt++) {
     // Past the deadline the claims may be adopted (and applied) elsewhere: applying here too would count twice.
     if (Date.now() > deadline) throw new Error(`chunk ${chunk}: no time left to apply it safely`);
@@ -54,9 +72,12 @@ async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[],
       await deps.usage.applyChunk(chunk, deltas, nowSeconds, alertWrites);
       return;
     } catch (error) {
+      if (attempt >= CONFLICT_RETRIES) throw error;
+      // Others added combinations of dimension values to an item: if this chunk's still fit, retry.
+      if (error instanceof CombinationsExceeded) await relistCombinations(deps.usage, error.deltas);
       // Another consumer touched one of the items at the same moment: the whole chunk retries.
-      if (!(error instanceof TransactionConflict) || attempt >= CONFLICT_RETRIES) throw error;
-      await sleep(backoffMs(BACKOFF.chunkConflict, attempt + 1));
+      else if (error instanceof TransactionConflict) await sleep(backoffMs(BACKOFF.chunkConflict, attempt + 1));
+      else throw error;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { combinationKey, MAX_COMBINATIONS_PER_HOUR } from '../domain/dimensions';
 import { hourOf } from './usage-table';
-import { hourRefKey, type UsageStore } from './usage-store';
+import { CombinationsExceeded, hourRefKey, type HourDelta, type UsageStore } from './usage-store';
 import type { InvalidEvent, Pending } from './validate-batch';
 
 /**
@@ -11,14 +11,15 @@ import type { InvalidEvent, Pending } from './validate-batch';
  * batch that raced another to the last places fails its chunk's condition (usage-apply.ts),
  * comes back, and is checked here again.
  */
-export async function limitCombinations(usage: UsageStore, candidates: readonly Pending[]): Promise<{ accepted: Pending[]; refused: InvalidEvent[] }> {
+export async function limitCombinations(usage: UsageStore, candidates: readonly Pending[]): Promise<{ accepted: Pending[]; refused: InvalidEvent[]; listed: ListedCombinations }> {
   const dimensioned = candidates.filter((p) => p.event.dimensions);
-  if (dimensioned.length === 0) return { accepted: [...candidates], refused: [] };
+  if (dimensioned.length === 0) return { accepted: [...candidates], refused: [], listed: new Map() };
   const refs = new Map(dimensioned.map(({ event }) => {
     const ref = { meterId: event.meterId, customerId: event.customerId, hourStart: hourOf(event.timestamp) };
     return [hourRefKey(ref), ref];
   }));
-  const listed = await usage.readCombinations([...refs.values()]);
+  const stored = await usage.readCombinations([...refs.values()]);
+  const listed = new Map([...stored].map(([ref, set]) => [ref, new Set(set)]));
   const accepted: Pending[] = [];
   const refused: InvalidEvent[] = [];
   for (const pending of candidates) {
@@ -46,5 +47,23 @@ export async function limitCombinations(usage: UsageStore, candidates: readonly 
       });
     }
   }
-  return { accepted, refused };
+  // What the items listed when read: the apply condition counts only the others (usage-apply.ts).
+  return { accepted, refused, listed: stored };
+}
+
+/** The combinations each hourly usage item listed when read, by hourRefKey. */
+export type ListedCombinations = ReadonlyMap<string, ReadonlySet<string>>;
+
+/**
+ * After a chunk's condition on combinations failed: the items' combinations read again. Each
+ * delta gets what its item lists now, or, when its combinations no longer fit, CombinationsExceeded.
+ */
+export async function relistCombinations(usage: UsageStore, deltas: readonly HourDelta[]): Promise<void> {
+  const listed = await usage.readCombinations(deltas);
+  for (const delta of deltas) {
+    const now = listed.get(hourRefKey(delta)) ?? new Set<string>();
+    const union = new Set([...now, ...(delta.combinations?.keys() ?? [])]);
+    if (union.size > MAX_COMBINATIONS_PER_HOUR) throw new CombinationsExceeded([delta]);
+    delta.listed = now;
+  }
 }

@@ -70,7 +70,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     // 1. Validate; the first occurrence of an identifier in the batch is the candidate.
     const validated = await validateBatch(deps.directory, messages, nowMs);
     // Events past the bound on combinations of dimension values are refused like invalid ones.
-    const { accepted: candidates, refused } = await limitCombinations(deps.usage, validated.candidates);
+    const { accepted: candidates, refused, listed } = await limitCombinations(deps.usage, validated.candidates);
     const invalid = [...validated.invalid, ...refused];
     Object.assign(counts, { received: validated.received, invalid: invalid.length, duplicates: validated.duplicatesInBatch });
 
@@ -100,7 +100,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       for (const pending of byChunk.get(chunk) ?? []) failed.add(pending.messageId);
       byChunk.delete(chunk);
     }
-    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, applyDeadline);
+    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, applyDeadline, listed);
     counts.applied += outcome.applied;
     for (const id of outcome.failed) failed.add(id);
 

@@ -22,6 +22,8 @@ export interface HourDelta extends UsageDelta {
   hourStart: number;
   /** Combination (combinationKey) -> its delta, for a meter with dimensions. */
   combinations?: Map<string, UsageDelta>;
+  /** Combinations the item was read to list already: only the others count against the bound. */
+  listed?: ReadonlySet<string>;
 }
 
 /** The latest event of one minute of a `last` meter. */
@@ -39,11 +41,16 @@ export interface LastValue {
 export class TransactionConflict extends Error {}
 
 /**
- * A chunk would take an hourly usage item past MAX_COMBINATIONS_PER_HOUR combinations of
- * dimension values (another batch added some since this one's were checked): retrying the
- * chunk cannot help; its messages fail, and come back to be checked again (validate-batch.ts).
+ * A chunk's condition on the combinations of dimension values of these hourly items failed:
+ * others (another batch, or another chunk of this one) added combinations since they were
+ * read. Read them again: if the chunk's still fit, retry; if not, its messages fail and come
+ * back to be checked again (combination-limit.ts).
  */
-export class CombinationsExceeded extends Error {}
+export class CombinationsExceeded extends Error {
+  constructor(readonly deltas: readonly HourDelta[]) {
+    super(deltas.map((d) => `${d.meterId}/${d.customerId}@${d.hourStart}`).join(', '));
+  }
+}
 
 /** The ADD of one usage delta: its total and minutes under `attributes`. */
 function addDelta(update: ExpressionBuilder, attributes: UsageAttributes, delta: UsageDelta): void {
@@ -54,7 +61,9 @@ function addDelta(update: ExpressionBuilder, attributes: UsageAttributes, delta:
 /**
  * The update of one hourly usage item: the meter's total and, for a meter with dimensions, each
  * combination's, and the item's set of combinations, which may not grow past
- * MAX_COMBINATIONS_PER_HOUR (unless every combination is on it already).
+ * MAX_COMBINATIONS_PER_HOUR. The set only grows, so with the combinations the item was read to
+ * list (`delta.listed`), `size <= MAX - (combinations not listed)` is sound, and exact when no one
+ * added any since; every combination on it already always passes.
  */
 function hourUpdate(delta: HourDelta) {
   const update = new ExpressionBuilder();
@@ -64,7 +73,7 @@ function hourUpdate(delta: HourDelta) {
   for (const [key, combination] of delta.combinations) addDelta(update, usageAttributes(key), combination);
   const set = update.name(COMBINATIONS_ATTRIBUTE);
   update.add(COMBINATIONS_ATTRIBUTE, new Set(keys));
-  const room = update.value(MAX_COMBINATIONS_PER_HOUR - keys.length);
+  const room = update.value(MAX_COMBINATIONS_PER_HOUR - keys.filter((key) => !delta.listed?.has(key)).length);
   const known = keys.map((key) => `contains(${set}, ${update.value(key)})`).join(' AND ');
   return update.build(`attribute_not_exists(${set}) OR size(${set}) <= ${room} OR (${known})`);
 }
@@ -151,7 +160,7 @@ export async function applyChunk(
       if (reasons[0] === 'ConditionalCheckFailed') return;
       // An hourly item's condition: it holds as many combinations of dimension values as it may.
       const full = deltas.filter((_, i) => reasons[i + 1] === 'ConditionalCheckFailed');
-      if (full.length) throw new CombinationsExceeded(full.map((d) => `${d.meterId}/${d.customerId}@${d.hourStart}`).join(', '));
+      if (full.length) throw new CombinationsExceeded(full);
       throw new TransactionConflict(reasons.join(','));
     }
     throw error;

@@ -8,7 +8,7 @@ import { readCombinations, readHours, type HourRef, type UsageHour } from './usa
 import type { UsageTable } from './usage-table';
 
 export { CLAIM_RETENTION_SECONDS } from './usage-table';
-export { TransactionConflict } from './usage-apply';
+export { CombinationsExceeded, TransactionConflict } from './usage-apply';
 export type { Claim, ClaimOutcome, ClaimRequest, HourDelta, HourRef, LastValue, UsageHour };
 export { hourRefKey } from './usage-reads';
 /** One item of a DynamoDB transaction (usage alerts add theirs to a chunk's). */

@@ -186,6 +186,37 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
     ]);
   });
 
+  it('applies a backfilled hour of 20 combinations in every minute in one consumer call, exactly (the item is split over chunks)', async () => {
+    const meter = await tokenMeter();
+    const customer = (await stripe.customers.create(customerParams())).id;
+    const events: ReturnType<typeof event>[] = [];
+    for (let minute = 0; minute < 60; minute++) {
+      for (let c = 0; c < 20; c++) events.push(event(meter, customer, `${c}.5`, hour1 + minute * MINUTE + c, { model: `m${c % 10}`, token_type: c < 10 ? 'input' : 'output' }));
+    }
+    // 1,200 events in 12 messages, consumed by one call, as one Lambda batch would be.
+    const received = nowSeconds();
+    const records = Array.from({ length: 12 }, (_, i) => ({
+      messageId: unique('msg'),
+      receiptHandle: 'local',
+      receiveCount: 1,
+      body: JSON.stringify({ type: 'meter_events', received, received_ms: received * 1000, livemode: false, events: events.slice(i * 100, (i + 1) * 100) }),
+    }));
+    const result = await stack.services.of('test').consumeMeterEvents(records, Date.now());
+    expect(result).toMatchObject({ failedMessageIds: [], counts: { received: 1200, applied: 1200, invalid: 0 } });
+
+    const byType = await summaries(meter.id, customer, { start_time: hour1, end_time: hour2, dimension_group_by_keys: ['token_type'] });
+    // Per minute: input 0.5 + 1.5 + ... + 9.5 = 50, output 10.5 + ... + 19.5 = 150.
+    expect(byType.map((s) => [s.dimensions, s.aggregated_value])).toEqual([
+      [{ token_type: 'input' }, 3000],
+      [{ token_type: 'output' }, 9000],
+    ]);
+    const byModel = await summaries(meter.id, customer, { start_time: hour1, end_time: hour2, dimension_group_by_keys: ['model', 'token_type'] });
+    expect(byModel).toHaveLength(20);
+    expect(byModel.find((s) => s.dimensions!.model === 'm3' && s.dimensions!.token_type === 'output')).toMatchObject({ aggregated_value: 13.5 * 60 });
+    const [lastQuarter] = await summaries(meter.id, customer, { start_time: hour1 + 45 * MINUTE, end_time: hour2, dimension_filters: { model: 'm0', token_type: 'input' } });
+    expect(lastQuarter).toMatchObject({ aggregated_value: 0.5 * 15 });
+  });
+
   it('refuses bad dimension values and unknown dimension keys, naming the parameter', async () => {
     const meter = await tokenMeter();
     const customer = (await stripe.customers.create(customerParams())).id;
