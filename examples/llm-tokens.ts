@@ -29,6 +29,35 @@ export const CALLS = [
   { model: 'gpt-experimental', usage: { prompt_tokens: 1_234, completion_tokens: 0 } },
 ] as const;
 
+/**
+ * One price per model and token type ('gpt-large/output' -> price); each bills only the usage
+ * whose dimension values match its conditions.
+ */
+export async function tokenPrices(stripe: Stripe, product: string, meter: string): Promise<Map<string, Stripe.Price>> {
+  const prices = new Map<string, Stripe.Price>();
+  for (const [model, rates] of Object.entries(RATES)) {
+    for (const tokenType of ['input', 'output'] as const) {
+      const price = await stripe.prices.create({
+        product,
+        currency: 'usd',
+        nickname: `${model} ${tokenType} tokens`,
+        unit_amount_decimal: rates[tokenType],
+        recurring: {
+          interval: 'month',
+          usage_type: 'metered',
+          meter,
+          meter_segment_conditions: [
+            { dimension: 'model', value: model },
+            { dimension: 'token_type', value: tokenType },
+          ],
+        },
+      } as unknown as Stripe.PriceCreateParams);
+      prices.set(`${model}/${tokenType}`, price);
+    }
+  }
+  return prices;
+}
+
 const utc = (month: number, day: number, hour = 0) => Date.UTC(2026, month - 1, day, hour) / 1000;
 
 /** The whole story against `stripe`; `log` narrates it. Returns what it billed. */
@@ -43,29 +72,7 @@ export async function llmTokenBilling(stripe: Stripe, log: (line: string) => voi
   } as Stripe.Billing.MeterCreateParams);
   const product = await stripe.products.create({ name: 'LLM API' });
 
-  // One price per model and token type; each bills only the usage that matches its conditions.
-  const prices: Stripe.Price[] = [];
-  for (const [model, rates] of Object.entries(RATES)) {
-    for (const tokenType of ['input', 'output'] as const) {
-      prices.push(
-        await stripe.prices.create({
-          product: product.id,
-          currency: 'usd',
-          nickname: `${model} ${tokenType} tokens`,
-          unit_amount_decimal: rates[tokenType],
-          recurring: {
-            interval: 'month',
-            usage_type: 'metered',
-            meter: meter.id,
-            meter_segment_conditions: [
-              { dimension: 'model', value: model },
-              { dimension: 'token_type', value: tokenType },
-            ],
-          },
-        } as unknown as Stripe.PriceCreateParams),
-      );
-    }
-  }
+  const prices = [...(await tokenPrices(stripe, product.id, meter.id)).values()];
 
   // A customer on a test clock frozen at March 1, subscribed to the six prices.
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: utc(3, 1), name: 'LLM example' });

@@ -6,31 +6,19 @@ import { DAY, drained, expectInvalid, loose, unique } from '../fixtures/stripe';
 import { advance, afterGrace, april, clockedCustomer, GRACE, invoicesOf, item, march, subscriptionParams, utc } from '../fixtures/billing';
 import { creditedLines, expectBalancesAreTheLedger, expectedTotals, grant, totals } from '../fixtures/credits';
 import type { MeterUsageAnalytics } from '../../lib/metering/meter-usage-analytics';
+import { CALLS, RATES, tokenPrices } from '../../examples/llm-tokens';
 
 type Conditioned = Stripe.Price & { recurring: Stripe.Price.Recurring & { meter_segment_conditions?: { dimension: string; value: string }[] } };
 type Preview = Stripe.Invoice & { unpriced_usage: { meter: string; dimensions: Record<string, string>; quantity: number; quantity_decimal: string }[] };
 
-/** Cents per token of each model, input and output (e.g. large: 15 USD and 75 USD per million tokens). */
-const RATES = {
-  small: { input: '0.00005', output: '0.0002' },
-  medium: { input: '0.0003', output: '0.0015' },
-  large: { input: '0.0015', output: '0.0075' },
-} as const;
 type Model = keyof typeof RATES;
 const MODELS = Object.keys(RATES) as Model[];
 
-/** What each model's calls add up to in March, as OpenAI-style `usage` objects. */
-const MARCH_USAGE: Record<Model, { prompt_tokens: number; completion_tokens: number }[]> = {
-  small: [
-    { prompt_tokens: 1_500_000, completion_tokens: 300_000 },
-    { prompt_tokens: 500_000, completion_tokens: 200_000 },
-  ],
-  medium: [{ prompt_tokens: 400_000, completion_tokens: 100_000 }],
-  large: [
-    { prompt_tokens: 150_000, completion_tokens: 25_000 },
-    { prompt_tokens: 50_000, completion_tokens: 15_000 },
-  ],
-};
+/** What each model's calls add up to in March, as OpenAI-style `usage` objects (examples/llm-tokens.ts's calls, priced ones). */
+const MARCH_USAGE = Object.fromEntries(MODELS.map((model) => [model, CALLS.filter((call) => call.model === model).map((call) => call.usage)])) as Record<
+  Model,
+  { prompt_tokens: number; completion_tokens: number }[]
+>;
 
 describe('LLM token billing: one tokens meter with dimensions model and token_type, six prices', () => {
   const { stack, stripe } = useStack({ invoiceGraceSeconds: GRACE });
@@ -41,29 +29,7 @@ describe('LLM token billing: one tokens meter with dimensions model and token_ty
     const meter = await stripe.billing.meters.create(
       loose({ display_name: 'Tokens', event_name: unique('tokens'), default_aggregation: { formula: 'sum' }, dimension_payload_keys: ['model', 'token_type'] }),
     );
-    const prices = new Map<string, Conditioned>();
-    for (const model of MODELS) {
-      for (const tokenType of ['input', 'output'] as const) {
-        const price = await stripe.prices.create(
-          loose({
-            currency: 'usd',
-            product: product.id,
-            nickname: `${model} ${tokenType} tokens`,
-            unit_amount_decimal: RATES[model][tokenType],
-            recurring: {
-              interval: 'month',
-              usage_type: 'metered',
-              meter: meter.id,
-              meter_segment_conditions: [
-                { dimension: 'model', value: model },
-                { dimension: 'token_type', value: tokenType },
-              ],
-            },
-          }),
-        );
-        prices.set(`${model}/${tokenType}`, price as Conditioned);
-      }
-    }
+    const prices = (await tokenPrices(stripe, product.id, meter.id)) as Map<string, Conditioned>;
     const subscription = await stripe.subscriptions.create(subscriptionParams(customer, [...prices.values()].map((price) => item(price))));
     return { clock, customer, product, meter, prices, subscription };
   }
@@ -83,8 +49,8 @@ describe('LLM token billing: one tokens meter with dimensions model and token_ty
   it('bills each model and token type at its own rate, with credits, and reports unpriced usage', async () => {
     const llm = await hypernian();
     const { meter, customer } = llm;
-    expect(llm.prices.get('large/output')!.recurring.meter_segment_conditions).toEqual([
-      { dimension: 'model', value: 'large' },
+    expect(llm.prices.get('gpt-large/output')!.recurring.meter_segment_conditions).toEqual([
+      { dimension: 'model', value: 'gpt-large' },
       { dimension: 'token_type', value: 'output' },
     ]);
     const welcome = await grant(stripe, customer);
@@ -108,9 +74,9 @@ describe('LLM token billing: one tokens meter with dimensions model and token_ty
     const inputs = page.data.map((s) => [(s as unknown as { dimensions: Record<string, string> }).dimensions.model, s.aggregated_value]);
     expect(inputs).toEqual([
       ['experimental', 1234],
-      ['large', 200_000],
-      ['medium', 400_000],
-      ['small', 2_000_000],
+      ['gpt-large', 200_000],
+      ['gpt-medium', 400_000],
+      ['gpt-small', 2_000_000],
     ]);
     const analytics = (await stripe.rawRequest(
       'GET',
@@ -130,12 +96,12 @@ describe('LLM token billing: one tokens meter with dimensions model and token_ty
 
     // tokens x rate, exactly: small 100 + 100, medium 120 + 150, large 300 + 300 cents.
     const expected: Record<string, number> = {
-      'small/input': 100,
-      'small/output': 100,
-      'medium/input': 120,
-      'medium/output': 150,
-      'large/input': 300,
-      'large/output': 300,
+      'gpt-small/input': 100,
+      'gpt-small/output': 100,
+      'gpt-medium/input': 120,
+      'gpt-medium/output': 150,
+      'gpt-large/input': 300,
+      'gpt-large/output': 300,
     };
     const lines = cycle!.lines.data;
     expect(lines).toHaveLength(6);
@@ -169,8 +135,8 @@ describe('LLM token billing: one tokens meter with dimensions model and token_ty
       'recurring[meter_segment_conditions]',
     );
 
-    // All large-model tokens overlap the large input and output prices; a small-model price does not.
-    const allLarge = await metered({ meter_segment_conditions: [{ dimension: 'model', value: 'large' }] });
+    // All large-model tokens overlap the large input and output prices.
+    const allLarge = await metered({ meter_segment_conditions: [{ dimension: 'model', value: 'gpt-large' }] });
     const whole = await metered({});
     const items = [...llm.prices.values()].map((price) => item(price));
     await expectInvalid(stripe.subscriptions.create(subscriptionParams(customer, [...items, item(allLarge)])), 'items[6][price]');
