@@ -23,6 +23,8 @@ interface RawUsageEntry {
   /** [from, to or null] per pause. */
   pauses?: [number, number | null][];
   active: boolean;
+  /** The alert's dimension filters, if any. */
+  dimensions?: Record<string, string>;
 }
 
 interface RawCreditEntry {
@@ -41,6 +43,7 @@ const toUsageEntry = (raw: RawUsageEntry): UsageListEntry => ({
   createdMs: Number(raw.created_ms),
   pauses: (raw.pauses ?? []).map(([from, to]) => ({ fromMs: Number(from), toMs: to === null ? null : Number(to) })),
   active: raw.active === true,
+  ...(raw.dimensions ? { dimensions: raw.dimensions } : {}),
 });
 const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({
   id: e.id,
@@ -49,6 +52,7 @@ const fromUsageEntry = (e: UsageListEntry): RawUsageEntry => ({
   created_ms: e.createdMs,
   pauses: e.pauses.map((p) => [p.fromMs, p.toMs]),
   active: e.active,
+  ...(e.dimensions ? { dimensions: { ...e.dimensions } } : {}),
 });
 const toCreditEntry = (raw: RawCreditEntry): CreditAlertRule => ({
   id: raw.id,

@@ -9,7 +9,7 @@ export type AlertStatus = 'active' | 'inactive' | 'archived';
 export interface CreateAlertCommand {
   title: string;
   alert_type: AlertType;
-  usage_threshold?: { gte: number; meter: string; recurrence: 'one_time'; filters?: CustomerFilter[] };
+  usage_threshold?: { gte: number; meter: string; recurrence: 'one_time'; filters?: CustomerFilter[]; dimension_filters?: Record<string, string> };
   credit_balance_threshold?: { filters?: CustomerFilter[]; lte: { balance_type: 'monetary'; monetary: { currency: string; value: number } } };
 }
 
@@ -35,7 +35,14 @@ export interface Alert {
   livemode: boolean;
   status: AlertStatus;
   title: string;
-  usage_threshold: { filters: CustomerFilter[] | null; gte: number; meter: string; recurrence: 'one_time' } | null;
+  usage_threshold: {
+    filters: CustomerFilter[] | null;
+    gte: number;
+    meter: string;
+    recurrence: 'one_time';
+    /** Meterline: only usage with these dimension values counts (absent: all of the meter's usage). */
+    dimension_filters?: Record<string, string>;
+  } | null;
   credit_balance_threshold: {
     filters: CustomerFilter[] | null;
     lte: { balance_type: 'monetary'; monetary: { currency: string; value: number } };
@@ -67,7 +74,8 @@ export function filterCustomer(alert: Alert): string | null {
 
 /** The usage rule the consumer evaluates for a usage alert, with the pauses it has had (none when new). */
 export function usageRuleOf(stored: StoredAlert, pauses: readonly AlertPause[] = []): UsageAlertRule {
-  return { id: stored.alert.id, gte: stored.alert.usage_threshold!.gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs, pauses };
+  const { gte, dimension_filters: dimensions } = stored.alert.usage_threshold!;
+  return { id: stored.alert.id, gte, customer: filterCustomer(stored.alert), createdMs: stored.createdMs, pauses, ...(dimensions ? { dimensions } : {}) };
 }
 
 /** The credit rule of a credit balance alert (`triggered` comes from the customer's alert list). */

@@ -114,7 +114,7 @@ export class UsageAlertEvaluator implements UsageContributor<UsageAlertSnapshot>
     const deltas = new Map<string, { rule: UsageAlertRule; meter: string; customer: string; delta: Quantity }>();
     for (const { event, receivedMs } of events) {
       for (const rule of current.meters.get(event.meterId)?.rules ?? []) {
-        if (!counts(rule, event.customerId, receivedMs)) continue;
+        if (!counts(rule, event.customerId, receivedMs, event.dimensions)) continue;
         const key = `${rule.id}|${event.customerId}`;
         const entry = deltas.get(key) ?? { rule, meter: event.meterId, customer: event.customerId, delta: new Quantity(0) };
         entry.delta = entry.delta.plus(event.value);
@@ -165,7 +165,7 @@ export class UsageAlertEvaluator implements UsageContributor<UsageAlertSnapshot>
       const best = new Map<string, { rule: UsageAlertRule; meter: string; customer: string; value: string }>();
       for (const { event, receivedMs } of events) {
         for (const rule of current.meters.get(event.meterId)?.rules ?? []) {
-          if (!counts(rule, event.customerId, receivedMs) || !lastValueFires(event.value, rule.gte)) continue;
+          if (!counts(rule, event.customerId, receivedMs, event.dimensions) || !lastValueFires(event.value, rule.gte)) continue;
           const key = `${rule.id}|${event.customerId}`;
           const held = best.get(key);
           if (!held || new Quantity(event.value).gt(held.value)) best.set(key, { rule, meter: event.meterId, customer: event.customerId, value: event.value });
@@ -206,7 +206,7 @@ export class UsageAlertEvaluator implements UsageContributor<UsageAlertSnapshot>
    */
   async cancelWrites(claim: Claim): Promise<TransactItem[]> {
     const list = await this.alerts.usageList(claim.meterId);
-    const rules = list.entries.filter((rule) => countedBeforeCancel(rule, claim.customerId, claim.receivedMs, claim.claimedMs));
+    const rules = list.entries.filter((rule) => countedBeforeCancel(rule, claim.customerId, claim.receivedMs, claim.claimedMs, claim.dimensions));
     if (!rules.length) return [];
     const progress = await this.progressOf(rules.map((rule) => ({ rule, customer: claim.customerId })), true);
     const delta = new Quantity(claim.value).negated();

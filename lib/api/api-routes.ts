@@ -8,6 +8,7 @@ import { listV2Events, retrieveV2Event } from '../events/list-events';
 import { listResponse } from '../http/response';
 import { makeMeterEventSummaries } from '../metering/summarize-usage';
 import { makeUsageTotals } from '../metering/usage-totals';
+import { makeMeterUsageAnalytics } from '../metering/meter-usage-analytics';
 import type { ModeServices } from '../services';
 import { billingRoutes } from './billing-routes';
 import { catalogRoutes } from './catalog-routes';
@@ -20,6 +21,7 @@ import { webhookRoutes } from './webhook-routes';
 export function apiRoutes(s: ModeServices): Route[] {
   const summaries = makeMeterEventSummaries({ meters: s.meters, customers: s.customers, usage: s.usage });
   const usage = makeUsageTotals({ meters: s.meters, rollups: s.rollups });
+  const analytics = makeMeterUsageAnalytics({ meters: s.meters, customers: s.customers, usage: s.usage });
   return [
     route('GET', '/healthz', ignoredParams, async () => ({ status: 'ok' }), { auth: 'none' }),
 
@@ -38,6 +40,8 @@ export function apiRoutes(s: ModeServices): Route[] {
     route('POST', '/v1/billing/meters/:id/reactivate', noParams, (_, c) => s.meters.reactivate(c.path.id!, c.now)),
     route('GET', '/v1/billing/meters', meters.listMeters, async (command, c) => listResponse(c.url, await s.meters.list(command))),
     route('GET', '/v1/billing/meters/:id/event_summaries', metering.meterEventSummaries, async (command, c) => listResponse(c.url, await summaries(c.path.id!, command))),
+
+    route('GET', '/v1/billing/analytics/meter_usage', metering.meterUsageAnalytics, (command, c) => analytics(command, c.now, c.principal.livemode)),
 
     // Usage across customers (Meterline): the console's charts.
     route('GET', '/v1/billing/meters/:id/usage_totals', metering.meterUsageTotals, async (command, c) => listResponse(c.url, { data: await usage.meterUsageTotals(c.path.id!, command), hasMore: false })),

@@ -4,9 +4,11 @@ import { invoiceTotals, lineFigures } from '../domain/invoices';
 import { floorTo } from '../domain/time';
 import { withStripeDefaults, type Customer } from '../customers/customers';
 import type { Seller } from '../config';
-import type { Meters, Meter } from '../meters/meters';
+import { dimensionKeysOf, type Meters, type Meter } from '../meters/meters';
 import type { Price } from '../catalog/prices';
 import { aggregate } from '../metering/summarize-usage';
+import { groupUsage, selectUsage } from '../metering/dimension-usage';
+import { describeDimensions, matchesFilters, type Dimensions } from '../domain/dimensions';
 import type { UsageStore } from '../metering/usage-store';
 import { period, prorationFactor } from '../domain/periods';
 import type { BillingReason, Invoice, InvoiceLine, StoredSubscription, Subscription, SubscriptionItem } from './model';
@@ -27,7 +29,7 @@ export interface Period {
   end: number;
 }
 
-import { isMetered } from '../catalog/prices';
+import { isMetered, segmentOf } from '../catalog/prices';
 
 /** Builds invoices and their lines from subscription items, prices and metered usage. */
 export class InvoiceBuilder {
@@ -52,11 +54,52 @@ export class InvoiceBuilder {
    */
   async usage(price: Price, customerId: string, range: Period): Promise<Decimal> {
     const meter = await this.meter(price.recurring!.meter!);
+    const hours = await this.hours(meter, customerId, range);
+    if (!hours) return new Decimal(0);
+    const formula = meter.default_aggregation.formula;
+    // A price with conditions bills only the combinations of dimension values that match them.
+    const segment = segmentOf(price);
+    const billed = Object.keys(segment).length ? selectUsage(formula, hours, (dimensions) => matchesFilters(dimensions, segment)) : hours;
+    return aggregate(formula, billed, hours.start, hours.end);
+  }
+
+  /** The hourly usage of a customer on a meter over a range taken at minute resolution (each minute belongs to exactly one period); undefined when the range holds no whole minute. */
+  private async hours(meter: Meter, customerId: string, range: Period) {
     const start = floorTo(range.start, 'minute');
     const end = floorTo(range.end, 'minute');
-    if (end <= start) return new Decimal(0);
+    if (end <= start) return undefined;
     const hours = await this.deps.usage.readHours(meter.id, customerId, floorTo(start, 'hour'), floorTo(end - 1, 'hour'));
-    return aggregate(meter.default_aggregation.formula, hours, start, end);
+    return Object.assign(hours, { start, end });
+  }
+
+  /**
+   * The usage over `range` of the meters of metered `items` that none of the items' prices bills:
+   * on a meter whose prices all carry meter_segment_conditions, each combination of dimension
+   * values that matches none of them, so that it is shown rather than silently lost.
+   */
+  async unpricedUsage(items: readonly Pick<SubscriptionItem, 'price'>[], customerId: string, range: Period): Promise<UnpricedUsage[]> {
+    const byMeter = new Map<string, Record<string, string>[]>();
+    for (const { price } of items) {
+      if (!isMetered(price)) continue;
+      const meterId = price.recurring!.meter!;
+      byMeter.set(meterId, [...(byMeter.get(meterId) ?? []), segmentOf(price)]);
+    }
+    const unpriced: UnpricedUsage[] = [];
+    for (const [meterId, segments] of byMeter) {
+      // A price without conditions bills the whole meter.
+      if (segments.some((segment) => Object.keys(segment).length === 0)) continue;
+      const meter = await this.meter(meterId);
+      const hours = await this.hours(meter, customerId, range);
+      if (!hours) continue;
+      const formula = meter.default_aggregation.formula;
+      const combinations = groupUsage(formula, hours, {}, dimensionKeysOf(meter));
+      for (const { dimensions, hours: usage } of combinations) {
+        if (segments.some((segment) => matchesFilters(dimensions, segment))) continue;
+        const quantity = aggregate(formula, usage, hours.start, hours.end);
+        if (!quantity.isZero()) unpriced.push({ meter: meterId, dimensions, quantity: quantity.toNumber(), quantity_decimal: quantity.toFixed() });
+      }
+    }
+    return unpriced;
   }
 
   /** A line for `item` over `period`: metered lines price the usage, licensed ones the quantity (prorated by `factor`). */
@@ -86,7 +129,7 @@ export class InvoiceBuilder {
       object: 'line_item',
       amount: figures.amount,
       currency: price.currency,
-      description: `${figures.quantity.toFixed()} × ${price.nickname ?? price.product}${prorated ? ' (prorated)' : ''}`,
+      description: `${figures.quantity.toFixed()} × ${price.nickname ?? price.product}${segmentText(price)}${prorated ? ' (prorated)' : ''}`,
       discount_amounts: [],
       discountable: true,
       discounts: [],
@@ -247,6 +290,21 @@ export class InvoiceBuilder {
       footer: customer?.invoice_settings.footer ?? this.deps.seller.footer,
     };
   }
+}
+
+/** Usage no price of a subscription bills (Meterline's `unpriced_usage` on invoice previews). */
+export interface UnpricedUsage {
+  meter: string;
+  dimensions: Dimensions;
+  quantity: number;
+  /** Exact. */
+  quantity_decimal: string;
+}
+
+/** ' (model: gpt-large, token_type: input)' for a price with conditions: what its lines bill. */
+function segmentText(price: Price): string {
+  const segment = segmentOf(price);
+  return Object.keys(segment).length ? ` (${describeDimensions(segment)})` : '';
 }
 
 /** The invoice with `lines` and the totals they add up to. */

@@ -4,6 +4,7 @@ import { period } from '../domain/periods';
 import type { SubscriptionDeps } from './create-subscription';
 import type { Invoice, Subscription } from './model';
 import { loadSubscription } from './update-subscription';
+import type { UnpricedUsage } from './invoice-builder';
 
 /**
  * POST /v1/invoices/create_preview: the invoice the subscription's current period will close
@@ -11,7 +12,10 @@ import { loadSubscription } from './update-subscription';
  * Nothing is written.
  */
 export function makePreviewInvoice(deps: SubscriptionDeps) {
-  return async function previewInvoice({ customer: customerId, subscription: subscriptionId }: { customer?: string; subscription?: string }, requestNow: number): Promise<Invoice> {
+  return async function previewInvoice(
+    { customer: customerId, subscription: subscriptionId }: { customer?: string; subscription?: string },
+    requestNow: number,
+  ): Promise<Invoice & { unpriced_usage: UnpricedUsage[] }> {
     if (!customerId && !subscriptionId) throw new InvalidRequestError('Pass a customer or a subscription.', 'customer');
     const customer = customerId ? await deps.customers.retrieve(customerId, 'customer') : undefined;
     const stored = subscriptionId
@@ -27,9 +31,11 @@ export function makePreviewInvoice(deps: SubscriptionDeps) {
     const now = await deps.clocks.timeOf(subscription.test_clock, requestNow);
     const current = period(billing.cycle, billing.period);
     const id = `upcoming_${subscription.id}`;
-    const lines = await deps.builder.periodLines(id, stored, Math.min(now, current.end), !subscription.cancel_at_period_end);
+    const usageEnd = Math.min(now, current.end);
+    const lines = await deps.builder.periodLines(id, stored, usageEnd, !subscription.cancel_at_period_end);
+    const unpriced = await deps.builder.unpricedUsage(subscription.items.data, subscription.customer, { start: current.start, end: usageEnd });
     const owner = customer ?? (await deps.store.objects.get<Customer>('customer', subscription.customer));
-    return deps.builder.draft({
+    const invoice = deps.builder.draft({
       id,
       subscription,
       customer: owner,
@@ -39,6 +45,8 @@ export function makePreviewInvoice(deps: SubscriptionDeps) {
       lines,
       finalizesAt: current.end + deps.graceSeconds,
     });
+    // Meterline: the usage of the subscription's meters that none of its prices bills.
+    return { ...invoice, unpriced_usage: unpriced };
   };
 }
 

@@ -3,7 +3,8 @@ import { newId } from '../domain/ids';
 import { applyMetadata, type MetadataUpdate } from '../metadata';
 import type { Price, Prices } from '../catalog/prices';
 import type { SubscriptionItem } from './model';
-import { isMetered } from '../catalog/prices';
+import { isMetered, segmentOf } from '../catalog/prices';
+import { dimensionValue } from '../domain/dimensions';
 
 /** An item a request asks for, with the parameter path errors should name. */
 export interface RequestedItem {
@@ -61,6 +62,36 @@ export function checkCompatible(items: readonly { price: Price; param: string }[
     if (seen.has(price.id)) throw new InvalidRequestError(`The price ${price.id} appears twice; use quantity instead.`, param);
     seen.add(price.id);
   }
+  checkNoOverlap(items);
+}
+
+/**
+ * Metered prices with meter_segment_conditions on the same meter bill disjoint usage: two of
+ * them overlap unless some dimension has a condition in both with different values, and a price
+ * without conditions overlaps every price with conditions on its meter. Usage billed by two
+ * prices would be billed twice.
+ */
+function checkNoOverlap(items: readonly { price: Price; param: string }[]): void {
+  const metered = items.filter(({ price }) => isMetered(price));
+  metered.forEach(({ price, param }, i) => {
+    const segment = segmentOf(price);
+    for (const other of metered.slice(0, i)) {
+      if (other.price.recurring!.meter !== price.recurring!.meter) continue;
+      const otherSegment = segmentOf(other.price);
+      // Two prices without conditions on one meter each bill all of it, as they always have.
+      if (Object.keys(segment).length === 0 && Object.keys(otherSegment).length === 0) continue;
+      const disjoint = Object.entries(segment).some(([dimension, value]) => {
+        const other = dimensionValue(otherSegment, dimension);
+        return other !== undefined && other !== value;
+      });
+      if (!disjoint) {
+        throw new InvalidRequestError(
+          `The prices ${other.price.id} and ${price.id} bill the same usage of meter ${price.recurring!.meter}: prices on one meter need meter_segment_conditions that tell their usage apart.`,
+          param,
+        );
+      }
+    }
+  });
 }
 
 /** A new subscription item for a requested price, in the current period. */

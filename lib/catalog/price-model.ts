@@ -1,3 +1,4 @@
+import { dimensionsOf, type Dimensions } from '../domain/dimensions';
 import type { Money } from '../domain/money';
 import type { Metadata, MetadataUpdate } from '../domain/metadata';
 import type { Interval } from '../domain/periods';
@@ -27,6 +28,17 @@ export interface PriceRecurring {
   meter: string | null;
   trial_period_days: number | null;
   usage_type: UsageType;
+  /**
+   * Meterline's extension, named after Stripe's `meter_segment_conditions`: the price bills only
+   * the meter's usage whose dimension values match every condition. Absent on prices without any.
+   */
+  meter_segment_conditions?: SegmentCondition[];
+}
+
+/** One condition of a metered price on a dimension of its meter. */
+export interface SegmentCondition {
+  dimension: string;
+  value: string;
 }
 
 export interface PriceTier {
@@ -96,6 +108,7 @@ export interface RecurringCommand {
   usage_type?: UsageType;
   meter?: string;
   trial_period_days?: number;
+  meter_segment_conditions?: SegmentCondition[];
 }
 
 /** POST /v1/prices. */
@@ -138,3 +151,8 @@ export interface ListPricesCommand {
 
 /** Whether a price bills metered usage (as opposed to a licensed quantity). */
 export const isMetered = (price: Price) => price.recurring?.usage_type === 'metered';
+
+/** The dimension values a metered price's conditions ask for ({} for a price that bills all of its meter's usage). */
+export function segmentOf(price: Price): Dimensions {
+  return dimensionsOf((price.recurring?.meter_segment_conditions ?? []).map((c) => [c.dimension, c.value]));
+}

@@ -55,7 +55,7 @@ export function tiersOf(commands: TierCommand[]): PriceTier[] {
 
 /** At most 3 years per period; a metered price names its meter, a licensed one has none. */
 export function recurringOf(command: RecurringCommand): PriceRecurring {
-  const { interval, interval_count: intervalCount = 1, usage_type: usageType = 'licensed', meter, trial_period_days: trialDays } = command;
+  const { interval, interval_count: intervalCount = 1, usage_type: usageType = 'licensed', meter, trial_period_days: trialDays, meter_segment_conditions: conditions } = command;
   if (!isValidIntervalCount(interval, intervalCount)) {
     throw new InvalidRequestError(`The maximum billing interval is 3 years (${maxIntervalCount[interval]} ${interval}s).`, 'recurring[interval_count]');
   }
@@ -63,7 +63,24 @@ export function recurringOf(command: RecurringCommand): PriceRecurring {
   if (usageType === 'licensed' && meter !== undefined) {
     throw new InvalidRequestError('Only metered prices (recurring[usage_type]=metered) can have a meter.', 'recurring[meter]');
   }
-  return { interval, interval_count: intervalCount, meter: meter ?? null, trial_period_days: trialDays ?? null, usage_type: usageType };
+  if (conditions?.length) {
+    if (usageType !== 'metered') {
+      throw new InvalidRequestError('Only metered prices can have meter_segment_conditions.', 'recurring[meter_segment_conditions]');
+    }
+    conditions.forEach(({ dimension }, i) => {
+      if (conditions.findIndex((c) => c.dimension === dimension) !== i) {
+        throw new InvalidRequestError(`The dimension '${dimension}' has two conditions.`, `recurring[meter_segment_conditions][${i}][dimension]`);
+      }
+    });
+  }
+  return {
+    interval,
+    interval_count: intervalCount,
+    meter: meter ?? null,
+    trial_period_days: trialDays ?? null,
+    usage_type: usageType,
+    ...(conditions?.length ? { meter_segment_conditions: conditions } : {}),
+  };
 }
 
 /** What a new price is made of, before its product and meter are looked up. */

@@ -5,6 +5,7 @@
  */
 import { Quantity } from './quantity';
 import { isUsableAt, type GrantTerms } from './credits';
+import { matchesFilters, type Dimensions } from './dimensions';
 
 /** What the meter-events consumer knows of one active usage alert (an entry of its meter's alert list). */
 export interface UsageAlertRule {
@@ -17,6 +18,8 @@ export interface UsageAlertRule {
   createdMs: number;
   /** When it was deactivated, oldest first: usage consumed in a pause is not counted. */
   pauses: readonly AlertPause[];
+  /** Only usage with these dimension values counts (Meterline's `usage_threshold[dimension_filters]`). */
+  dimensions?: Dimensions;
 }
 
 /** A usage alert's pause: deactivated at `fromMs` until activated again at `toMs` (null: still inactive). Wall clock milliseconds. */
@@ -52,8 +55,8 @@ export const ITEMS_PER_ALERTED_METER = 1;
 export const ITEMS_PER_ALERT_CUSTOMER = 2;
 
 /** True when `rule` counts a usage event of `customer` received at `receivedMs`. */
-export function counts(rule: UsageAlertRule, customer: string, receivedMs: number): boolean {
-  return (rule.customer === null || rule.customer === customer) && receivedMs >= rule.createdMs;
+export function counts(rule: UsageAlertRule, customer: string, receivedMs: number, dimensions: Dimensions = {}): boolean {
+  return (rule.customer === null || rule.customer === customer) && receivedMs >= rule.createdMs && (!rule.dimensions || matchesFilters(dimensions, rule.dimensions));
 }
 
 /**
@@ -61,8 +64,8 @@ export function counts(rule: UsageAlertRule, customer: string, receivedMs: numbe
  * `batchMs`) must take its value off `rule`'s progress: the rule counted it, which it did unless
  * that batch fell in one of its pauses. Never takes off usage that was not counted.
  */
-export function countedBeforeCancel(rule: UsageAlertRule, customer: string, receivedMs: number, batchMs: number): boolean {
-  return counts(rule, customer, receivedMs) && !rule.pauses.some((p) => batchMs >= p.fromMs && (p.toMs === null || batchMs < p.toMs));
+export function countedBeforeCancel(rule: UsageAlertRule, customer: string, receivedMs: number, batchMs: number, dimensions?: Dimensions): boolean {
+  return counts(rule, customer, receivedMs, dimensions) && !rule.pauses.some((p) => batchMs >= p.fromMs && (p.toMs === null || batchMs < p.toMs));
 }
 
 /**

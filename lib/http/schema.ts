@@ -304,14 +304,18 @@ export const p = {
   /** A list of objects Stripe lets the caller clear with an empty value: null means "unset". */
   nullableObjectList: <E extends v.ObjectEntries>(entries: E) => optional(nullableObjectListOf(entries)),
   /** A list of non-empty strings (`lookup_keys[0]=a`, a JSON array, or one string), at most `maxItems`. */
-  optionalStringList: (maxItems: number) =>
+  optionalStringList: (maxItems: number, rule: StringRule = {}) =>
     optional(
-      field({ type: 'array', items: { type: 'string', minLength: 1 }, maxItems }, (x) => {
+      field({ type: 'array', items: { ...stringDoc(rule), minLength: 1 }, maxItems }, (x) => {
         const list = listOf(x) ?? [x];
         if (list.length > maxItems) throw new Refusal(`You can pass at most ${maxItems} ${NAME}.`);
         return list.map((item, i) => {
           if (typeof item !== 'string' || item === '') throw new Refusal(`Invalid string: ${JSON.stringify(item)}`, [i]);
-          return item;
+          try {
+            return readString(item, rule);
+          } catch (error) {
+            throw error instanceof Refusal ? new Refusal(error.message, [i]) : error;
+          }
         });
       }),
     ),

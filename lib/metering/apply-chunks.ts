@@ -2,8 +2,9 @@ import { MINUTE } from '../domain/time';
 import { forEachLimited } from '../domain/concurrency';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
 import { hourDeltas, lanesOf } from './chunk-plan';
-import type { ValidMeterEvent } from './meter-event';
-import { TransactionConflict, type UsageStore } from './usage-store';
+import { CombinationsExceeded, hourRefKey, TransactionConflict, type LastValue, type UsageStore } from './usage-store';
+import { relistCombinations, type ListedCombinations } from './combination-limit';
+import { combinationKey } from '../domain/dimensions';
 import type { ContributionPlan, UsageContributor } from './usage-contributor';
 import type { Pending } from './validate-batch';
 
@@ -24,7 +25,14 @@ export interface ApplyDeps {
  * applying once `outOfTime()` (the invocation's time, see consume-meter-events.ts): its claims
  * may be adopted and applied elsewhere by then.
  */
-export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[]>, alerts: ContributionPlan, nowMs: number, outOfTime: () => boolean) {
+export async function applyChunks(
+  deps: ApplyDeps,
+  byChunk: Map<string, Pending[]>,
+  alerts: ContributionPlan,
+  nowMs: number,
+  outOfTime: () => boolean,
+  listed: ListedCombinations = new Map(),
+) {
   const nowSeconds = Math.floor(nowMs / 1000);
   let applied = 0;
   const failed: string[] = [];
@@ -33,7 +41,7 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
       for (const [chunk, members] of lane) {
         try {
           if (chunk.endsWith('.last')) await applyLastChunk(deps, chunk, members, nowSeconds, alerts, nowMs);
-          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, outOfTime);
+          else await applySumChunk(deps, chunk, members, nowSeconds, alerts, nowMs, outOfTime, listed);
           applied += members.length;
         } catch {
           for (const m of members) failed.push(m.messageId);
@@ -44,8 +52,18 @@ export async function applyChunks(deps: ApplyDeps, byChunk: Map<string, Pending[
   return { applied, failed };
 }
 
-async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number, outOfTime: () => boolean) {
+async function applySumChunk(
+  deps: ApplyDeps,
+  chunk: string,
+  members: Pending[],
+  nowSeconds: number,
+  alerts: ContributionPlan,
+  nowMs: number,
+  outOfTime: () => boolean,
+  listed: ListedCombinations,
+) {
   const deltas = hourDeltas(members.map((m) => m.event));
+  for (const delta of deltas) if (delta.combinations) delta.listed = listed.get(hourRefKey(delta));
   for (let attempt = 0; ; attempt++) {
     // Out of time the claims may be adopted (and applied) elsewhere: applying here too would count twice.
     if (outOfTime()) throw new Error(`chunk ${chunk}: no time left to apply it safely`);
@@ -55,26 +73,34 @@ async function applySumChunk(deps: ApplyDeps, chunk: string, members: Pending[],
       await deps.usage.applyChunk(chunk, deltas, nowSeconds, alertWrites);
       return;
     } catch (error) {
+      if (attempt >= CONFLICT_RETRIES) throw error;
+      // Others added combinations of dimension values to an item: if this chunk's still fit, retry.
+      if (error instanceof CombinationsExceeded) await relistCombinations(deps.usage, error.deltas);
       // Another consumer touched one of the items at the same moment: the whole chunk retries.
-      if (!(error instanceof TransactionConflict) || attempt >= CONFLICT_RETRIES) throw error;
-      await sleep(backoffMs(BACKOFF.chunkConflict, attempt + 1));
+      else if (error instanceof TransactionConflict) await sleep(backoffMs(BACKOFF.chunkConflict, attempt + 1));
+      else throw error;
     }
   }
 }
 
 async function applyLastChunk(deps: ApplyDeps, chunk: string, members: Pending[], nowSeconds: number, alerts: ContributionPlan, nowMs: number) {
-  // Keep only the latest event per minute: the others cannot win the minute anyway.
-  const latest = new Map<string, ValidMeterEvent>();
-  for (const { event } of members) {
-    const key = `${event.meterId}|${event.customerId}|${Math.floor(event.timestamp / MINUTE)}`;
+  // Keep only the latest event per minute (and per minute of each combination of dimension
+  // values): the others cannot win the minute anyway.
+  const latest = new Map<string, LastValue>();
+  const keep = (key: string, value: LastValue) => {
     const held = latest.get(key);
-    if (!held || held.timestamp < event.timestamp || (held.timestamp === event.timestamp && held.identifier < event.identifier)) {
-      latest.set(key, event);
+    if (!held || held.timestamp < value.timestamp || (held.timestamp === value.timestamp && held.identifier < value.identifier)) latest.set(key, value);
+  };
+  for (const { event: e } of members) {
+    const minuteKey = `${e.meterId}|${e.customerId}|${Math.floor(e.timestamp / MINUTE)}`;
+    const value: LastValue = { meterId: e.meterId, customerId: e.customerId, timestamp: e.timestamp, identifier: e.identifier, value: e.value };
+    keep(minuteKey, value);
+    if (e.dimensions) {
+      const combination = combinationKey(e.dimensions);
+      keep(`${minuteKey}|${combination}`, { ...value, combination });
     }
   }
-  await forEachLimited([...latest.values()], 16, (e) =>
-    deps.usage.applyLast({ meterId: e.meterId, customerId: e.customerId, timestamp: e.timestamp, identifier: e.identifier, value: e.value }),
-  );
+  await forEachLimited([...latest.values()], 16, (last) => deps.usage.applyLast(last));
   // Before the marker: a replay of the chunk fires what a crash left unfired (firing is idempotent).
   await deps.alerts?.fireLast(alerts, members, nowMs);
   await deps.usage.markApplied(chunk, nowSeconds);

@@ -10,6 +10,7 @@ import { NO_CONTRIBUTIONS, type UsageContributor } from './usage-contributor';
 import { parseRecords, validateBatch, type QueueRecord } from './validate-batch';
 import { claimCandidates, settleConflicts, waitForMarkers } from './claim-batch';
 import { applyChunks } from './apply-chunks';
+import { limitCombinations } from './combination-limit';
 
 export type { QueueRecord } from './validate-batch';
 
@@ -56,8 +57,9 @@ export const unstoppedInvocationMs = (inFlightMs: number) => 0.9 * inFlightMs;
 /**
  * Consumes a batch of meter-event messages with an exactly-once effect per identifier:
  *
- * 1. validate (asynchronous validation of stream events; failures go to error reports), see
- *    validate-batch.ts;
+ * 1. validate (asynchronous validation of stream events, and the bound on combinations of
+ *    dimension values; failures go to error reports), see validate-batch.ts and
+ *    combination-limit.ts;
  * 2. claim each identifier with a conditional insert that names the chunk which will apply it
  *    (chunk-plan.ts, claim-batch.ts);
  * 3. pre-aggregate the claimed events per hourly usage item and apply each chunk of up to 99
@@ -78,8 +80,11 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
     const counts = { received: 0, applied: 0, duplicates: 0, invalid: 0, cancelled: 0 };
 
     // 1. Validate; the first occurrence of an identifier in the batch is the candidate.
-    const { candidates, invalid, received, duplicatesInBatch } = await validateBatch(deps.directory, messages, nowMs);
-    Object.assign(counts, { received, invalid: invalid.length, duplicates: duplicatesInBatch });
+    const validated = await validateBatch(deps.directory, messages, nowMs);
+    // Events past the bound on combinations of dimension values are refused like invalid ones.
+    const { accepted: candidates, refused, listed } = await limitCombinations(deps.usage, validated.candidates);
+    const invalid = [...validated.invalid, ...refused];
+    Object.assign(counts, { received: validated.received, invalid: invalid.length, duplicates: validated.duplicatesInBatch });
 
     // 2. Claim, in chunks planned with room for the usage alerts of the batch's meters.
     const alerts = deps.alerts ? await deps.alerts.snapshot(candidates.map((p) => p.event.meterId)) : NO_CONTRIBUTIONS;
@@ -109,7 +114,7 @@ export function makeConsumeMeterEvents(deps: ConsumerDeps) {
       for (const pending of byChunk.get(chunk) ?? []) failed.add(pending.messageId);
       byChunk.delete(chunk);
     }
-    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, outOfTime);
+    const outcome = await applyChunks(deps, byChunk, alerts, nowMs, outOfTime, listed);
     counts.applied += outcome.applied;
     for (const id of outcome.failed) failed.add(id);
 

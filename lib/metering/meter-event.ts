@@ -1,6 +1,7 @@
 import { DAY, MINUTE } from '../domain/time';
 import { eventValueText } from '../domain/event-value';
-import type { Formula, Meter } from '../meters/meters';
+import { dimensionKeysOf, type Formula, type Meter } from '../meters/meters';
+import { dimensionsOf, MAX_DIMENSION_VALUE_LENGTH, type Dimensions } from '../domain/dimensions';
 
 /** A meter event as the client sent it (timestamp already in Unix seconds when it parsed). */
 export interface RawMeterEvent {
@@ -22,6 +23,8 @@ export interface ValidMeterEvent {
   timestamp: number;
   /** Exact decimal text; '1' for count meters. */
   value: string;
+  /** The event's dimension values, for a meter with dimension keys (possibly none of them set). */
+  dimensions?: Dimensions;
 }
 
 /** Message bodies on the meter-events queue. */
@@ -90,7 +93,9 @@ export type MeterEventErrorCode =
   | 'meter_event_invalid_identifier'
   | 'timestamp_invalid'
   | 'timestamp_too_far_in_past'
-  | 'timestamp_in_future';
+  | 'timestamp_in_future'
+  | 'meter_event_invalid_dimension_value'
+  | 'dimension_combinations_exceeded';
 
 export interface MeterEventError {
   code: MeterEventErrorCode;
@@ -179,8 +184,18 @@ export function validateMeterEvent(
     }
     value = text;
   }
-  return {
-    ok: true,
-    event: { identifier: event.identifier, eventName: event.event_name, meterId: meter.id, customerId, formula, timestamp, value },
-  };
+  const valid: ValidMeterEvent = { identifier: event.identifier, eventName: event.event_name, meterId: meter.id, customerId, formula, timestamp, value };
+  const keys = dimensionKeysOf(meter);
+  if (keys.length === 0) return { ok: true, event: valid };
+  // A dimension key that is missing (or empty) means no value for that dimension.
+  const entries: [string, string][] = [];
+  for (const key of keys) {
+    const dimension = payloadValue(event.payload, key);
+    if (dimension === undefined || dimension === '') continue;
+    if (dimension.length > MAX_DIMENSION_VALUE_LENGTH) {
+      return fail('meter_event_invalid_dimension_value', `The value of dimension '${key}' can be at most ${MAX_DIMENSION_VALUE_LENGTH} characters.`, `payload[${key}]`);
+    }
+    entries.push([key, dimension]);
+  }
+  return { ok: true, event: { ...valid, dimensions: dimensionsOf(entries) } };
 }

@@ -1,7 +1,9 @@
 import { InvalidRequestError } from '../errors';
 import { Quantity } from '../domain/quantity';
 import { floorTo, HOUR, isAligned, MINUTE, windowLength, type GroupingWindow } from '../domain/time';
-import type { Formula, Meter, Meters } from '../meters/meters';
+import { dimensionKeysOf, type Formula, type Meter, type Meters } from '../meters/meters';
+import { combinationId, combinationKey, type Dimensions } from '../domain/dimensions';
+import { groupUsage, type UsageGroup } from './dimension-usage';
 import type { ListPage, PageQuery } from '../store/objects';
 import type { UsageHour, UsageStore } from './usage-store';
 
@@ -13,6 +15,8 @@ export interface MeterEventSummary {
   end_time: number;
   livemode: boolean;
   meter: string;
+  /** The group's dimension values, when the summaries are grouped by dimension keys. */
+  dimensions?: Dimensions;
 }
 
 export interface SummaryQuery {
@@ -23,6 +27,10 @@ export interface SummaryQuery {
   limit: number;
   startingAfter?: string;
   endingBefore?: string;
+  /** Only the usage whose dimension values match these. */
+  filters: Dimensions;
+  /** One summary per group of these dimension keys' values; undefined: no grouping. */
+  groupBy?: readonly string[];
 }
 
 /** GET /v1/billing/meters/:id/event_summaries. */
@@ -34,6 +42,8 @@ export interface SummariesCommand {
   limit?: number;
   starting_after?: string;
   ending_before?: string;
+  dimension_filters?: Record<string, string>;
+  dimension_group_by_keys?: string[];
 }
 
 /** The summary query of a command: times aligned with the grouping window (minutes without one), end after start. */
@@ -43,17 +53,37 @@ export function summaryQueryOf(command: SummariesCommand): SummaryQuery {
   const startingAfter = command.starting_after;
   const endingBefore = command.ending_before;
   checkRange(start, end, window ?? 'minute');
-  return { customerId, start, end, window, limit, startingAfter, endingBefore };
+  const filters = command.dimension_filters ?? {};
+  const groupBy = command.dimension_group_by_keys;
+  return { customerId, start, end, window, limit, startingAfter, endingBefore, filters, groupBy };
 }
 
-/** Refuses a range whose `start_time` or `end_time` is not aligned with `alignment`, or that ends before it starts. */
-export function checkRange(start: number, end: number, alignment: GroupingWindow): void {
-  for (const [name, t] of [['start_time', start], ['end_time', end]] as const) {
+/**
+ * Refuses dimension filters and group-by keys that are not dimensions of the meter, naming the
+ * parameter (below `prefix`, such as `meters[0]`, when the meter is one of several).
+ */
+export function checkDimensions(meter: Meter, filters: Dimensions, groupBy: readonly string[] = [], prefix = ''): void {
+  const keys = dimensionKeysOf(meter);
+  const refuse = (key: string, path: string[]) => {
+    const param = prefix ? `${prefix}${path.map((p) => `[${p}]`).join('')}` : `${path[0]}${path.slice(1).map((p) => `[${p}]`).join('')}`;
+    const known = keys.length ? `its dimensions: ${keys.join(', ')}` : 'it has none';
+    throw new InvalidRequestError(`'${key}' is not a dimension of meter ${meter.id} (${known}).`, param);
+  };
+  for (const key of Object.keys(filters)) if (!keys.includes(key)) refuse(key, ['dimension_filters', key]);
+  groupBy.forEach((key, i) => {
+    if (!keys.includes(key)) refuse(key, ['dimension_group_by_keys', String(i)]);
+  });
+}
+
+/** Refuses a range whose start or end (`names`) is not aligned with `alignment`, or that ends before it starts. */
+export function checkRange(start: number, end: number, alignment: GroupingWindow, names: readonly [string, string] = ['start_time', 'end_time']): void {
+  const [startName, endName] = names;
+  for (const [name, t] of [[startName, start], [endName, end]] as const) {
     if (!isAligned(t, alignment)) {
       throw new InvalidRequestError(`${name} must be aligned with ${alignment} boundaries.`, name);
     }
   }
-  if (end <= start) throw new InvalidRequestError('end_time must be after start_time.', 'end_time');
+  if (end <= start) throw new InvalidRequestError(`${endName} must be after ${startName}.`, endName);
 }
 
 /** The value of `formula` over the minutes of `hours` that fall in [start, end). */
@@ -75,39 +105,63 @@ export function aggregate(formula: Formula, hours: readonly UsageHour[], start: 
   return formula === 'last' ? new Quantity(last?.value ?? 0) : total;
 }
 
-const summaryId = (meter: Meter, start: number) => `mtrusg_${meter.id.slice(4)}_${start}`;
+const summaryId = (meter: Meter, start: number, group?: Dimensions) =>
+  `mtrusg_${meter.id.slice(4)}${group ? `_${combinationId(combinationKey(group))}` : ''}_${start}`;
 const startOfId = (id: string) => Number(id.slice(id.lastIndexOf('_') + 1));
 
-/**
- * Usage summaries, read from the hourly usage items (never from raw events): one summary for
- * the whole range, or one per hour or day that has usage, newest first.
- */
-export async function summarizeUsage(usage: UsageStore, meter: Meter, query: SummaryQuery) {
-  const hours = await usage.readHours(meter.id, query.customerId, floorTo(query.start, 'hour'), floorTo(query.end - 1, 'hour'));
-  const summary = (start: number, end: number): MeterEventSummary => ({
-    id: summaryId(meter, start),
-    object: 'billing.meter_event_summary',
-    aggregated_value: aggregate(meter.default_aggregation.formula, hours, start, end).toNumber(),
-    start_time: start,
-    end_time: end,
-    livemode: meter.livemode,
-    meter: meter.id,
-  });
-  if (!query.window) return { data: [summary(query.start, query.end)], hasMore: false };
-
-  const size = windowLength(query.window);
+/** Starts of the windows of `hours` that have usage in [start, end). */
+function windowsWithUsage(hours: readonly UsageHour[], window: GroupingWindow, start: number, end: number): number[] {
   const withUsage = new Set<number>();
   for (const hour of hours) {
     for (const minute of hour.minutes.keys()) {
       const t = hour.hourStart + minute * MINUTE;
-      if (t >= query.start && t < query.end) withUsage.add(floorTo(t, query.window));
+      if (t >= start && t < end) withUsage.add(floorTo(t, window));
     }
   }
-  let starts = [...withUsage].sort((a, b) => b - a);
-  if (query.startingAfter) starts = starts.filter((s) => s < startOfId(query.startingAfter!));
-  if (query.endingBefore) starts = starts.filter((s) => s > startOfId(query.endingBefore!)).slice(-query.limit);
-  const page = starts.slice(0, query.limit);
-  return { data: page.map((s) => summary(s, Math.min(s + size, query.end))), hasMore: starts.length > page.length };
+  return [...withUsage];
+}
+
+/**
+ * Usage summaries, read from the hourly usage items (never from raw events): one summary for
+ * the whole range, or one per hour or day that has usage, newest first; with dimension filters,
+ * only the matching usage; grouped by dimension keys, one such series per group of values
+ * (within a window, groups in the order of their values).
+ */
+export async function summarizeUsage(usage: UsageStore, meter: Meter, query: SummaryQuery) {
+  const hours = await usage.readHours(meter.id, query.customerId, floorTo(query.start, 'hour'), floorTo(query.end - 1, 'hour'));
+  const formula = meter.default_aggregation.formula;
+  const grouped = query.groupBy !== undefined;
+  let groups = groupUsage(formula, hours, query.filters, query.groupBy ?? []);
+  // Ungrouped, the selection is one series even when nothing matches.
+  if (!grouped && groups.length === 0) groups = [{ dimensions: {}, hours: [] }];
+  const summary = (group: UsageGroup, start: number, end: number): MeterEventSummary => ({
+    id: summaryId(meter, start, grouped ? group.dimensions : undefined),
+    object: 'billing.meter_event_summary',
+    aggregated_value: aggregate(formula, group.hours, start, end).toNumber(),
+    start_time: start,
+    end_time: end,
+    livemode: meter.livemode,
+    meter: meter.id,
+    ...(grouped ? { dimensions: group.dimensions } : {}),
+  });
+  if (!query.window) return { data: groups.map((group) => summary(group, query.start, query.end)), hasMore: false };
+
+  const size = windowLength(query.window);
+  const entries = groups
+    .flatMap((group, order) => windowsWithUsage(group.hours, query.window!, query.start, query.end).map((start) => ({ group, order, start })))
+    .sort((a, b) => b.start - a.start || a.order - b.order)
+    .map((entry) => ({ ...entry, id: summaryId(meter, entry.start, grouped ? entry.group.dimensions : undefined) }));
+  let page = entries;
+  if (query.startingAfter) {
+    const at = entries.findIndex((e) => e.id === query.startingAfter);
+    page = at >= 0 ? entries.slice(at + 1) : entries.filter((e) => e.start < startOfId(query.startingAfter!));
+  }
+  if (query.endingBefore) {
+    const at = page.findIndex((e) => e.id === query.endingBefore);
+    page = (at >= 0 ? page.slice(0, at) : page.filter((e) => e.start > startOfId(query.endingBefore!))).slice(-query.limit);
+  }
+  const data = page.slice(0, query.limit);
+  return { data: data.map((e) => summary(e.group, e.start, Math.min(e.start + size, query.end))), hasMore: page.length > data.length };
 }
 
 export interface MeterEventSummariesDeps {
@@ -122,6 +176,7 @@ export function makeMeterEventSummaries(deps: MeterEventSummariesDeps) {
   return async function meterEventSummaries(meterId: string, command: SummariesCommand): Promise<ListPage<MeterEventSummary>> {
     const meter = await deps.meters.retrieve(meterId);
     const query = summaryQueryOf(command);
+    checkDimensions(meter, query.filters, query.groupBy);
     await deps.customers.retrieve(query.customerId, 'customer');
     return summarizeUsage(deps.usage, meter, query);
   };

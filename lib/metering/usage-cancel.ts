@@ -1,6 +1,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { exactNumber, cancellationReasons, type TransactItem } from '../store/dynamo';
-import { HOUR_TOTAL_ATTRIBUTE, minuteAttribute } from '../store/keys';
+import { usageAttributes } from '../store/keys';
+import { combinationKey } from '../domain/dimensions';
 import type { Claim } from './usage-claims';
 import { hourOf, minuteOf, updateLastMinute, type UsageTable } from './usage-table';
 
@@ -24,9 +25,7 @@ export async function cancelApplied(table: UsageTable, claim: Claim, nowSeconds:
             Update: {
               TableName: table.tableName,
               Key: table.keys.usageHour(claim.meterId, claim.customerId, hourOf(claim.timestamp)),
-              UpdateExpression: 'ADD #h :d, #m :d',
-              ExpressionAttributeNames: { '#h': HOUR_TOTAL_ATTRIBUTE, '#m': minuteAttribute(minute) },
-              ExpressionAttributeValues: { ':d': exactNumber(delta) },
+              ...subtract(claim, minute, exactNumber(delta)),
             },
           },
           ...also,
@@ -52,10 +51,25 @@ export async function cancelUnapplied(table: UsageTable, claim: Claim, nowSecond
     throw error;
   }
   if (claim.formula === 'last') {
-    // Only if this event still holds the minute.
-    await updateLastMinute(table, claim, { UpdateExpression: 'REMOVE #m, #t, #i', ConditionExpression: '#i = :i', ExpressionAttributeValues: { ':i': claim.identifier } });
+    // Only if this event still holds the minute (the meter's, and its combination's).
+    const clear = { UpdateExpression: 'REMOVE #m, #t, #i', ConditionExpression: '#i = :i', ExpressionAttributeValues: { ':i': claim.identifier } };
+    await updateLastMinute(table, claim, clear);
+    if (claim.dimensions) await updateLastMinute(table, { ...claim, combination: combinationKey(claim.dimensions) }, clear);
   }
   return true;
+}
+
+/** The ADD that takes a contribution back from the meter's total and, with dimensions, from its combination's. */
+function subtract(claim: Claim, minute: number, delta: unknown) {
+  const meter = usageAttributes();
+  const names: Record<string, string> = { '#h': meter.total, '#m': meter.minute(minute) };
+  let expression = 'ADD #h :d, #m :d';
+  if (claim.dimensions) {
+    const combination = usageAttributes(combinationKey(claim.dimensions));
+    Object.assign(names, { '#ch': combination.total, '#cm': combination.minute(minute) });
+    expression += ', #ch :d, #cm :d';
+  }
+  return { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: { ':d': delta } };
 }
 
 function flagCancelled(table: UsageTable, claim: Claim, nowSeconds: number) {

@@ -2,6 +2,7 @@ import { BatchExecuteStatementCommand, GetCommand, TransactWriteCommand } from '
 import { batchGetItems, exactNumber, cancellationReasons } from '../store/dynamo';
 import { forEachLimited } from '../domain/concurrency';
 import type { ModeKeys } from '../store/keys';
+import { combinationKey, parseCombinationKey } from '../domain/dimensions';
 import type { Formula } from '../meters/meters';
 import type { ValidMeterEvent } from './meter-event';
 import { BACKOFF, backoffMs, sleep } from '../domain/retry';
@@ -40,10 +41,25 @@ const CLAIM_ATTEMPTS = 5;
 
 /** Attributes of a claim item, in the order of the INSERT's parameters. */
 const CLAIM_ATTRIBUTES = ['pk', 'sk', 'identifier', 'event_name', 'meter', 'customer', 'formula', 'ts', 'value', 'chunk', 'claimed_ms', 'received', 'received_ms', 'expires_at'] as const;
+/** An event of a meter with dimensions also keeps its combination (combinationKey), so adoption and cancellation find its usage. */
+const DIMENSIONS_ATTRIBUTE = 'dims';
 
-/** The PartiQL INSERT of a claim item into `tableName`, its values as parameters. */
-export function claimInsertStatement(tableName: string): string {
-  return `INSERT INTO "${tableName}" VALUE {${CLAIM_ATTRIBUTES.map((a) => `'${a}': ?`).join(', ')}}`;
+/** The PartiQL INSERTs of a claim item into `tableName`, its values as parameters: without and with dimensions. */
+export interface ClaimStatements {
+  plain: string;
+  dimensioned: string;
+}
+
+export function claimInsertStatements(tableName: string): ClaimStatements {
+  const insert = (names: readonly string[]) => `INSERT INTO "${tableName}" VALUE {${names.map((a) => `'${a}': ?`).join(', ')}}`;
+  return { plain: insert(CLAIM_ATTRIBUTES), dimensioned: insert([...CLAIM_ATTRIBUTES, DIMENSIONS_ATTRIBUTE]) };
+}
+
+function claimStatement(statements: ClaimStatements, keys: ModeKeys, request: ClaimRequest, nowMs: number) {
+  const parameters = claimParameters(keys, request, nowMs);
+  const dimensions = request.event.dimensions;
+  if (!dimensions) return { Statement: statements.plain, Parameters: parameters };
+  return { Statement: statements.dimensioned, Parameters: [...parameters, combinationKey(dimensions)] };
 }
 
 function claimParameters(keys: ModeKeys, { event, chunk, received, receivedMs }: ClaimRequest, nowMs: number): unknown[] {
@@ -79,19 +95,20 @@ function claimFromItem(item: Record<string, unknown>): Claim {
     received: Number(item.received),
     receivedMs: item.received_ms === undefined ? Number(item.received) * 1000 : Number(item.received_ms),
     cancelled: item.cancelled === undefined ? undefined : Number(item.cancelled),
+    ...(typeof item[DIMENSIONS_ATTRIBUTE] === 'string' ? { dimensions: parseCombinationKey(item[DIMENSIONS_ATTRIBUTE]) } : {}),
   };
 }
 
 /**
  * Claims identifiers, 25 per request: each claim is a PartiQL INSERT (`insertClaim`, see
- * claimInsertStatement), which fails on its own (DuplicateItem) when the identifier is already
+ * claimInsertStatements), which fails on its own (DuplicateItem) when the identifier is already
  * claimed, exactly like a conditional put, but without one HTTP request per event. Existing
  * claims are read back in one consistent batch. An entry maps to an Error when the outcome is
  * unknown (the claim may or may not exist).
  */
 export async function claimMany(
   table: UsageTable,
-  insertClaim: string,
+  statements: ClaimStatements,
   requests: readonly ClaimRequest[],
   nowMs: number,
 ): Promise<Map<string, ClaimOutcome | Error>> {
@@ -107,7 +124,7 @@ export async function claimMany(
       try {
         const out = await table.db.send(
           new BatchExecuteStatementCommand({
-            Statements: pending.map((r) => ({ Statement: insertClaim, Parameters: claimParameters(table.keys, r, nowMs) })),
+            Statements: pending.map((r) => claimStatement(statements, table.keys, r, nowMs)),
           }),
         );
         responses = out.Responses ?? [];

@@ -1,15 +1,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../store/dynamo';
 import { keysFor, type Mode, type ModeKeys } from '../store/keys';
-import { adoptClaim, claimInsertStatement, claimMany, getClaim, type Claim, type ClaimOutcome, type ClaimRequest } from './usage-claims';
+import { adoptClaim, claimInsertStatements, claimMany, getClaim, type Claim, type ClaimOutcome, type ClaimRequest, type ClaimStatements } from './usage-claims';
 import { applyChunk, appliedChunks, applyLast, markApplied, type HourDelta, type LastValue } from './usage-apply';
 import { cancelApplied, cancelUnapplied } from './usage-cancel';
-import { readHours, type UsageHour } from './usage-reads';
+import { readCombinations, readHours, type HourRef, type UsageHour } from './usage-reads';
 import type { UsageTable } from './usage-table';
 
 export { CLAIM_RETENTION_SECONDS } from './usage-table';
-export { TransactionConflict } from './usage-apply';
-export type { Claim, ClaimOutcome, ClaimRequest, HourDelta, LastValue, UsageHour };
+export { CombinationsExceeded, TransactionConflict } from './usage-apply';
+export type { Claim, ClaimOutcome, ClaimRequest, HourDelta, HourRef, LastValue, UsageHour };
+export { hourRefKey } from './usage-reads';
 /** One item of a DynamoDB transaction (usage alerts add theirs to a chunk's). */
 export type { TransactItem } from '../store/dynamo';
 
@@ -21,7 +22,7 @@ export type { TransactItem } from '../store/dynamo';
  */
 export class UsageStore {
   private readonly table: UsageTable;
-  private readonly insertClaim: string;
+  private readonly insertClaim: ClaimStatements;
   /** The keys of this store's mode: usage and identifiers of the other mode are never read or claimed. */
   readonly keys: ModeKeys;
 
@@ -32,7 +33,7 @@ export class UsageStore {
   ) {
     this.keys = keysFor(mode);
     this.table = { db, tableName, keys: this.keys };
-    this.insertClaim = claimInsertStatement(tableName);
+    this.insertClaim = claimInsertStatements(tableName);
   }
 
   /** Claims identifiers for the chunks that will apply them (see usage-claims.ts claimMany). */
@@ -83,5 +84,10 @@ export class UsageStore {
   /** Hourly usage items of a meter and customer for hours in [fromHour, toHour]. */
   readHours(meterId: string, customerId: string, fromHour: number, toHour: number): Promise<UsageHour[]> {
     return readHours(this.table, meterId, customerId, fromHour, toHour);
+  }
+
+  /** The combinations of dimension values these hourly items list, read consistently (by hourRefKey). */
+  readCombinations(hours: readonly HourRef[]): Promise<Map<string, Set<string>>> {
+    return readCombinations(this.table, hours);
   }
 }

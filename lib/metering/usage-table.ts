@@ -1,7 +1,7 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../store/dynamo';
 import { DAY, HOUR, MINUTE } from '../domain/time';
-import { minuteAttribute, minuteIdentifierAttribute, minuteTimeAttribute, type ModeKeys } from '../store/keys';
+import { usageAttributes, type ModeKeys } from '../store/keys';
 
 /*
  * The usage table of one mode, shared by its jobs: claims (usage-claims.ts), applying chunks
@@ -26,28 +26,30 @@ export const minuteOf = (timestamp: number) => Math.floor((timestamp % HOUR) / M
 /** Start of the hour of a timestamp: the hourly usage item it lands in. */
 export const hourOf = (timestamp: number) => timestamp - (timestamp % HOUR);
 
-/** Attribute names of one minute of a `last` meter: value, event time, identifier. */
-function lastAttributeNames(minute: number) {
-  return { '#m': minuteAttribute(minute), '#t': minuteTimeAttribute(minute), '#i': minuteIdentifierAttribute(minute) };
-}
-
 /**
  * Updates the minute of a `last` meter's hourly item that `at` falls in (attribute names `#m`
- * value, `#t` event time, `#i` identifier); a failed condition means another event holds the
- * minute, and changes nothing.
+ * value, `#t` event time, `#i` identifier: the meter's own, or those of `at.combination` of
+ * dimension values); a failed condition means another event holds the minute, and changes nothing.
  */
 export async function updateLastMinute(
   table: UsageTable,
-  at: { meterId: string; customerId: string; timestamp: number },
-  update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  at: { meterId: string; customerId: string; timestamp: number; combination?: string },
+  update: {
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+    ExpressionAttributeNames?: Record<string, string>;
+  },
 ): Promise<void> {
+  const minute = minuteOf(at.timestamp);
+  const attributes = usageAttributes(at.combination);
   try {
     await table.db.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: table.keys.usageHour(at.meterId, at.customerId, hourOf(at.timestamp)),
-        ExpressionAttributeNames: lastAttributeNames(minuteOf(at.timestamp)),
         ...update,
+        ExpressionAttributeNames: { '#m': attributes.minute(minute), '#t': attributes.time(minute), '#i': attributes.identifier(minute), ...update.ExpressionAttributeNames },
       }),
     );
   } catch (error) {

@@ -17,6 +17,11 @@ export interface Meter {
   customer_mapping: { event_payload_key: string; type: 'by_id' };
   default_aggregation: { formula: Formula };
   value_settings: { event_payload_key: string };
+  /**
+   * Payload keys whose values break usage down (model, token type, region): Stripe's preview
+   * field. Absent on meters created before dimensions existed, which have none.
+   */
+  dimension_payload_keys?: string[];
   status: 'active' | 'inactive';
   status_transitions: { deactivated_at: number | null };
   livemode: boolean;
@@ -24,6 +29,9 @@ export interface Meter {
 
 export const METER_STATUSES: readonly Meter['status'][] = ['active', 'inactive'];
 export const EVENT_TIME_WINDOWS = ['day', 'hour'] as const;
+
+/** The meter's dimension keys (none for meters created before dimensions existed). */
+export const dimensionKeysOf = (meter: Pick<Meter, 'dimension_payload_keys'>): readonly string[] => meter.dimension_payload_keys ?? [];
 
 /** POST /v1/billing/meters. */
 export interface CreateMeterCommand {
@@ -33,6 +41,7 @@ export interface CreateMeterCommand {
   customer_mapping?: { event_payload_key: string; type: 'by_id' };
   value_settings?: { event_payload_key: string };
   event_time_window?: (typeof EVENT_TIME_WINDOWS)[number];
+  dimension_payload_keys?: string[];
 }
 
 /** POST /v1/billing/meters/:id. */
@@ -63,6 +72,12 @@ export class Meters {
     if (customerKey === valueKey) {
       throw new InvalidRequestError('The customer and value payload keys must differ.', 'value_settings[event_payload_key]');
     }
+    const dimensionKeys = command.dimension_payload_keys ?? [];
+    dimensionKeys.forEach((key, i) => {
+      const param = `dimension_payload_keys[${i}]`;
+      if (key === customerKey || key === valueKey) throw new InvalidRequestError(`'${key}' is the meter's customer or value payload key; it cannot also be a dimension.`, param);
+      if (dimensionKeys.indexOf(key) !== i) throw new InvalidRequestError(`'${key}' is listed twice.`, param);
+    });
     const meter: Meter = {
       id: newId('meter', now * 1000),
       object: 'billing.meter',
@@ -74,6 +89,7 @@ export class Meters {
       customer_mapping: { event_payload_key: customerKey, type: 'by_id' },
       default_aggregation: { formula },
       value_settings: { event_payload_key: valueKey },
+      dimension_payload_keys: dimensionKeys,
       status: 'active',
       status_transitions: { deactivated_at: null },
       livemode,

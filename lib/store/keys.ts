@@ -40,6 +40,7 @@
  *   meter event claim            pk=EVENT#<m>#<identifier>        sk=CLAIM
  *   apply marker of a chunk      pk=APPLIED#<m>#<chunk id>        sk=MARKER
  *   usage of a customer, by hour pk=USAGE#<m>#<meter>#<customer>  sk=HOUR#<hour start>
+ *     (the meter's total per minute, and for a meter with dimensions each combination's: usageAttributes)
  *   usage alert progress         pk=ALERT_PROGRESS#<m>#<alert>#<customer>  sk=PROGRESS
  *   usage rollups (written from the table's stream by the usage rollup, never on the hot path):
  *     a meter's hour, all customers       pk=ROLLUP#<m>#<meter>  sk=HOUR#<hour start>
@@ -47,6 +48,8 @@
  *     a meter's day, all customers        pk=ROLLUP#<m>          sk=DAY#<day start>#<meter>
  *   local queue journal          pk=JOURNAL#<queue>  sk=<sha256 of the body>  (the local stack only)
  */
+
+import { combinationId } from '../domain/dimensions';
 
 export const OBJECT_SK = 'OBJECT';
 
@@ -352,3 +355,36 @@ export function minuteIdentifierAttribute(minuteOfHour: number): string {
 
 /** Hour total of a sum or count meter. */
 export const HOUR_TOTAL_ATTRIBUTE = 'h';
+
+/**
+ * Attribute of an hourly usage item of a meter with dimensions: the string set of its
+ * combinations of dimension values (their combinationKey texts), at most
+ * MAX_COMBINATIONS_PER_HOUR.
+ */
+export const COMBINATIONS_ATTRIBUTE = 'dc';
+
+/** The attribute names of one usage total on an hourly usage item. */
+export interface UsageAttributes {
+  /** Hour total (sum and count meters). */
+  total: string;
+  minute(minuteOfHour: number): string;
+  /** Event time behind a `last` meter's minute value. */
+  time(minuteOfHour: number): string;
+  /** Identifier behind a `last` meter's minute value. */
+  identifier(minuteOfHour: number): string;
+}
+
+/**
+ * The attributes of the meter's total on an hourly usage item ('h', 'm05', 't05', 'i05'), or of
+ * one combination of dimension values on it: the same names behind 'd' and the combination's
+ * 8-character id ('dAbC-_123', 'dAbC-_123m05', ...).
+ */
+export function usageAttributes(combination?: string): UsageAttributes {
+  const prefix = combination === undefined ? '' : `d${combinationId(combination)}`;
+  return {
+    total: prefix || HOUR_TOTAL_ATTRIBUTE,
+    minute: (m) => prefix + minuteAttribute(m),
+    time: (m) => prefix + minuteTimeAttribute(m),
+    identifier: (m) => prefix + minuteIdentifierAttribute(m),
+  };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ChunkPlan, hourDeltas, inBucketOrder, ITEMS_PER_CHUNK, lanesOf } from '../../lib/metering/chunk-plan';
+import { ADDS_PER_UPDATE, ChunkPlan, hourDeltas, inBucketOrder, ITEMS_PER_CHUNK, lanesOf } from '../../lib/metering/chunk-plan';
+import { combinationKey } from '../../lib/domain/dimensions';
 import { NO_CONTRIBUTIONS, type ContributionPlan } from '../../lib/metering/usage-contributor';
 import type { ValidMeterEvent } from '../../lib/metering/meter-event';
 import { Quantity } from '../../lib/domain/quantity';
@@ -155,6 +156,52 @@ describe('the chunk planner', () => {
           if (plan === NO_CONTRIBUTIONS) expect(lanes).toHaveLength(byChunk.size);
         }
       }),
+    );
+  });
+
+  it('splits a dimensioned hourly item over chunks when its ADDs would pass the limit, never naming an item twice in a chunk, and adds up every combination exactly', () => {
+    // One customer's backfilled hours: up to 20 combinations, any minute.
+    const arbDimensioned = fc
+      .array(fc.record({ combination: fc.integer({ min: 0, max: 19 }), at: fc.integer({ min: 0, max: 2 * HOUR - 1 }), value: arbValue }), { minLength: 100, maxLength: 600, size: 'max' })
+      .map((drafts) =>
+        drafts.map(
+          (d, i): ValidMeterEvent => ({
+            identifier: `ev_${i}`,
+            eventName: 'tokens',
+            meterId: 'mtr_a',
+            customerId: 'cus_a',
+            formula: 'sum',
+            timestamp: DAY_START + d.at,
+            value: d.value,
+            dimensions: { model: `m${d.combination % 5}`, token_type: d.combination < 5 ? 'input' : `t${d.combination}` },
+          }),
+        ),
+      );
+    fc.assert(
+      fc.property(arbDimensioned, (events) => {
+        const chunks = planned(events);
+        const byChunk = new Map<string, ValidMeterEvent[]>();
+        for (const [event, chunk] of chunks) byChunk.set(chunk, [...(byChunk.get(chunk) ?? []), event]);
+        const combined = new Map<string, Quantity>();
+        for (const members of byChunk.values()) {
+          const deltas = hourDeltas(members);
+          // A transaction names an item once.
+          expect(new Set(deltas.map((d) => d.hourStart)).size).toBe(deltas.length);
+          for (const delta of deltas) {
+            const combos = [...(delta.combinations ?? new Map())];
+            const adds = 1 + delta.minutes.size + 1 + combos.reduce((n, [, c]) => n + 1 + c.minutes.size, 0);
+            expect(adds).toBeLessThanOrEqual(ADDS_PER_UPDATE);
+            for (const [key, c] of combos) combined.set(`${delta.hourStart}|${key}`, (combined.get(`${delta.hourStart}|${key}`) ?? new Quantity(0)).plus(c.total));
+          }
+        }
+        const expected = new Map<string, Quantity>();
+        for (const e of events) {
+          const key = `${e.timestamp - (e.timestamp % HOUR)}|${combinationKey(e.dimensions!)}`;
+          expected.set(key, (expected.get(key) ?? new Quantity(0)).plus(e.value));
+        }
+        expect(new Map([...combined].map(([k, q]) => [k, q.toFixed()]))).toEqual(new Map([...expected].map(([k, q]) => [k, q.toFixed()])));
+      }),
+      { numRuns: 50 },
     );
   });
 });

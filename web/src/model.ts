@@ -63,6 +63,16 @@ export interface Invoice {
   lines: { data: InvoiceLine[] };
   total_pretax_credit_amounts: { amount: number; credit_balance_transaction: string }[];
   status_transitions: { finalized_at: number | null; paid_at: number | null; voided_at: number | null; marked_uncollectible_at: number | null };
+  /** Previews only (a Meterline extension): usage of the subscription's meters that none of its prices bills. */
+  unpriced_usage?: UnpricedUsage[];
+}
+
+export interface UnpricedUsage {
+  meter: string;
+  dimensions: Record<string, string>;
+  quantity: number;
+  /** The same quantity, exact. */
+  quantity_decimal?: string;
 }
 
 export interface Monetary {
@@ -93,6 +103,8 @@ export interface Meter {
   event_name: string;
   status: 'active' | 'inactive';
   default_aggregation: { formula: string };
+  /** The payload keys whose values break its usage down (absent or empty: none). */
+  dimension_payload_keys?: string[];
   created: number;
 }
 

@@ -1,3 +1,4 @@
+import { MAX_DIMENSION_KEYS } from '../../domain/dimensions';
 import { alertTypes } from '../../alerts/model';
 import { isCurrency } from '../../domain/money';
 import { listParams, p, params, readInteger, readString, refuse, refuseMissing, withRule } from '../../http/schema';
@@ -28,6 +29,7 @@ export const createAlert = withRule(
       meter: p.string(),
       recurrence: p.enum(['one_time']),
       filters,
+      dimension_filters: p.stringMap(MAX_DIMENSION_KEYS),
     }),
     credit_balance_threshold: p.optionalObject({
       filters,

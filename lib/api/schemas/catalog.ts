@@ -1,5 +1,6 @@
 import { MAX_INTEGER, MAX_LOOKUP_KEYS, BILLING_SCHEMES, INTERVALS, PRICE_TYPES, TAX_BEHAVIORS, TIERS_MODES, USAGE_TYPES } from '../../catalog/price-model';
 import { parseAmountDecimal } from '../../domain/money';
+import { MAX_DIMENSION_KEYS, MAX_DIMENSION_VALUE_LENGTH } from '../../domain/dimensions';
 import { listParams, p, params, readInteger, readString, refuse } from '../../http/schema';
 
 const NAME = { maxLength: 250 };
@@ -71,6 +72,12 @@ export const createPrice = params({
     usage_type: p.optionalEnum(USAGE_TYPES),
     meter: p.optionalString(),
     trial_period_days: p.optionalInteger({ min: 0, max: 730 }),
+    meter_segment_conditions: p.optionalObjectList(
+      { dimension: p.string({ maxLength: 100 }), value: p.string({ maxLength: MAX_DIMENSION_VALUE_LENGTH }) },
+      (list) => {
+        if (list.length > MAX_DIMENSION_KEYS) refuse(`A price can have at most ${MAX_DIMENSION_KEYS} meter_segment_conditions.`);
+      },
+    ),
   }),
   billing_scheme: p.optionalEnum(BILLING_SCHEMES),
   tiers_mode: p.optionalEnum(TIERS_MODES),

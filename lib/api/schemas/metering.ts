@@ -1,6 +1,7 @@
 import { MAX_IDENTIFIER_LENGTH } from '../../metering/meter-event';
 import { MAX_PAYLOAD_BYTES, MAX_STREAM_EVENTS } from '../../metering/record-meter-events';
 import { GROUPING_WINDOWS } from '../../domain/time';
+import { MAX_DIMENSION_KEYS } from '../../domain/dimensions';
 import { p, params, readStringMap, refuse } from '../../http/schema';
 
 /** A meter event's payload: a hash of strings that must fit one queue message on its own (a larger one could never be queued). */
@@ -49,6 +50,8 @@ export const meterEventSummaries = params({
   limit: p.optionalInteger({ min: 1, max: 100 }),
   starting_after: p.optionalString(),
   ending_before: p.optionalString(),
+  dimension_filters: p.stringMap(MAX_DIMENSION_KEYS),
+  dimension_group_by_keys: p.optionalStringList(MAX_DIMENSION_KEYS),
 });
 
 /** Usage across customers (Meterline extensions, read from the usage rollups). */
@@ -62,4 +65,23 @@ export const usageRanking = params({
   start_time: p.integer({ min: 0 }),
   end_time: p.integer({ min: 0 }),
   limit: p.optionalInteger({ min: 1, max: 100 }),
+});
+
+/** GET /v1/billing/analytics/meter_usage: one customer, up to 10 meters, each with its own dimension filters and group-by keys. */
+export const meterUsageAnalytics = params({
+  customer: p.string(),
+  starts_at: p.integer({ min: 0 }),
+  ends_at: p.integer({ min: 0 }),
+  value_grouping_window: p.optionalEnum(['hour', 'day'] as const),
+  meters: p.objectList(
+    {
+      meter: p.string(),
+      dimension_filters: p.stringMap(MAX_DIMENSION_KEYS),
+      dimension_group_by_keys: p.optionalStringList(MAX_DIMENSION_KEYS),
+    },
+    (list) => {
+      if (list.length === 0) refuse('meters must list at least one meter.');
+      if (list.length > 10) refuse('meters can list at most 10 meters.');
+    },
+  ),
 });

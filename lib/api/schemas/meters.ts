@@ -1,4 +1,5 @@
 import { EVENT_TIME_WINDOWS, formulas, METER_STATUSES } from '../../meters/meters';
+import { MAX_DIMENSION_KEYS } from '../../domain/dimensions';
 import { listParams, p, params } from '../../http/schema';
 
 const PAYLOAD_KEY = { maxLength: 100, pattern: /^[A-Za-z0-9_.-]+$/ };
@@ -12,6 +13,7 @@ export const createMeter = params({
   customer_mapping: p.optionalObject({ event_payload_key: p.string(PAYLOAD_KEY), type: p.enum(['by_id']) }),
   value_settings: p.optionalObject({ event_payload_key: p.string(PAYLOAD_KEY) }),
   event_time_window: p.optionalEnum(EVENT_TIME_WINDOWS),
+  dimension_payload_keys: p.optionalStringList(MAX_DIMENSION_KEYS, PAYLOAD_KEY),
 });
 
 /** POST /v1/billing/meters/:id. */

@@ -1,34 +1,57 @@
+import { lazy, Suspense } from 'preact/compat';
+import { useState } from 'preact/hooks';
 import { useConsole } from '../../app';
-import type { List } from '../../api';
+import type { Api, List } from '../../api';
 import { money, period, quantity } from '../../format';
-import type { CreditGrant, CreditTransaction, Customer, Invoice, Subscription } from '../../model';
+import type { CreditGrant, CreditTransaction, Customer, Invoice, Meter, Subscription, TestClock, UnpricedUsage } from '../../model';
 import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, Table, Time, useLoad, useOutcome } from '../../ui';
 import { invoiceColumns, subscriptionColumns } from '../columns';
+import { BreakdownSelect, BreakdownTable, DAY, day, RangeControls, readMeterUsage, windowOf, type MeterUsage, type Range } from '../usage';
+
+/** The chart code (uPlot) is its own chunk, loaded when a chart is first drawn. */
+const UsageChart = lazy(() => import('../meters/usage-chart'));
 
 interface Balances {
   balances: { available_balance: { monetary: { currency: string; value: number } }; ledger_balance: { monetary: { currency: string; value: number } } }[];
 }
 
-/** A customer: details, subscriptions, this period so far, invoices, credits. A bounded number of calls, whatever the data. */
+/** The meters `subscriptions` bill usage of: one page of meters, and each one not on it alone (only past 100 meters). */
+async function metersOf(api: Api, subscriptions: Subscription[]): Promise<Meter[]> {
+  const ids = [...new Set(subscriptions.flatMap((s) => s.items.data.map((i) => i.price.recurring?.meter ?? '')).filter(Boolean))];
+  if (ids.length === 0) return [];
+  const page = await api.get<List<Meter>>('/v1/billing/meters', { limit: 100 });
+  const known = new Map(page.data.map((m) => [m.id, m]));
+  return Promise.all(ids.map((id) => known.get(id) ?? api.get<Meter>(`/v1/billing/meters/${id}`)));
+}
+
+/**
+ * A customer: details, subscriptions, this period so far (with its unpriced usage), usage per
+ * meter, invoices, credits. A bounded number of calls, whatever the data (short of an account with
+ * more than 100 meters).
+ */
 export function CustomerPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
   const state = useLoad(async () => {
     const customer = await api.get<Customer>(`/v1/customers/${props.id}`);
-    const [subscriptions, invoices, grants, ledger, balances] = await Promise.all([
+    const [subscriptions, invoices, grants, ledger, balances, clock] = await Promise.all([
       api.get<List<Subscription>>('/v1/subscriptions', { customer: props.id, status: 'all', limit: 20 }),
       api.get<List<Invoice>>('/v1/invoices', { customer: props.id, limit: 10 }),
       api.get<List<CreditGrant>>('/v1/billing/credit_grants', { customer: props.id, limit: 20 }),
       api.get<List<CreditTransaction>>('/v1/billing/credit_balance_transactions', { customer: props.id, limit: 20 }),
       api.get<Balances>('/v1/billing/credit_balance_summary', { customer: props.id, filter: { type: 'applicability_scope', applicability_scope: { price_type: 'metered' } } }),
+      customer.test_clock ? api.get<TestClock>(`/v1/test_helpers/test_clocks/${customer.test_clock}`) : undefined,
     ]);
     const active = subscriptions.data.find((s) => s.status === 'active');
-    const upcoming = active ? await api.post<Invoice>('/v1/invoices/create_preview', { customer: props.id, subscription: active.id }).catch(() => undefined) : undefined;
-    return { customer, subscriptions: subscriptions.data, invoices: invoices.data, grants: grants.data, ledger: ledger.data, balances: balances.balances, upcoming };
+    const [upcoming, meters] = await Promise.all([
+      active ? api.post<Invoice>('/v1/invoices/create_preview', { customer: props.id, subscription: active.id }).catch(() => undefined) : undefined,
+      metersOf(api, subscriptions.data),
+    ]);
+    return { customer, subscriptions: subscriptions.data, invoices: invoices.data, grants: grants.data, ledger: ledger.data, balances: balances.balances, upcoming, meters, clock };
   }, [props.id]);
 
   return (
     <Loaded state={state}>
-      {({ customer, subscriptions, invoices, grants, ledger, balances, upcoming }) => (
+      {({ customer, subscriptions, invoices, grants, ledger, balances, upcoming, meters, clock }) => (
         <>
           <h1>{customer.name ?? customer.id}</h1>
           <dl class="facts">
@@ -97,8 +120,11 @@ export function CustomerPage(props: { id: string }) {
                   { label: 'Amount', num: true, cell: (l) => money(l.amount, l.currency) },
                 ]}
               />
+              {upcoming.unpriced_usage && upcoming.unpriced_usage.length > 0 && <Unpriced usage={upcoming.unpriced_usage} meters={meters} />}
             </section>
           )}
+
+          {meters.length > 0 && <CustomerUsage key={customer.id} customer={customer.id} meters={meters} clock={clock} />}
 
           <section aria-labelledby="invoices">
             <h2 id="invoices">Invoices</h2>
@@ -169,6 +195,110 @@ export function CustomerPage(props: { id: string }) {
         </>
       )}
     </Loaded>
+  );
+}
+
+/** Usage of the subscription's meters that none of its prices bills: shown so that it is never lost silently. */
+function Unpriced(props: { usage: UnpricedUsage[]; meters: Meter[] }) {
+  const nameOf = (id: string) => props.meters.find((m) => m.id === id)?.display_name ?? id;
+  return (
+    <>
+      <h3 id="unpriced">Unpriced usage (not billed)</h3>
+      <p class="muted">Usage of the subscription's meters that none of its prices bills: it will not be on this invoice.</p>
+      <table aria-labelledby="unpriced">
+        <thead>
+          <tr>
+            <th scope="col">Meter</th>
+            <th scope="col">Dimensions</th>
+            <th scope="col" class="num">
+              Quantity
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.usage.map((u) => {
+            const values = Object.entries(u.dimensions);
+            return (
+              <tr>
+                <td>
+                  <a href={`#/meters/${u.meter}`}>{nameOf(u.meter)}</a>
+                </td>
+                <td>{values.length ? values.map(([k, v]) => `${k}: ${v}`).join(', ') : 'none'}</td>
+                <td class="num">{quantity(u.quantity_decimal ?? String(u.quantity))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/**
+ * The customer's usage of each meter of its subscriptions over a range, from the usage analytics
+ * API (all meters in the same requests), each broken down by one of its dimensions on demand. A customer
+ * on a test clock has its ranges end at the clock's time, where its usage is.
+ */
+function CustomerUsage(props: { customer: string; meters: Meter[]; clock: TestClock | undefined }) {
+  const { api } = useConsole();
+  // Fixed when the section opens, so that the range does not move from one render to the next.
+  const [now] = useState(() => props.clock?.frozen_time ?? Date.now() / 1000);
+  const [range, setRange] = useState<Range>('30d');
+  const [custom, setCustom] = useState({ from: day(now - 7 * DAY), to: day(now) });
+  const [by, setBy] = useState<Record<string, string | undefined>>({});
+  const state = useLoad(
+    () => readMeterUsage(api, props.customer, windowOf(range, custom, now), props.meters.map((meter) => ({ meter, by: by[meter.id] }))),
+    [props.customer, props.meters.map((m) => m.id).join(), now, range, range === 'custom' ? `${custom.from}/${custom.to}` : '', JSON.stringify(by)],
+  );
+  return (
+    <section aria-labelledby="usage">
+      <h2 id="usage">Usage</h2>
+      {props.clock && (
+        <p class="muted">
+          Ranges end at the test clock's time, <Time at={props.clock.frozen_time} />.
+        </p>
+      )}
+      <div class="controls">
+        <RangeControls range={range} custom={custom} onRange={setRange} onCustom={setCustom} />
+      </div>
+      <Loaded state={state}>
+        {(usages) => (
+          <>
+            {usages.map((usage) => (
+              <MeterUsageCard usage={usage} by={by[usage.meter.id]} onBy={(key) => setBy({ ...by, [usage.meter.id]: key })} />
+            ))}
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}
+
+/** One meter's usage on the customer page: its total, its chart and, broken down, each value's total. */
+function MeterUsageCard(props: { usage: MeterUsage; by: string | undefined; onBy: (key: string | undefined) => void }) {
+  const { usage } = props;
+  const { meter } = usage;
+  const heading = `usage-${meter.id}`;
+  return (
+    <section class="panel spaced" aria-labelledby={heading}>
+      <h3 id={heading}>
+        <a href={`#/meters/${meter.id}`}>{meter.display_name}</a>
+      </h3>
+      <div class="controls">
+        <BreakdownSelect id={`break-down-${meter.id}`} meter={meter} value={props.by} onChange={props.onBy} />
+      </div>
+      <p>
+        {meter.default_aggregation.formula === 'last' ? 'Last value' : 'Total'} over the range: <strong>{quantity(usage.total)}</strong>
+      </p>
+      {usage.series.every((s) => s.values.every((v) => v === 0)) ? (
+        <Empty>No usage in this range.</Empty>
+      ) : (
+        <Suspense fallback={<p class="muted">Loading chart…</p>}>
+          <UsageChart times={usage.times} series={usage.series} label={`${meter.display_name} per bucket${usage.by ? ` by ${usage.by}` : ''}`} />
+        </Suspense>
+      )}
+      <BreakdownTable usage={usage} label={`${meter.display_name} usage by ${usage.by}`} />
+    </section>
   );
 }
 

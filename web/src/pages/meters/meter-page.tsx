@@ -5,31 +5,10 @@ import type { List } from '../../api';
 import { quantity } from '../../format';
 import type { Customer, Meter } from '../../model';
 import { ConfirmButton, Empty, Loaded, Outcome, StatusBadge, useLoad, useOutcome } from '../../ui';
+import { BreakdownSelect, BreakdownTable, bucketTimes, checkWindow, DAY, day, exactTotal, RangeControls, readMeterUsage, windowOf, type BreakdownSeries, type Range } from '../usage';
 
 /** The chart code (uPlot) is its own chunk, loaded when a chart is first drawn. */
 const UsageChart = lazy(() => import('./usage-chart'));
-
-const HOUR = 3600;
-const DAY = 86_400;
-const RANGES = { '24h': { seconds: DAY, window: 'hour' }, '7d': { seconds: 7 * DAY, window: 'hour' }, '30d': { seconds: 30 * DAY, window: 'day' } } as const;
-type Range = keyof typeof RANGES | 'custom';
-
-/** A date input's value (UTC days) for a Unix time. */
-const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
-
-/** The window asked for: [start, end) aligned to its buckets (hours up to 7 days, days beyond). */
-function windowOf(range: Range, custom: { from: string; to: string }): { start: number; end: number; step: number; window: 'hour' | 'day' } {
-  if (range === 'custom') {
-    const start = Date.parse(`${custom.from}T00:00:00Z`) / 1000;
-    const end = Math.max(start + DAY, Date.parse(`${custom.to}T00:00:00Z`) / 1000 + DAY);
-    const window = end - start > 7 * DAY ? 'day' : 'hour';
-    return { start, end, step: window === 'day' ? DAY : HOUR, window };
-  }
-  const { seconds, window } = RANGES[range];
-  const step = window === 'hour' ? HOUR : DAY;
-  const end = Math.ceil(Date.now() / 1000 / step) * step + step;
-  return { start: end - seconds - step, end, step, window };
-}
 
 interface Bucket {
   start_time: number;
@@ -41,15 +20,6 @@ interface CustomerUsage {
   aggregated_value: number;
 }
 
-/** Exact sum of decimal values given as numbers: through integers of the largest scale. */
-function exactTotal(values: number[]): string {
-  const scale = Math.max(0, ...values.map((v) => (String(v).split('.')[1] ?? '').length));
-  const total = values.reduce((sum, v) => sum + BigInt(Math.round(v * 10 ** scale)), 0n);
-  const text = (total < 0n ? -total : total).toString().padStart(scale + 1, '0');
-  const whole = scale ? `${text.slice(0, -scale)}.${text.slice(-scale)}`.replace(/\.?0+$/, '') : text;
-  return `${total < 0n ? '-' : ''}${whole}`;
-}
-
 /** What the usage chart shows: every customer together, the top customers, or one customer. */
 const ALL = 'all';
 const TOP = 'top';
@@ -58,13 +28,16 @@ const TOP_LIMIT = 5;
 
 /**
  * A meter: its usage over a range (every customer together, the top customers, or one customer;
- * `last` meters per customer only), the range total, status actions and "Add usage".
+ * `last` meters per customer only), the range total, status actions and "Add usage". One
+ * customer's usage comes from the usage analytics API and, for a meter with dimensions, can be
+ * broken down by one of them: a series per value and a table of each value's total.
  */
 export function MeterPage(props: { id: string }) {
   const { api, canWrite } = useConsole();
   const [range, setRange] = useState<Range>('24h');
   const [custom, setCustom] = useState({ from: day(Date.now() / 1000 - 7 * DAY), to: day(Date.now() / 1000) });
   const [picked, setPicked] = useState<string>();
+  const [by, setBy] = useState<string>();
   const meterState = useLoad(async () => {
     const [meter, customers] = await Promise.all([
       api.get<Meter>(`/v1/billing/meters/${props.id}`),
@@ -76,34 +49,35 @@ export function MeterPage(props: { id: string }) {
   const acrossCustomers = meterState.data ? meterState.data.meter.default_aggregation.formula !== 'last' : false;
   const subject = picked ?? (acrossCustomers ? ALL : meterState.data?.customers[0]?.id);
   const usageState = useLoad(async () => {
-    if (!subject) return undefined;
-    const { start, end, step, window } = windowOf(range, custom);
-    if (!(end > start) || end - start > 90 * DAY) throw new Error('Choose a range of at most 90 days.');
-    const bounds = { start_time: start, end_time: end };
-    // Every bucket of the range, empty ones at 0, so the time axis is the range asked for.
-    const times = Array.from({ length: Math.round((end - start) / step) }, (_, i) => start + i * step);
+    if (!subject || !meterState.data) return undefined;
+    const w = windowOf(range, custom);
+    checkWindow(w);
+    const bounds = { start_time: w.start, end_time: w.end };
+    const times = bucketTimes(w);
     const fill = (buckets: Bucket[]) => {
       const byStart = new Map(buckets.map((b) => [b.start_time, b.aggregated_value]));
       return times.map((t) => byStart.get(t) ?? 0);
     };
-    // At most 745 buckets (30 days of hours): a few pages of 100, never one request per bucket.
-    const ofCustomer = (customer: string) =>
-      api.all<Bucket & { id: string }>(`/v1/billing/meters/${props.id}/event_summaries`, { customer, ...bounds, value_grouping_window: window }, 1000);
-    const allCustomers = () => api.get<List<Bucket>>(`/v1/billing/meters/${props.id}/usage_totals`, { ...bounds, value_grouping_window: window });
+    const allCustomers = () => api.get<List<Bucket>>(`/v1/billing/meters/${props.id}/usage_totals`, { ...bounds, value_grouping_window: w.window });
     const nameOf = (id: string) => meterState.data?.customers.find((c) => c.id === id)?.name ?? id;
 
     if (subject === ALL) {
       const values = fill((await allCustomers()).data);
-      return { times, series: [{ label: 'All customers', values }], total: exactTotal(values), top: undefined };
+      return { times, series: [{ label: 'All customers', values }], total: exactTotal(values), top: undefined, breakdown: undefined };
     }
     if (subject === TOP) {
+      // At most 745 buckets (30 days of hours) per customer: a few pages of 100, never one request per bucket.
+      const ofCustomer = (customer: string) =>
+        api.all<Bucket & { id: string }>(`/v1/billing/meters/${props.id}/event_summaries`, { customer, ...bounds, value_grouping_window: w.window }, 1000);
       const [top, all] = await Promise.all([api.get<List<CustomerUsage>>(`/v1/billing/meters/${props.id}/top_customers`, { ...bounds, limit: TOP_LIMIT }), allCustomers()]);
       const series = await Promise.all(top.data.map(async (c) => ({ label: nameOf(c.customer), values: fill(await ofCustomer(c.customer)) })));
-      return { times, series, total: exactTotal(fill(all.data)), top: top.data.map((c) => ({ ...c, name: nameOf(c.customer) })) };
+      return { times, series, total: exactTotal(fill(all.data)), top: top.data.map((c) => ({ ...c, name: nameOf(c.customer) })), breakdown: undefined };
     }
-    const values = fill(await ofCustomer(subject));
-    return { times, series: [{ label: nameOf(subject), values }], total: exactTotal(values), top: undefined };
-  }, [props.id, subject, range, range === 'custom' ? `${custom.from}/${custom.to}` : '']);
+    const breakdownKey = by && meterState.data.meter.dimension_payload_keys?.includes(by) ? by : undefined;
+    const [usage] = await readMeterUsage(api, subject, w, [{ meter: meterState.data.meter, by: breakdownKey }]);
+    const series: BreakdownSeries[] = breakdownKey ? usage!.series : usage!.series.map((s) => ({ ...s, label: nameOf(subject) }));
+    return { times, series, total: usage!.total, top: undefined, breakdown: breakdownKey ? usage : undefined };
+  }, [props.id, subject, by, range, range === 'custom' ? `${custom.from}/${custom.to}` : '']);
 
   return (
     <Loaded state={meterState}>
@@ -114,6 +88,19 @@ export function MeterPage(props: { id: string }) {
           </h1>
           <p>
             Event name <code>{meter.event_name}</code>, aggregated by {meter.default_aggregation.formula}.
+            {meter.dimension_payload_keys?.length ? (
+              <>
+                {' '}
+                Dimensions:{' '}
+                {meter.dimension_payload_keys.map((k, i) => (
+                  <>
+                    {i > 0 && ', '}
+                    <code>{k}</code>
+                  </>
+                ))}
+                .
+              </>
+            ) : null}
           </p>
           {canWrite && (
             <p class="actions">
@@ -139,21 +126,8 @@ export function MeterPage(props: { id: string }) {
                       <option value={c.id}>{c.name ? `${c.name} (${c.id})` : c.id}</option>
                     ))}
                   </select>
-                  <span role="group" aria-label="Range">
-                    {([...Object.keys(RANGES), 'custom'] as Range[]).map((r) => (
-                      <button type="button" aria-pressed={r === range} onClick={() => setRange(r)}>
-                        {r === 'custom' ? 'Custom' : r}
-                      </button>
-                    ))}
-                  </span>
-                  {range === 'custom' && (
-                    <>
-                      <label for="range-from">From (UTC)</label>
-                      <input id="range-from" type="date" value={custom.from} onChange={(e) => setCustom({ ...custom, from: (e.target as HTMLInputElement).value })} />
-                      <label for="range-to">To (UTC)</label>
-                      <input id="range-to" type="date" value={custom.to} onChange={(e) => setCustom({ ...custom, to: (e.target as HTMLInputElement).value })} />
-                    </>
-                  )}
+                  {subject !== ALL && subject !== TOP && <BreakdownSelect id="break-down-by" meter={meter} value={by} onChange={setBy} />}
+                  <RangeControls range={range} custom={custom} onRange={setRange} onCustom={setCustom} />
                 </div>
                 <Loaded state={usageState}>
                   {(usage) =>
@@ -166,9 +140,10 @@ export function MeterPage(props: { id: string }) {
                           <Empty>No usage in this range.</Empty>
                         ) : (
                           <Suspense fallback={<p class="muted">Loading chart…</p>}>
-                            <UsageChart times={usage.times} series={usage.series} label={`${meter.display_name} per bucket`} />
+                            <UsageChart times={usage.times} series={usage.series} label={`${meter.display_name} per bucket${usage.breakdown ? ` by ${usage.breakdown.by}` : ''}`} />
                           </Suspense>
                         )}
+                        {usage.breakdown && <BreakdownTable usage={usage.breakdown} label={`${meter.display_name} usage by ${usage.breakdown.by}`} />}
                         {usage.top && usage.top.length > 0 && (
                           <table aria-label="Top customers">
                             <thead>
@@ -205,10 +180,11 @@ export function MeterPage(props: { id: string }) {
   );
 }
 
-/** Sends one meter event, with an identifier, for a customer. */
+/** Sends one meter event, with an identifier and the values of the meter's dimensions, for a customer. */
 function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => void }) {
   const { api } = useConsole();
   const { message, run } = useOutcome();
+  const keys = props.meter.dimension_payload_keys ?? [];
   return (
     <form
       class="panel"
@@ -220,7 +196,12 @@ function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => vo
           const event = await api.post<{ identifier: string }>('/v1/billing/meter_events', {
             event_name: props.meter.event_name,
             identifier: String(form.get('identifier') || '') || undefined,
-            payload: { stripe_customer_id: String(form.get('customer')), value: String(form.get('value')) },
+            payload: {
+              stripe_customer_id: String(form.get('customer')),
+              value: String(form.get('value')),
+              // A dimension left empty has no value in this event.
+              ...Object.fromEntries(keys.map((k) => [k, String(form.get(`dimension.${k}`) || '')]).filter(([, v]) => v)),
+            },
           });
           props.onSent();
           return `Sent ${event.identifier}.`;
@@ -236,6 +217,14 @@ function AddUsage(props: { meter: Meter; customers: Customer[]; onSent: () => vo
       </select>
       <label for="add-value">Value</label>
       <input id="add-value" name="value" inputMode="decimal" required />
+      {keys.map((k) => (
+        <>
+          <label for={`add-dimension-${k}`}>
+            <code>{k}</code> (optional)
+          </label>
+          <input id={`add-dimension-${k}`} name={`dimension.${k}`} maxLength={100} />
+        </>
+      ))}
       <label for="add-identifier">Identifier</label>
       <input id="add-identifier" name="identifier" placeholder="generated when empty" />
       <button type="submit" class="primary">
