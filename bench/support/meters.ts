@@ -385,16 +385,27 @@ export class RssSampler {
   }
 }
 
-/** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits + 1). */
+/**
+ * DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2
+ * digits + 1, sets the sum of their elements, lists and maps 3 bytes + 1 per element + elements).
+ */
 export function itemSizeBytes(item: Record<string, unknown>): number {
   let size = 0;
-  for (const [name, value] of Object.entries(item)) {
-    size += Buffer.byteLength(name);
-    if (typeof value === 'string') size += Buffer.byteLength(value);
-    else if (typeof value === 'number' || typeof value === 'bigint' || (value && typeof value === 'object' && 'value' in value)) {
-      const digits = String(typeof value === 'object' ? (value as { value: string }).value : value).replace(/[^0-9]/g, '').replace(/^0+/, '');
-      size += Math.ceil(digits.length / 2) + 1;
-    } else size += Buffer.byteLength(JSON.stringify(value));
-  }
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSizeBytes(value);
   return size;
+}
+
+function valueSizeBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || (value && typeof value === 'object' && 'value' in value)) {
+    const digits = String(typeof value === 'object' ? (value as { value: string }).value : value).replace(/[^0-9]/g, '').replace(/^0+/, '');
+    return Math.ceil(digits.length / 2) + 1;
+  }
+  if (typeof value === 'boolean' || value === null) return 1;
+  // A string or number set (the usage items' set of combinations of dimension values): its elements.
+  if (value instanceof Set) return [...value].reduce((n: number, element) => n + valueSizeBytes(element), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, element) => n + 1 + valueSizeBytes(element), 0);
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value && typeof value === 'object') return 3 + itemSizeBytes(value as Record<string, unknown>) + Object.keys(value).length;
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
 }
