@@ -824,6 +824,9 @@ async function main() {
             row('  combination checks', priced.combinationReadUnits / EVENTS, dimensionedPriced.combinationReadUnits / EVENTS, 3),
             row('USD per million events', priced.cost.total, dimensionedPriced.cost.total, 4),
             ...priced.cost.lines.map((l, i) => row(`  ${l.item}`, l.usd, dimensionedPriced.cost.lines[i]!.usd, 4)),
+            // What the batches' density decides (how many events share an update), and what an update costs.
+            row('hourly usage updates per event', plain.dynamoTally.applyUpdates / EVENTS, dimensioned.dynamoTally.applyUpdates / EVENTS, 3),
+            row('WRU per hourly usage update', priced.aggregateUnits / Math.max(1, plain.dynamoTally.applyUpdates), dimensionedPriced.aggregateUnits / Math.max(1, dimensioned.dynamoTally.applyUpdates), 3),
             row('largest usage item (B)', plain.largestUsageItem, dimensioned.largestUsageItem, 0),
             row('hourly usage updates per apply transaction', plain.dynamoTally.applyUpdates / Math.max(1, plain.dynamoTally.applyTransactions), dimensioned.dynamoTally.applyUpdates / Math.max(1, dimensioned.dynamoTally.applyTransactions), 1),
             row('SQS payload received (MB)', (plain.sqsTally.bytes.ReceiveMessage ?? 0) / 1e6, (dimensioned.sqsTally.bytes.ReceiveMessage ?? 0) / 1e6, 1),
@@ -894,6 +897,10 @@ async function main() {
           dims_rru_per_event: round(dimensionedPriced.readUnits / EVENTS, 3),
           dims_events_per_s: round(dimensioned.eventsPerSecond, 1),
           dims_largest_usage_item_bytes: dimensioned.largestUsageItem,
+          // How many events share an hourly usage update (batch density) and what an update costs, apart.
+          usage_updates_per_event: round(plain.dynamoTally.applyUpdates / EVENTS, 3),
+          dims_usage_updates_per_event: round(dimensioned.dynamoTally.applyUpdates / EVENTS, 3),
+          dims_wru_per_usage_update: round(dimensionedPriced.aggregateUnits / Math.max(1, dimensioned.dynamoTally.applyUpdates), 3),
           dims_summaries_exact: dimensioned.mismatches.length === 0 && dimensioned.groupMismatches.length === 0,
           summary_30d_hourly_ms: round(probe.plain.ms, 1),
           dims_summary_30d_hourly_by_model_ms: round(probe.byModel.ms, 1),
