@@ -26,6 +26,11 @@ export interface DynamoTally {
   applyTransactions: number;
   applyMarkers: number;
   applyUpdates: number;
+  /**
+   * Updates per hourly usage item (`pk|sk`): an update costs by the size of the item after it,
+   * at most its final size (the items only grow during a run), which the bench reads back.
+   */
+  applyUpdatesByItem: Record<string, number>;
   /** By AWS's rule: 2 units per transactional item of up to 1 KB (the items here are smaller). */
   applyUnits: number;
   /** What DynamoDB Local reported (x2), for comparison: it does not count per item. */
@@ -34,6 +39,12 @@ export interface DynamoTally {
   /** Reads of apply markers for conflicting claims (BatchGet, strongly consistent). */
   markerReads: number;
   markerReadUnits: number;
+  /**
+   * The consumer's consistent reads of hourly usage items before claiming events of a meter with
+   * dimensions (the bound on combinations per hour, lib/metering/combination-limit.ts).
+   */
+  combinationReads: number;
+  combinationReadUnits: number;
   /** Usage rollup transactions (off the hot path: customer days, meter hours and days; Updates only). */
   rollupTransactions: number;
   rollupItems: number;
@@ -46,7 +57,7 @@ export interface DynamoTally {
   otherReadUnits: number;
   errors: Record<string, number>;
   /** Sum of call latencies (ms) by part: where the consumer waits. */
-  ms: { claims: number; apply: number; markerReads: number; rollup: number; other: number };
+  ms: { claims: number; apply: number; markerReads: number; combinationReads: number; rollup: number; other: number };
 }
 
 const emptyDynamoTally = (): DynamoTally => ({
@@ -57,11 +68,14 @@ const emptyDynamoTally = (): DynamoTally => ({
   applyTransactions: 0,
   applyMarkers: 0,
   applyUpdates: 0,
+  applyUpdatesByItem: {},
   applyUnits: 0,
   applyUnitsReported: 0,
   applyFailures: {},
   markerReads: 0,
   markerReadUnits: 0,
+  combinationReads: 0,
+  combinationReadUnits: 0,
   rollupTransactions: 0,
   rollupItems: 0,
   rollupFailures: {},
@@ -70,7 +84,7 @@ const emptyDynamoTally = (): DynamoTally => ({
   otherWriteUnits: 0,
   otherReadUnits: 0,
   errors: {},
-  ms: { claims: 0, apply: 0, markerReads: 0, rollup: 0, other: 0 },
+  ms: { claims: 0, apply: 0, markerReads: 0, combinationReads: 0, rollup: 0, other: 0 },
 });
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems', 'ExecuteStatement', 'BatchExecuteStatement']);
@@ -103,6 +117,7 @@ function partOf(operation: string, input: CallInput): Part {
   if (operation === 'PutItem' && String(input.Item?.pk ?? '').startsWith('EVENT#')) return 'claims';
   if (operation === 'TransactWriteItems' && isApply(input)) return 'apply';
   if (operation === 'BatchGetItem' && isMarkerRead(input)) return 'markerReads';
+  if (operation === 'BatchGetItem' && isCombinationRead(input)) return 'combinationReads';
   if ((operation === 'TransactWriteItems' || operation === 'BatchGetItem') && isRollup(input)) return 'rollup';
   return 'other';
 }
@@ -142,6 +157,10 @@ export class DynamoCounter extends Tally<DynamoTally> {
               t.applyTransactions++;
               t.applyMarkers += items.filter((i) => i.Put).length;
               t.applyUpdates += items.filter((i) => i.Update).length;
+              for (const i of items) {
+                const key = (i.Update as { Key?: { pk?: unknown; sk?: unknown } } | undefined)?.Key;
+                if (key) bump(t.applyUpdatesByItem, `${String(key.pk)}|${String(key.sk)}`);
+              }
               t.applyUnits += 2 * items.length;
               t.applyUnitsReported += u.write;
               break;
@@ -149,6 +168,10 @@ export class DynamoCounter extends Tally<DynamoTally> {
             case 'markerReads':
               t.markerReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
               t.markerReadUnits += u.read;
+              break;
+            case 'combinationReads':
+              t.combinationReads += Object.values(input.RequestItems as Record<string, { Keys: unknown[] }>).reduce((n, r) => n + r.Keys.length, 0);
+              t.combinationReadUnits += u.read;
               break;
             case 'rollup':
               if (operation === 'TransactWriteItems') {
@@ -200,6 +223,12 @@ function isRollup(input: Record<string, any>): boolean {
 function isClaimInsert(input: Record<string, any>): boolean {
   const statements = (input.Statements ?? []) as { Statement?: string; Parameters?: unknown[] }[];
   return statements.some((st) => /^\s*INSERT/i.test(st.Statement ?? '') && String(st.Parameters?.[0] ?? '').startsWith('EVENT#'));
+}
+
+/** A consistent batch read of hourly usage items (every key under USAGE#): the consumer's check of the bound on combinations. */
+function isCombinationRead(input: Record<string, any>): boolean {
+  const keys = Object.values((input.RequestItems ?? {}) as Record<string, { Keys: { pk?: string }[] }>).flatMap((r) => r.Keys);
+  return keys.length > 0 && keys.every((k) => String(k.pk ?? '').startsWith('USAGE#'));
 }
 
 function isMarkerRead(input: Record<string, any>): boolean {
@@ -385,16 +414,27 @@ export class RssSampler {
   }
 }
 
-/** DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits + 1). */
+/**
+ * DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2
+ * digits + 1, sets the sum of their elements, lists and maps 3 bytes + 1 per element + elements).
+ */
 export function itemSizeBytes(item: Record<string, unknown>): number {
   let size = 0;
-  for (const [name, value] of Object.entries(item)) {
-    size += Buffer.byteLength(name);
-    if (typeof value === 'string') size += Buffer.byteLength(value);
-    else if (typeof value === 'number' || typeof value === 'bigint' || (value && typeof value === 'object' && 'value' in value)) {
-      const digits = String(typeof value === 'object' ? (value as { value: string }).value : value).replace(/[^0-9]/g, '').replace(/^0+/, '');
-      size += Math.ceil(digits.length / 2) + 1;
-    } else size += Buffer.byteLength(JSON.stringify(value));
-  }
+  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name) + valueSizeBytes(value);
   return size;
+}
+
+function valueSizeBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || (value && typeof value === 'object' && 'value' in value)) {
+    const digits = String(typeof value === 'object' ? (value as { value: string }).value : value).replace(/[^0-9]/g, '').replace(/^0+/, '');
+    return Math.ceil(digits.length / 2) + 1;
+  }
+  if (typeof value === 'boolean' || value === null) return 1;
+  // A string or number set (the usage items' set of combinations of dimension values): its elements.
+  if (value instanceof Set) return [...value].reduce((n: number, element) => n + valueSizeBytes(element), 0);
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, element) => n + 1 + valueSizeBytes(element), 0);
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (value && typeof value === 'object') return 3 + itemSizeBytes(value as Record<string, unknown>) + Object.keys(value).length;
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
 }
