@@ -298,12 +298,10 @@ describe('meter events with dimensions under faults', { timeout: FAULT_TEST_TIME
     expect(await summaryTotal(stack.stripe, meter, customer)).toBe(total);
   });
 
-  // FAILS on main (51cae8a), a bug in lib/metering: the hourly item's condition (usage-apply.ts
-  // hourUpdate) admits a chunk only if size(dc) <= 20 - (the chunk's combinations, the known ones
-  // included) or all of them are known: 15 listed + 5 known + 1 new needs 15 <= 14, so the chunk
-  // fails (CombinationsExceeded) although 16 fit. limitCombinations accepts the batch again on
-  // every delivery, and the chunk fails the same way every time. Behind the poller the message
-  // went to the dead-letter queue after 90 s, its 6 events uncounted, with no error report.
+  // Found failing at 51cae8a: the hourly item's condition counted the chunk's known combinations
+  // as new (15 listed + 5 known + 1 new needed 15 <= 14), so the chunk failed on every delivery
+  // and the message went to the dead-letter queue uncounted and unreported. The condition now
+  // counts only the combinations the item was not read to list (usage-apply.ts hourUpdate).
   it('counts a batch of known combinations and a new one on an hour that still has room for it', async ({ startStack }) => {
     const stack = await startStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS });
     const { meter, customers } = await setup(stack, 1);
