@@ -122,13 +122,30 @@ function windowsWithUsage(hours: readonly UsageHour[], window: GroupingWindow, s
 }
 
 /**
+ * The part of a query's range a page needs: newest first, the page after `starting_after` holds
+ * only its window and older ones, the page before `ending_before` its window and newer ones, so
+ * paging through a long range does not read all of it for every page.
+ */
+function readRange(query: SummaryQuery): { from: number; to: number } {
+  const size = query.window ? windowLength(query.window) : undefined;
+  const after = query.startingAfter ? startOfId(query.startingAfter) : NaN;
+  const before = query.endingBefore ? startOfId(query.endingBefore) : NaN;
+  if (!size) return { from: query.start, to: query.end };
+  return {
+    from: Number.isInteger(before) ? Math.max(query.start, Math.min(before, query.end - 1)) : query.start,
+    to: Number.isInteger(after) ? Math.min(query.end, Math.max(after + size, query.start + 1)) : query.end,
+  };
+}
+
+/**
  * Usage summaries, read from the hourly usage items (never from raw events): one summary for
  * the whole range, or one per hour or day that has usage, newest first; with dimension filters,
  * only the matching usage; grouped by dimension keys, one such series per group of values
  * (within a window, groups in the order of their values).
  */
 export async function summarizeUsage(usage: UsageStore, meter: Meter, query: SummaryQuery) {
-  const hours = await usage.readHours(meter.id, query.customerId, floorTo(query.start, 'hour'), floorTo(query.end - 1, 'hour'));
+  const { from, to } = readRange(query);
+  const hours = await usage.readHours(meter.id, query.customerId, floorTo(from, 'hour'), floorTo(to - 1, 'hour'));
   const formula = meter.default_aggregation.formula;
   const grouped = query.groupBy !== undefined;
   let groups = groupUsage(formula, hours, query.filters, query.groupBy ?? []);

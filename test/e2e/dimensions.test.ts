@@ -129,6 +129,24 @@ describe('meters with dimensions (LLM tokens by model and token type)', () => {
     const page1 = await summaries(meter.id, customer, { value_grouping_window: 'hour', dimension_group_by_keys: ['token_type'], limit: 3 });
     const page2 = await summaries(meter.id, customer, { value_grouping_window: 'hour', dimension_group_by_keys: ['token_type'], limit: 3, starting_after: page1[2]!.id });
     expect([...page1, ...page2].map((s) => s.id)).toEqual(hourly.map((s) => s.id));
+    // One at a time, forward with starting_after and back with ending_before: the same series.
+    const grouped = { value_grouping_window: 'hour', dimension_group_by_keys: ['token_type'], limit: 1 };
+    const forward: Summary[] = [];
+    for (let cursor: string | undefined; forward.length < 10; ) {
+      const [next] = await summaries(meter.id, customer, { ...grouped, ...(cursor ? { starting_after: cursor } : {}) });
+      if (!next) break;
+      forward.push(next);
+      cursor = next.id;
+    }
+    expect(forward).toEqual(hourly);
+    const backward: Summary[] = [forward.at(-1)!];
+    for (let cursor = forward.at(-1)!.id; backward.length < 10; ) {
+      const [previous] = await summaries(meter.id, customer, { ...grouped, ending_before: cursor });
+      if (!previous) break;
+      backward.unshift(previous);
+      cursor = previous.id;
+    }
+    expect(backward).toEqual(hourly);
 
     // Minute-aligned ranges cut hours exactly, per combination too.
     const [firstHalf] = await summaries(meter.id, customer, { start_time: hour1, end_time: hour1 + 30 * MINUTE, dimension_filters: { model: 'small' } });
