@@ -165,6 +165,14 @@ async function refusedEvents(stripe: Stripe, meterId: string, code: string) {
   return { identifiers: [...new Set(identifiers)].sort(), count };
 }
 
+/** An afterClaims hook whose first `times` calls crash the invocation between claiming and applying. */
+function crashAfterClaims(times: number) {
+  let crashes = times;
+  return async () => {
+    if (crashes-- > 0) throw new Error('simulated crash after claims');
+  };
+}
+
 describe('meter events with dimensions under faults', { timeout: FAULT_TEST_TIMEOUT_MS }, () => {
   it('counts every event once in every group when each batch is delivered twice at once, then each message again, and identifiers are resent', async ({ startStack }) => {
     // Every batch goes to two invocations at once (deliverTwice), then, once they are done, the
@@ -224,13 +232,7 @@ describe('meter events with dimensions under faults', { timeout: FAULT_TEST_TIME
   });
 
   it('keeps every group exact when the consumer crashes between claiming and applying, and the batch comes back after the in-flight window', async ({ startStack }) => {
-    let crashes = 1;
-    const stack = await startStack({
-      consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
-      afterClaims: async () => {
-        if (crashes-- > 0) throw new Error('simulated crash after claims');
-      },
-    });
+    const stack = await startStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS, afterClaims: crashAfterClaims(1) });
     const { meter, customers } = await setup(stack);
     const { events, expected } = workload(meter, customers, nowSeconds());
     const records = [];
@@ -252,13 +254,7 @@ describe('meter events with dimensions under faults', { timeout: FAULT_TEST_TIME
   });
 
   it('keeps every group exact when the poller redelivers crashed batches', async ({ startStack }) => {
-    let crashes = 2;
-    const stack = await startStack({
-      consumerTimeoutMs: CONSUMER_TIMEOUT_MS,
-      afterClaims: async () => {
-        if (crashes-- > 0) throw new Error('simulated crash after claims');
-      },
-    });
+    const stack = await startStack({ consumerTimeoutMs: CONSUMER_TIMEOUT_MS, afterClaims: crashAfterClaims(2) });
     const { meter, customers } = await setup(stack);
     const { events, expected } = workload(meter, customers, nowSeconds());
     await sendStream(stack, events);
