@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { lambdaBundle } from '../cdk/bundling/lambda-bundle';
+import { esbuildOptions, lambdaBundle } from '../cdk/bundling/lambda-bundle';
 import { eventBus, functionEntries, invoicePdfFunction, queues, tables } from '../lib/store/resources';
 import { intEnv, log } from './support/cli';
 import { round } from './support/cost';
@@ -86,20 +86,7 @@ interface Built {
 async function bundle(name: FunctionName, sources: string, dir: string, alias: Record<string, string>): Promise<Built> {
   mkdirSync(dir, { recursive: true });
   const outfile = path.join(dir, 'index.mjs');
-  const { metafile } = await esbuild.build({
-    entryPoints: [path.join(sources, functionEntries[name])],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: lambdaBundle.format,
-    target: lambdaBundle.target,
-    mainFields: [...lambdaBundle.mainFields],
-    minify: lambdaBundle.minify,
-    banner: { js: lambdaBundle.banner },
-    alias,
-    metafile: true,
-    logLevel: 'silent',
-  });
+  const { metafile } = await esbuild.build({ ...esbuildOptions(path.join(sources, functionEntries[name]), outfile, alias), metafile: true, logLevel: 'silent' });
   const code = readFileSync(outfile);
   const extras = name === 'invoicePdf' ? invoicePdfFunction.fontFiles.map((file) => readFileSync(path.join(root, file))) : [];
   const zipped = [code, ...extras].reduce((sum, file) => sum + deflateRawSync(file, { level: 9 }).length, 0);

@@ -22,3 +22,22 @@ export const lambdaBundle = {
     'side-channel': fileURLToPath(new URL('./side-channel.cjs', import.meta.url)),
   },
 } as const;
+
+/**
+ * esbuild's options for bundling `entry` into `outfile` as the stack bundles a function (the
+ * bundle bench and the bundling test call esbuild directly); `alias` defaults to the stack's.
+ */
+export function esbuildOptions(entry: string, outfile: string, alias: Record<string, string> = { ...lambdaBundle.alias }) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node' as const,
+    format: lambdaBundle.format,
+    target: lambdaBundle.target,
+    mainFields: [...lambdaBundle.mainFields],
+    minify: lambdaBundle.minify,
+    banner: { js: lambdaBundle.banner },
+    alias,
+  };
+}

@@ -4,7 +4,7 @@ import { retryLostRaces } from '../domain/concurrency';
 import { newId } from '../domain/ids';
 import { eventPut } from '../events/events';
 import type { Customers } from '../customers/customers';
-import { dimensionKeysOf, type Meters } from '../meters/meters';
+import { checkDimensionKey, type Meters } from '../meters/meters';
 import type { AlertStore } from './alert-store';
 import { creditRuleOf, usageRuleOf, type Alert, type CreateAlertCommand, type CustomerFilter, type StoredAlert } from './model';
 
@@ -78,12 +78,7 @@ export function makeCreateAlert(deps: CreateAlertDeps) {
     if (meter.status !== 'active') throw new InvalidRequestError(`Meter ${meter.id} is inactive; alerts can only watch active meters.`, 'usage_threshold[meter]');
     const filters = await filtersOf(command.filters, 'usage_threshold');
     const dimensions = command.dimension_filters;
-    const keys = dimensionKeysOf(meter);
-    for (const key of Object.keys(dimensions ?? {})) {
-      if (!keys.includes(key)) {
-        throw new InvalidRequestError(`'${key}' is not a dimension of meter ${meter.id}.`, `usage_threshold[dimension_filters][${key}]`);
-      }
-    }
+    for (const key of Object.keys(dimensions ?? {})) checkDimensionKey(meter, key, `usage_threshold[dimension_filters][${key}]`);
     return { filters, gte: command.gte, meter: meter.id, recurrence: 'one_time', ...(dimensions && Object.keys(dimensions).length ? { dimension_filters: dimensions } : {}) };
   }
 

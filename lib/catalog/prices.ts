@@ -1,7 +1,7 @@
 import { changeEvent, previousAttributes } from '../events/events';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { applyMetadata } from '../metadata';
-import { dimensionKeysOf, type Meters } from '../meters/meters';
+import { checkDimensionKey, type Meters } from '../meters/meters';
 import { objectItem, type ListPage, type ObjectStore } from '../store/objects';
 import { listPrices } from './list-prices';
 import { LookupKeys } from './lookup-keys';
@@ -47,13 +47,9 @@ export class Prices {
       if (meter.status !== 'active') {
         throw new InvalidRequestError(`Meter ${meter.id} is inactive: a price needs an active meter.`, 'recurring[meter]');
       }
-      const keys = dimensionKeysOf(meter);
-      terms.recurring!.meter_segment_conditions?.forEach(({ dimension }, i) => {
-        if (!keys.includes(dimension)) {
-          const known = keys.length ? `its dimensions: ${keys.join(', ')}` : 'it has none';
-          throw new InvalidRequestError(`'${dimension}' is not a dimension of meter ${meter.id} (${known}).`, `recurring[meter_segment_conditions][${i}][dimension]`);
-        }
-      });
+      terms.recurring!.meter_segment_conditions?.forEach(({ dimension }, i) =>
+        checkDimensionKey(meter, dimension, `recurring[meter_segment_conditions][${i}][dimension]`),
+      );
     }
     const productData = command.product_data && newProductOf(command.product_data);
     // Stripe accepts prices for archived products (they just cannot be subscribed to).

@@ -1,6 +1,7 @@
 import { combinationKey, MAX_COMBINATIONS_PER_HOUR } from '../domain/dimensions';
 import { hourOf } from './usage-table';
-import { CombinationsExceeded, hourRefKey, type HourDelta, type UsageStore } from './usage-store';
+import { CombinationsExceeded, hourRefKey, type HourDelta, type HourRef, type UsageStore } from './usage-store';
+import type { ValidMeterEvent } from './meter-event';
 import type { InvalidEvent, Pending } from './validate-batch';
 
 /**
@@ -14,10 +15,7 @@ import type { InvalidEvent, Pending } from './validate-batch';
 export async function limitCombinations(usage: UsageStore, candidates: readonly Pending[]): Promise<{ accepted: Pending[]; refused: InvalidEvent[]; listed: ListedCombinations }> {
   const dimensioned = candidates.filter((p) => p.event.dimensions);
   if (dimensioned.length === 0) return { accepted: [...candidates], refused: [], listed: new Map() };
-  const refs = new Map(dimensioned.map(({ event }) => {
-    const ref = { meterId: event.meterId, customerId: event.customerId, hourStart: hourOf(event.timestamp) };
-    return [hourRefKey(ref), ref];
-  }));
+  const refs = new Map(dimensioned.map(({ event }) => [hourRefKey(hourRefOf(event)), hourRefOf(event)]));
   const stored = await usage.readCombinations([...refs.values()]);
   const listed = new Map([...stored].map(([ref, set]) => [ref, new Set(set)]));
   const accepted: Pending[] = [];
@@ -28,7 +26,7 @@ export async function limitCombinations(usage: UsageStore, candidates: readonly 
       accepted.push(pending);
       continue;
     }
-    const ref = hourRefKey({ meterId: event.meterId, customerId: event.customerId, hourStart: hourOf(event.timestamp) });
+    const ref = hourRefKey(hourRefOf(event));
     const combinations = listed.get(ref) ?? new Set<string>();
     listed.set(ref, combinations);
     const key = combinationKey(event.dimensions);
@@ -50,6 +48,9 @@ export async function limitCombinations(usage: UsageStore, candidates: readonly 
   // What the items listed when read: the apply condition counts only the others (usage-apply.ts).
   return { accepted, refused, listed: stored };
 }
+
+/** The hourly usage item an event lands in. */
+const hourRefOf = (event: ValidMeterEvent): HourRef => ({ meterId: event.meterId, customerId: event.customerId, hourStart: hourOf(event.timestamp) });
 
 /** The combinations each hourly usage item listed when read, by hourRefKey. */
 export type ListedCombinations = ReadonlyMap<string, ReadonlySet<string>>;

@@ -1,8 +1,8 @@
-import { floorTo, MINUTE, windowLength } from '../domain/time';
+import { floorTo, windowLength } from '../domain/time';
 import type { Dimensions } from '../domain/dimensions';
 import type { Meter, Meters } from '../meters/meters';
 import { groupUsage } from './dimension-usage';
-import { aggregate, checkDimensions, checkRange } from './summarize-usage';
+import { aggregate, checkDimensions, checkRange, windowsWithUsage } from './summarize-usage';
 import type { UsageStore } from './usage-store';
 
 /** GET /v1/billing/analytics/meter_usage (Stripe's preview Meter Usage Analytics API, UTC only). */
@@ -61,14 +61,10 @@ export function makeMeterUsageAnalytics(deps: MeterUsageAnalyticsDeps) {
       const formula = meter.default_aggregation.formula;
       const hours = await deps.usage.readHours(meter.id, command.customer, floorTo(start, 'hour'), floorTo(end - 1, 'hour'));
       for (const group of groupUsage(formula, hours, filters, groupBy)) {
-        const buckets = new Set<number>();
-        for (const hour of group.hours) {
-          for (const minute of hour.minutes.keys()) {
-            const t = hour.hourStart + minute * MINUTE;
-            if (t >= start && t < end) buckets.add(window ? Math.max(start, floorTo(t, window)) : start);
-          }
-        }
-        for (const bucket of [...buckets].sort((a, b) => a - b)) {
+        // Windows with usage (the first one cut at starts_at), or the whole range if it has any.
+        const windows = windowsWithUsage(group.hours, window ?? 'minute', start, end);
+        const buckets = window ? windows.map((w) => Math.max(start, w)) : windows.slice(0, 1).map(() => start);
+        for (const bucket of buckets.sort((a, b) => a - b)) {
           const bucketEnd = window ? Math.min(end, floorTo(bucket, window) + windowLength(window)) : end;
           const value = aggregate(formula, group.hours, bucket, bucketEnd).toNumber();
           rows.push({ object: 'billing.analytics.meter_usage_row', starts_at: bucket, ends_at: bucketEnd, value, meter: meter.id, dimensions: group.dimensions });

@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '../errors';
 import { Quantity } from '../domain/quantity';
 import { floorTo, HOUR, isAligned, MINUTE, windowLength, type GroupingWindow } from '../domain/time';
-import { dimensionKeysOf, type Formula, type Meter, type Meters } from '../meters/meters';
+import { checkDimensionKey, type Formula, type Meter, type Meters } from '../meters/meters';
 import { combinationId, combinationKey, type Dimensions } from '../domain/dimensions';
 import { groupUsage, type UsageGroup } from './dimension-usage';
 import type { ListPage, PageQuery } from '../store/objects';
@@ -63,16 +63,9 @@ export function summaryQueryOf(command: SummariesCommand): SummaryQuery {
  * parameter (below `prefix`, such as `meters[0]`, when the meter is one of several).
  */
 export function checkDimensions(meter: Meter, filters: Dimensions, groupBy: readonly string[] = [], prefix = ''): void {
-  const keys = dimensionKeysOf(meter);
-  const refuse = (key: string, path: string[]) => {
-    const param = prefix ? `${prefix}${path.map((p) => `[${p}]`).join('')}` : `${path[0]}${path.slice(1).map((p) => `[${p}]`).join('')}`;
-    const known = keys.length ? `its dimensions: ${keys.join(', ')}` : 'it has none';
-    throw new InvalidRequestError(`'${key}' is not a dimension of meter ${meter.id} (${known}).`, param);
-  };
-  for (const key of Object.keys(filters)) if (!keys.includes(key)) refuse(key, ['dimension_filters', key]);
-  groupBy.forEach((key, i) => {
-    if (!keys.includes(key)) refuse(key, ['dimension_group_by_keys', String(i)]);
-  });
+  const param = (name: string) => (prefix ? `${prefix}[${name}]` : name);
+  for (const key of Object.keys(filters)) checkDimensionKey(meter, key, `${param('dimension_filters')}[${key}]`);
+  groupBy.forEach((key, i) => checkDimensionKey(meter, key, `${param('dimension_group_by_keys')}[${i}]`));
 }
 
 /** Refuses a range whose start or end (`names`) is not aligned with `alignment`, or that ends before it starts. */
@@ -110,7 +103,7 @@ const summaryId = (meter: Meter, start: number, group?: Dimensions) =>
 const startOfId = (id: string) => Number(id.slice(id.lastIndexOf('_') + 1));
 
 /** Starts of the windows of `hours` that have usage in [start, end). */
-function windowsWithUsage(hours: readonly UsageHour[], window: GroupingWindow, start: number, end: number): number[] {
+export function windowsWithUsage(hours: readonly UsageHour[], window: GroupingWindow, start: number, end: number): number[] {
   const withUsage = new Set<number>();
   for (const hour of hours) {
     for (const minute of hour.minutes.keys()) {

@@ -33,6 +33,14 @@ export const EVENT_TIME_WINDOWS = ['day', 'hour'] as const;
 /** The meter's dimension keys (none for meters created before dimensions existed). */
 export const dimensionKeysOf = (meter: Pick<Meter, 'dimension_payload_keys'>): readonly string[] => meter.dimension_payload_keys ?? [];
 
+/** Refuses `key` (a filter, group-by key or price condition) unless it is a dimension of the meter, naming `param`. */
+export function checkDimensionKey(meter: Pick<Meter, 'id' | 'dimension_payload_keys'>, key: string, param: string): void {
+  const keys = dimensionKeysOf(meter);
+  if (keys.includes(key)) return;
+  const known = keys.length ? `its dimensions: ${keys.join(', ')}` : 'it has none';
+  throw new InvalidRequestError(`'${key}' is not a dimension of meter ${meter.id} (${known}).`, param);
+}
+
 /** POST /v1/billing/meters. */
 export interface CreateMeterCommand {
   display_name: string;

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as esbuild from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaBundle } from '../../cdk/bundling/lambda-bundle';
+import { esbuildOptions } from '../../cdk/bundling/lambda-bundle';
 import { parseRequest } from '../../lib/http/request';
 
 /*
@@ -22,19 +22,8 @@ let bundledParse: Parse;
 
 beforeAll(async () => {
   const outfile = path.join(work, 'request.mjs');
-  await esbuild.build({
-    entryPoints: [path.resolve(import.meta.dirname, '../../lib/http/request.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: lambdaBundle.format,
-    target: lambdaBundle.target,
-    mainFields: [...lambdaBundle.mainFields],
-    banner: { js: lambdaBundle.banner },
-    alias: { ...lambdaBundle.alias },
-    metafile: false,
-    logLevel: 'silent',
-  });
+  // Unminified, so that errors keep their class names for the comparison.
+  await esbuild.build({ ...esbuildOptions(path.resolve(import.meta.dirname, '../../lib/http/request.ts'), outfile), minify: false, logLevel: 'silent' });
   ({ parseRequest: bundledParse } = (await import(pathToFileURL(outfile).href)) as { parseRequest: Parse });
 });
 

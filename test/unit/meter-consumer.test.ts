@@ -1,3 +1,4 @@
+import { meterObject } from '../fixtures/meters';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { Directory } from '../../lib/metering/directory';
@@ -15,21 +16,7 @@ import { makeMeterConsumerHandler } from '../../lib/queue/meter-consumer-handler
 const NOW_MS = 1_767_225_600_000;
 const CONSUMER_TIMEOUT_MS = 30_000;
 
-const meter: Meter = {
-  id: 'mtr_1',
-  object: 'billing.meter',
-  created: 0,
-  updated: 0,
-  display_name: 'API calls',
-  event_name: 'api_call',
-  event_time_window: null,
-  customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' },
-  default_aggregation: { formula: 'sum' },
-  value_settings: { event_payload_key: 'value' },
-  status: 'active',
-  status_transitions: { deactivated_at: null },
-  livemode: false,
-};
+const meter: Meter = meterObject({ display_name: 'API calls', event_name: 'api_call' });
 
 /** A message of `count` accepted events, as the ingest function queues it. */
 function message(messageId: string, count: number): SQSRecord {

@@ -1,3 +1,4 @@
+import { meterObject } from '../fixtures/meters';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventValueText } from '../../lib/domain/event-value';
@@ -8,22 +9,7 @@ import type { Meter } from '../../lib/meters/meters';
 const NOW = 1_790_000_000;
 
 function meter(overrides: Partial<Meter> = {}): Meter {
-  return {
-    id: 'mtr_1',
-    object: 'billing.meter',
-    created: NOW,
-    updated: NOW,
-    display_name: 'Tokens',
-    event_name: 'tokens',
-    event_time_window: null,
-    customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' },
-    default_aggregation: { formula: 'sum' },
-    value_settings: { event_payload_key: 'value' },
-    status: 'active',
-    status_transitions: { deactivated_at: null },
-    livemode: false,
-    ...overrides,
-  };
+  return meterObject({ created: NOW, updated: NOW, ...overrides });
 }
 
 function event(overrides: Partial<RawMeterEvent> = {}): RawMeterEvent {
